@@ -1,0 +1,1 @@
+"""wasm2pyext: WebAssembly modules as Python extension modules."""

@@ -1,0 +1,250 @@
+"""The module IR: what the decoder produces, the validator checks and codegen reads.
+
+Plain frozen dataclasses (and small enums); no behaviour beyond trivial helpers.
+Every node that came from the binary carries `offset`, the byte offset it started at,
+so errors found later (validation, linking) can still point into the file.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+
+class ValType(enum.IntEnum):
+    """Value types, numbered by their binary encoding."""
+
+    I32 = 0x7F
+    I64 = 0x7E
+    F32 = 0x7D
+    F64 = 0x7C
+    V128 = 0x7B
+    FUNCREF = 0x70
+    EXTERNREF = 0x6F
+
+    @property
+    def is_ref(self) -> bool:
+        return self in (ValType.FUNCREF, ValType.EXTERNREF)
+
+    @property
+    def is_num(self) -> bool:
+        return self in (ValType.I32, ValType.I64, ValType.F32, ValType.F64)
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> "ValType":
+        return cls[text.upper()]
+
+
+class ExternKind(enum.IntEnum):
+    """Import/export kinds, numbered by their binary encoding."""
+
+    FUNC = 0
+    TABLE = 1
+    MEMORY = 2
+    GLOBAL = 3
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class FuncType:
+    params: tuple[ValType, ...]
+    results: tuple[ValType, ...]
+
+    def __str__(self) -> str:
+        p = " ".join(map(str, self.params))
+        r = " ".join(map(str, self.results))
+        return f"[{p}] -> [{r}]"
+
+
+@dataclass(frozen=True)
+class Limits:
+    min: int
+    max: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class TableType:
+    elem: ValType  # FUNCREF or EXTERNREF
+    limits: Limits
+
+
+@dataclass(frozen=True)
+class MemType:
+    limits: Limits  # in 64 KiB pages
+
+
+@dataclass(frozen=True)
+class GlobalType:
+    valtype: ValType
+    mutable: bool
+
+
+# Block types: None (no params, no results), a single result ValType, or a type index.
+BlockType = Union[None, ValType, int]
+
+
+@dataclass(frozen=True)
+class MemArg:
+    align: int  # log2 of the alignment
+    offset: int
+
+
+@dataclass(slots=True)
+class Instr:
+    """One decoded instruction.
+
+    `op` is the row of the opcode table (wasm2pyext.opcodes.Op); `imm` its immediate,
+    shaped by op.imm (see opcodes.IMMEDIATE_SHAPES); `offset` the byte offset of its opcode.
+
+    The validator fills in what it learned, for the code generator:
+    `height` is the operand stack height before the instruction, counted from the function's
+    start (block parameters included), or -1 where the instruction is unreachable;
+    `vtype` is the operand type of `select` (untyped) and `drop` (None where unreachable).
+    """
+
+    op: "object"
+    imm: object
+    offset: int
+    height: int = -1
+    vtype: Optional[ValType] = None
+
+    def __repr__(self) -> str:
+        imm = "" if self.imm is None else f" {self.imm!r}"
+        return f"<{self.op.name}{imm} @{self.offset:#x}>"
+
+
+@dataclass(frozen=True)
+class ConstExpr:
+    """A constant expression (global init, segment offsets, element items), without its `end`."""
+
+    instrs: tuple[Instr, ...]
+    offset: int
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str
+    name: str
+    kind: ExternKind
+    desc: Union[int, TableType, MemType, GlobalType]  # FUNC: a type index
+    offset: int
+
+
+@dataclass(frozen=True)
+class Export:
+    name: str
+    kind: ExternKind
+    index: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class Global:
+    type: GlobalType
+    init: ConstExpr
+
+
+@dataclass
+class Func:
+    """A function defined in the module (imports are in Module.imports)."""
+
+    type_index: int
+    locals: tuple[ValType, ...]  # declared locals only, params excluded
+    body: list[Instr]  # without the final `end`
+    offset: int  # of the code entry (its size field)
+    body_offset: int  # of the first instruction
+    end_offset: int  # of the final `end`
+
+
+class SegmentMode(enum.Enum):
+    ACTIVE = "active"
+    PASSIVE = "passive"
+    DECLARATIVE = "declarative"
+
+
+@dataclass(frozen=True)
+class ElemSegment:
+    mode: SegmentMode
+    table: int  # ACTIVE only (0 otherwise)
+    offset_expr: Optional[ConstExpr]  # ACTIVE only
+    elem_type: ValType
+    items: tuple[ConstExpr, ...]  # each evaluates to a reference (func indices become ref.func)
+    offset: int
+
+
+@dataclass(frozen=True)
+class DataSegment:
+    mode: SegmentMode  # ACTIVE or PASSIVE
+    memory: int
+    offset_expr: Optional[ConstExpr]
+    data: bytes
+    offset: int
+
+
+@dataclass
+class Names:
+    """The contents of the `name` custom section (all optional)."""
+
+    module: Optional[str] = None
+    funcs: dict[int, str] = field(default_factory=dict)  # by function index (imports included)
+    locals: dict[int, dict[int, str]] = field(default_factory=dict)  # func index -> local index -> name
+
+
+@dataclass
+class Module:
+    types: list[FuncType] = field(default_factory=list)
+    imports: list[Import] = field(default_factory=list)
+    funcs: list[Func] = field(default_factory=list)
+    tables: list[TableType] = field(default_factory=list)
+    mems: list[MemType] = field(default_factory=list)
+    globals: list[Global] = field(default_factory=list)
+    exports: list[Export] = field(default_factory=list)
+    start: Optional[int] = None
+    elems: list[ElemSegment] = field(default_factory=list)
+    datas: list[DataSegment] = field(default_factory=list)
+    data_count: Optional[int] = None
+    names: Names = field(default_factory=Names)
+    customs: list[tuple[str, bytes]] = field(default_factory=list)
+
+    # Index spaces: imports come first, then the module's own definitions.
+    def imported(self, kind: ExternKind) -> list[Import]:
+        return [i for i in self.imports if i.kind == kind]
+
+    @property
+    def func_types(self) -> list[FuncType]:
+        """The type of every function in the function index space."""
+        imported = [self.types[i.desc] for i in self.imports if i.kind == ExternKind.FUNC]
+        return imported + [self.types[f.type_index] for f in self.funcs]
+
+    @property
+    def table_types(self) -> list[TableType]:
+        return [i.desc for i in self.imported(ExternKind.TABLE)] + list(self.tables)
+
+    @property
+    def mem_types(self) -> list[MemType]:
+        return [i.desc for i in self.imported(ExternKind.MEMORY)] + list(self.mems)
+
+    @property
+    def global_types(self) -> list[GlobalType]:
+        return [i.desc for i in self.imported(ExternKind.GLOBAL)] + [g.type for g in self.globals]
+
+    @property
+    def num_imported_funcs(self) -> int:
+        return sum(1 for i in self.imports if i.kind == ExternKind.FUNC)
+
+    @property
+    def num_imported_globals(self) -> int:
+        return sum(1 for i in self.imports if i.kind == ExternKind.GLOBAL)
+
+    def block_signature(self, bt: BlockType) -> FuncType:
+        """The [params] -> [results] of a block type (which must be valid)."""
+        if bt is None:
+            return FuncType((), ())
+        if isinstance(bt, ValType):
+            return FuncType((), (bt,))
+        return self.types[bt]
