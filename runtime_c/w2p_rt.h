@@ -1,0 +1,265 @@
+/*
+ * w2p_rt.h: the wasm2pyext C runtime.
+ *
+ * The one declaration of everything shared by generated modules (templates/module.c.j2),
+ * the runtime itself (w2p_rt.c) and the Python shim (templates/shim.pyx, whose Cython
+ * declarations wasm2pyext/runtime_decls.pxd are derived from this file by
+ * wasm2pyext/cdecls.py). Keep it plain C99 declarations: no macros in declarations,
+ * so pycparser can read it.
+ *
+ * Calling convention of a Wasm function in C:  RESULT f(w2p_ctx *ctx, PARAMS...)
+ * where i32 -> uint32_t, i64 -> uint64_t, f32 -> float, f64 -> double, funcref ->
+ * w2p_func *, externref -> void * (a borrowed PyObject *, NULL for null), and several
+ * results come back in a struct of fields r0, r1, ... declared by the generated module.
+ */
+#ifndef W2P_RT_H
+#define W2P_RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+
+/* Bumped whenever a structure below changes layout: modules and the runtime they load
+   must agree (the registered runtime's name carries it: _wasm2pyext_rt_<version>). */
+#define W2P_ABI_VERSION 1
+
+/* Why Wasm execution stopped; the order matches wasm2pyext.errors.TRAP_KINDS (+1). */
+typedef enum w2p_trap_kind {
+    W2P_TRAP_NONE = 0,
+    W2P_TRAP_UNREACHABLE,
+    W2P_TRAP_OOB_MEMORY,
+    W2P_TRAP_OOB_TABLE,
+    W2P_TRAP_UNDEFINED_ELEMENT,
+    W2P_TRAP_UNINITIALIZED_ELEMENT,
+    W2P_TRAP_INDIRECT_CALL_MISMATCH,
+    W2P_TRAP_DIV_ZERO,
+    W2P_TRAP_INT_OVERFLOW,
+    W2P_TRAP_INVALID_CONVERSION,
+    W2P_TRAP_EXHAUSTION,
+    W2P_TRAP_HOST_EXCEPTION /* a host function raised: the Python exception is pending */
+} w2p_trap_kind;
+
+/* Value types, by their binary encoding. */
+typedef enum w2p_valtype {
+    W2P_I32 = 0x7F,
+    W2P_I64 = 0x7E,
+    W2P_F32 = 0x7D,
+    W2P_F64 = 0x7C,
+    W2P_FUNCREF = 0x70,
+    W2P_EXTERNREF = 0x6F
+} w2p_valtype;
+
+/* One Wasm value, untagged. */
+typedef union w2p_val {
+    uint32_t i32;
+    uint64_t i64;
+    float f32;
+    double f64;
+    void *ref;
+} w2p_val;
+
+/* A function type, interned: equal types have equal pointers, across all modules of a
+   process. `sig` spells params and results, e.g. "ii>I" for [i32 i32] -> [i64]
+   (i i32, I i64, f f32, F f64, r funcref, x externref). */
+typedef struct w2p_functype {
+    const char *sig;
+    uint32_t num_params;
+    uint32_t num_results;
+} w2p_functype;
+
+/* The first member of every context a Wasm-callable C function receives: an instance,
+   or a host function. */
+typedef struct w2p_ctx {
+    /* Lowest stack address Wasm code may reach on the running thread; set on entry from
+       Python and passed along on calls between contexts. */
+    uintptr_t stack_floor;
+    /* Leaves Wasm code for the innermost Python -> Wasm boundary; never returns. */
+    void (*trap)(int kind, const char *where);
+    /* The Python object owning this context (borrowed). */
+    void *owner;
+} w2p_ctx;
+
+/* A generic function pointer; cast to the function's real type before a call. */
+typedef void (*w2p_fnptr)(void);
+
+typedef struct w2p_func w2p_func;
+
+/* Calls f with args from an array, storing its results in another (the Python boundary). */
+typedef void (*w2p_entry)(const w2p_func *f, const w2p_val *args, w2p_val *results);
+
+/* A function reference: what tables, funcref values and imports hold. */
+struct w2p_func {
+    const w2p_functype *type;
+    w2p_fnptr fn;
+    w2p_ctx *ctx;
+    w2p_entry entry;
+    uint32_t index; /* in its module's function index space */
+};
+
+/* A host (Python) function as a Wasm import: a context whose trampoline (generated per
+   type) packs the arguments into `vals` and calls `call`. */
+typedef struct w2p_host_func {
+    w2p_ctx ctx;
+    /* Calls the Python callable; results overwrite args (vals holds max(params, results)).
+       0, or -1 with a Python exception set (the trampoline then traps). */
+    int (*call)(struct w2p_host_func *self, w2p_val *vals);
+    void *callable; /* PyObject * */
+    const w2p_functype *type;
+} w2p_host_func;
+
+/* A linear memory. Its address space is reserved up front, so `data` never moves and
+   views and exported buffers stay valid across memory.grow. */
+typedef struct w2p_memory {
+    uint8_t *data;
+    uint64_t size; /* bytes accessible: pages * 65536 */
+    uint32_t pages;
+    uint32_t max_pages;
+    size_t reserved; /* bytes of address space reserved at data */
+} w2p_memory;
+
+/* A table of references (w2p_func * or PyObject *, NULL for null). */
+typedef struct w2p_table {
+    void **elems;
+    uint32_t size;
+    uint32_t max;
+    uint8_t elem_type; /* W2P_FUNCREF or W2P_EXTERNREF */
+} w2p_table;
+
+/* A global that is imported or exported: a cell shared by reference. Globals private to
+   an instance are plain fields of it instead. */
+typedef struct w2p_global {
+    w2p_val value;
+    uint8_t type;
+    uint8_t mutable_;
+} w2p_global;
+
+/* An element segment's references, evaluated at instantiation (empty once dropped). */
+typedef struct w2p_elem_segment {
+    void **items;
+    uint32_t len;
+} w2p_elem_segment;
+
+/* ---- What a generated module tells the runtime about itself ---- */
+
+typedef struct w2p_limits {
+    uint32_t min;
+    uint32_t max;
+    uint8_t has_max;
+} w2p_limits;
+
+typedef struct w2p_type_desc {
+    const char *sig;
+    w2p_entry entry;        /* calls a function of this type from a w2p_val array */
+    w2p_fnptr host_trampoline; /* a function of this type calling a w2p_host_func, or NULL */
+} w2p_type_desc;
+
+typedef struct w2p_func_desc {
+    const char *name;   /* from the name section, or NULL */
+    const char *c_name; /* of its C function (what traps report); NULL for imports */
+    uint32_t type;      /* index into the module's types */
+    w2p_fnptr fn;       /* the C function; NULL for imports */
+} w2p_func_desc;
+
+typedef struct w2p_memory_desc {
+    w2p_limits limits;
+    size_t slot; /* offset of its w2p_memory * in the instance */
+} w2p_memory_desc;
+
+typedef struct w2p_table_desc {
+    w2p_limits limits;
+    uint8_t elem_type;
+    size_t slot; /* offset of its w2p_table * in the instance */
+} w2p_table_desc;
+
+typedef struct w2p_global_desc {
+    uint8_t type;
+    uint8_t mutable_;
+    size_t slot; /* offset of its w2p_global * in the instance, or SIZE_MAX if private */
+} w2p_global_desc;
+
+/* An import (module and name) or an export (name only) of a function, table, memory or
+   global, by its index in that kind's index space. */
+typedef struct w2p_extern_desc {
+    const char *module;
+    const char *name;
+    uint8_t kind; /* 0 func, 1 table, 2 memory, 3 global */
+    uint32_t index;
+} w2p_extern_desc;
+
+typedef struct w2p_module {
+    uint32_t abi_version;
+    const char *name;
+    const char *wasm_sha256;
+    size_t instance_size;
+    size_t types_slot; /* offset of the instance's const w2p_functype *types[] */
+    size_t funcs_slot; /* offset of the instance's w2p_func *funcs[] */
+    uint32_t num_types;
+    const w2p_type_desc *types;
+    uint32_t num_funcs;
+    uint32_t num_imported_funcs;
+    const w2p_func_desc *funcs;
+    uint32_t num_memories;
+    uint32_t num_imported_memories;
+    const w2p_memory_desc *memories;
+    uint32_t num_tables;
+    uint32_t num_imported_tables;
+    const w2p_table_desc *tables;
+    uint32_t num_globals;
+    uint32_t num_imported_globals;
+    const w2p_global_desc *globals;
+    uint32_t num_imports;
+    const w2p_extern_desc *imports;
+    uint32_t num_exports;
+    const w2p_extern_desc *exports;
+    /* Once imports, memories, tables, global cells and types are in place: sets up the
+       instance's functions, globals and segments and runs the start function. Runs under
+       a boundary: it may trap. */
+    void (*instantiate)(w2p_ctx *instance);
+} w2p_module;
+
+/* What the shared runtime (the first loaded copy of the shim) offers every module: the
+   capsule `_C_API` of module _wasm2pyext_rt_<W2P_ABI_VERSION> points to one. */
+typedef struct w2p_api {
+    uint32_t abi_version;
+    /* A new reference to the Python module for a generated module, or NULL with an
+       exception set. */
+    void *(*create_module)(const w2p_module *module);
+} w2p_api;
+
+/* ---- Runtime functions (w2p_rt.c) ---- */
+
+/* Reserves address space for max_pages and makes `pages` accessible; 0 or -1. */
+int w2p_memory_init(w2p_memory *mem, uint32_t pages, uint32_t max_pages);
+void w2p_memory_free(w2p_memory *mem);
+/* memory.grow: the previous size in pages, or UINT32_MAX (-1) when it cannot grow. */
+uint32_t w2p_memory_grow(w2p_memory *mem, uint32_t delta);
+/* memory.fill, memory.copy, memory.init: 0, or -1 when out of bounds (nothing written). */
+int w2p_memory_fill(w2p_memory *mem, uint32_t dst, uint32_t value, uint32_t n);
+int w2p_memory_copy(w2p_memory *dst_mem, uint32_t dst, w2p_memory *src_mem, uint32_t src, uint32_t n);
+int w2p_memory_init_from(w2p_memory *mem, uint32_t dst, const uint8_t *data, uint32_t data_len, uint32_t src, uint32_t n);
+
+int w2p_table_init(w2p_table *table, uint8_t elem_type, uint32_t size, uint32_t max);
+void w2p_table_free(w2p_table *table);
+/* table.grow: the previous size, or UINT32_MAX (-1) when it cannot grow. */
+uint32_t w2p_table_grow(w2p_table *table, uint32_t delta, void *init);
+/* table.fill, table.copy, table.init: 0, or -1 when out of bounds (nothing written). */
+int w2p_table_fill(w2p_table *table, uint32_t dst, void *value, uint32_t n);
+int w2p_table_copy(w2p_table *dst_table, uint32_t dst, w2p_table *src_table, uint32_t src, uint32_t n);
+int w2p_table_init_from(w2p_table *table, uint32_t dst, const w2p_elem_segment *seg, uint32_t src, uint32_t n);
+
+/* The stack floor for Wasm code on the calling thread (see w2p_ctx.stack_floor). */
+uintptr_t w2p_thread_stack_floor(void);
+
+/* The boundary from Python into Wasm: calls f through its entry. Returns W2P_TRAP_NONE,
+   or the trap kind, with *where set to the trapping C function's name (or NULL).
+   Boundaries nest (a host function may call back into Wasm). */
+int w2p_invoke(const w2p_func *f, const w2p_val *args, w2p_val *results, const char **where);
+/* Runs module->instantiate(instance) under a boundary; same results as w2p_invoke. */
+int w2p_instantiate(const w2p_module *module, w2p_ctx *instance, const char **where);
+/* Unwinds to the innermost boundary of this thread with a trap kind: the w2p_ctx.trap
+   of every context made by this runtime. */
+void w2p_trap_unwind(int kind, const char *where);
+/* The kind's text, as in wasm2pyext.errors.TRAP_KINDS. */
+const char *w2p_trap_kind_name(int kind);
+
+#endif /* W2P_RT_H */

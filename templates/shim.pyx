@@ -1,0 +1,1165 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, embedsignature=True
+"""The wasm2pyext runtime module: the Python face of every built module.
+
+Generic (nothing here depends on a particular Wasm module): translated by Cython and
+compiled once, then linked into every built module and into wasm2pyext itself. The
+first copy loaded in a process registers itself in sys.modules as _wasm2pyext_rt_<ABI>
+(runtime_c/w2p_glue.c) and all others use it, so every built module shares these classes.
+
+A generated module describes itself with a w2p_module (runtime_c/w2p_rt.h);
+create_module() turns that into a Python module whose Instance class instantiates it.
+"""
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t, uintptr_t
+from libc.stdlib cimport calloc, free
+from libc.string cimport memcpy, strcmp
+from cpython.buffer cimport PyBuffer_FillInfo
+from cpython.pycapsule cimport PyCapsule_New
+from cpython.ref cimport PyObject, Py_INCREF
+
+from w2p_rt cimport *
+
+import sys as _sys
+import types as _types
+
+RUNTIME_NAME = __name__
+
+# ======== Errors ========
+
+class Error(Exception):
+    """Base of every wasm2pyext error."""
+
+
+class CompileError(Error):
+    """The module could not be compiled. `offset` is the byte offset in the binary."""
+
+    def __init__(self, reason, offset):
+        self.reason = reason
+        self.offset = offset
+        super().__init__(f"{reason} (at byte offset {offset:#x})")
+
+
+class DecodeError(CompileError):
+    """Malformed binary: it does not follow the binary format."""
+
+
+class ValidationError(CompileError):
+    """Invalid module: well-formed, but it breaks a validation rule."""
+
+
+class LinkError(Error):
+    """An import is missing or does not match what the module declares."""
+
+
+class Trap(Error):
+    """A WebAssembly trap; `kind` is one of TRAP_KINDS."""
+
+    def __init__(self, kind, message=None):
+        self.kind = kind
+        super().__init__(message or kind)
+
+
+TRAP_KINDS = tuple(w2p_trap_kind_name(k).decode() for k in range(W2P_TRAP_UNREACHABLE, W2P_TRAP_EXHAUSTION + 1))
+
+# ======== Types ========
+
+_TYPE_NAMES = {ord("i"): "i32", ord("I"): "i64", ord("f"): "f32", ord("F"): "f64",
+               ord("r"): "funcref", ord("x"): "externref"}
+_TYPE_CHARS = {v: k for k, v in _TYPE_NAMES.items()}
+_VALTYPE_CHARS = {W2P_I32: ord("i"), W2P_I64: ord("I"), W2P_F32: ord("f"), W2P_F64: ord("F"),
+                  W2P_FUNCREF: ord("r"), W2P_EXTERNREF: ord("x")}
+
+
+cdef class FuncType:
+    """An interned function type: one object (and one C pointer) per distinct signature."""
+    cdef w2p_functype ft
+    cdef bytes sig
+    cdef readonly tuple params
+    cdef readonly tuple results
+
+    def __repr__(self):
+        return f"FuncType({list(self.params)} -> {list(self.results)})"
+
+
+cdef dict _interned = {}
+
+
+cdef FuncType intern_type(bytes sig):
+    cdef FuncType t = _interned.get(sig)
+    if t is None:
+        t = FuncType.__new__(FuncType)
+        params, results = sig.split(b">")
+        t.sig = sig
+        t.params = tuple(_TYPE_NAMES[c] for c in params)
+        t.results = tuple(_TYPE_NAMES[c] for c in results)
+        t.ft.sig = t.sig
+        t.ft.num_params = len(params)
+        t.ft.num_results = len(results)
+        _interned[sig] = t
+    return t
+
+
+cdef inline FuncType type_of(const w2p_functype *ft):
+    return _interned[<bytes>ft.sig]
+
+
+# ======== Values ========
+
+cdef uint64_t _MASK32 = 0xFFFFFFFF
+
+
+cdef class Value:
+    """A typed WebAssembly value: Value.i32(7) is I32(7)."""
+    cdef readonly str type
+    cdef uint64_t _bits
+    cdef object _ref
+
+    @staticmethod
+    def i32(x):
+        return _int_value("i32", x, 32)
+
+    @staticmethod
+    def i64(x):
+        return _int_value("i64", x, 64)
+
+    @staticmethod
+    def f32(x):
+        cdef float f = <float>float(x)
+        cdef uint32_t u
+        memcpy(&u, &f, 4)
+        return _bits_value("f32", u)
+
+    @staticmethod
+    def f64(x):
+        cdef double d = float(x)
+        cdef uint64_t u
+        memcpy(&u, &d, 8)
+        return _bits_value("f64", u)
+
+    @staticmethod
+    def f32_bits(n):
+        return _bits_value("f32", _check_range(n, 0, _pow2(32)))
+
+    @staticmethod
+    def f64_bits(n):
+        return _bits_value("f64", _check_range(n, 0, _pow2(64)))
+
+    @staticmethod
+    def funcref(f):
+        if f is not None and not isinstance(f, Function):
+            raise TypeError(f"a funcref is a Function or None, not {type(f).__name__}")
+        return _ref_value("funcref", f)
+
+    @staticmethod
+    def externref(obj):
+        return _ref_value("externref", obj)
+
+    @property
+    def bits(self):
+        """The value's bit pattern as an unsigned int (numbers only)."""
+        if self._ref is not None or self.type in ("funcref", "externref"):
+            raise TypeError(f"a {self.type} has no bits")
+        return self._bits
+
+    @property
+    def value(self):
+        """The Python value: a signed int, a float, or the referenced object."""
+        cdef float f
+        cdef double d
+        cdef uint32_t u32
+        if self.type == "i32":
+            return <int32_t><uint32_t>self._bits
+        if self.type == "i64":
+            return <int64_t>self._bits
+        if self.type == "f32":
+            u32 = <uint32_t>self._bits
+            memcpy(&f, &u32, 4)
+            return f
+        if self.type == "f64":
+            memcpy(&d, &self._bits, 8)
+            return d
+        return self._ref
+
+    def __repr__(self):
+        return f"{self.type.capitalize()}({self.value!r})"
+
+    def __eq__(self, other):
+        if not isinstance(other, Value):
+            return NotImplemented
+        cdef Value o = other
+        if self.type != o.type:
+            return False
+        if self.type in ("funcref", "externref"):
+            return self._ref is o._ref or self._ref == o._ref
+        return self._bits == o._bits
+
+    def __hash__(self):
+        return hash((self.type, self._bits, id(self._ref)))
+
+
+cdef object _check_range(object n, object low, object high):
+    if not isinstance(n, int):
+        raise TypeError(f"expected an int, got {type(n).__name__}")
+    if not low <= n < high:
+        raise OverflowError(f"{n} is out of range [{low}, {high})")
+    return n
+
+
+cdef Value _bits_value(str t, uint64_t bits):
+    cdef Value v = Value.__new__(Value)
+    v.type = t
+    v._bits = bits
+    return v
+
+
+cdef object _pow2(int n):
+    """2**n as a Python int (a C shift would overflow)."""
+    return (<object>1) << n
+
+
+cdef Value _int_value(str t, object x, int width):
+    """Signed or unsigned in, bits stored (I32(-1) and I32(0xFFFFFFFF) are equal)."""
+    _check_range(x, -_pow2(width - 1), _pow2(width))
+    return _bits_value(t, x & (_pow2(width) - 1))
+
+
+cdef Value _ref_value(str t, object obj):
+    cdef Value v = Value.__new__(Value)
+    v.type = t
+    v._ref = obj
+    return v
+
+
+cdef class _Pool:
+    """References that crossed from Python into Wasm: kept alive while what may hold them
+    (an instance and everything linked with it) is alive."""
+    cdef dict objects
+
+    def __cinit__(self):
+        self.objects = {}
+
+    cdef inline void add(self, object obj):
+        if obj is not None:
+            self.objects[id(obj)] = obj
+
+
+cdef int to_val(object x, int t, w2p_val *out, _Pool pool) except -1:
+    """Python -> Wasm value of type t (a signature char); ints are cast, Values checked."""
+    cdef Value v
+    if type(x) is Value:
+        v = <Value>x
+        if _TYPE_CHARS[v.type] != t:
+            raise TypeError(f"expected a {_TYPE_NAMES[t]} value, got {v!r}")
+        if t == ord("r") or t == ord("x"):
+            x = v._ref
+        else:
+            out.i64 = v._bits
+            if t == ord("i") or t == ord("f"):
+                out.i32 = <uint32_t>v._bits
+            return 0
+    if t == ord("i"):
+        if not isinstance(x, int):
+            raise TypeError(f"expected an int for an i32, got {type(x).__name__}")
+        if not -0x80000000 <= x <= 0xFFFFFFFF:
+            raise OverflowError(f"{x} does not fit an i32")
+        out.i32 = <uint32_t>(x & 0xFFFFFFFF)
+    elif t == ord("I"):
+        if not isinstance(x, int):
+            raise TypeError(f"expected an int for an i64, got {type(x).__name__}")
+        if not -0x8000000000000000 <= x <= 0xFFFFFFFFFFFFFFFF:
+            raise OverflowError(f"{x} does not fit an i64")
+        out.i64 = <uint64_t>(x & 0xFFFFFFFFFFFFFFFF)
+    elif t == ord("f"):
+        if not isinstance(x, (int, float)):
+            raise TypeError(f"expected a float for an f32, got {type(x).__name__}")
+        out.f32 = <float>float(x)
+    elif t == ord("F"):
+        if not isinstance(x, (int, float)):
+            raise TypeError(f"expected a float for an f64, got {type(x).__name__}")
+        out.f64 = float(x)
+    elif t == ord("r"):
+        if x is None:
+            out.ref = NULL
+        elif isinstance(x, Function):
+            out.ref = <void *>(<Function>x).f
+            if pool is not None:
+                pool.add(x)
+        else:
+            raise TypeError(f"expected a Function or None for a funcref, got {type(x).__name__}")
+    else:
+        out.ref = NULL if x is None else <void *>x
+        if pool is not None:
+            pool.add(x)
+    return 0
+
+
+cdef object from_val(const w2p_val *v, int t):
+    """Wasm value of type t -> Python."""
+    if t == ord("i"):
+        return <int32_t>v.i32
+    if t == ord("I"):
+        return <int64_t>v.i64
+    if t == ord("f"):
+        return v.f32
+    if t == ord("F"):
+        return v.f64
+    if v.ref == NULL:
+        return None
+    if t == ord("r"):
+        return function_of(<const w2p_func *>v.ref)
+    return <object>v.ref
+
+
+cdef Value value_of(const w2p_val *v, int t):
+    """Wasm value of type t -> a bit-exact Value."""
+    if t == ord("i") or t == ord("f"):
+        return _bits_value(_TYPE_NAMES[t], v.i32)
+    if t == ord("I") or t == ord("F"):
+        return _bits_value(_TYPE_NAMES[t], v.i64)
+    return _ref_value(_TYPE_NAMES[t], from_val(v, t))
+
+
+# ======== Traps ========
+
+cdef object trap_error(int kind, const char *where, object instance):
+    name = kind_name = w2p_trap_kind_name(kind).decode()
+    if where != NULL:
+        name = (<Instance>instance).info.display_name(where) if isinstance(instance, Instance) else where.decode()
+        return Trap(kind_name, f"{kind_name} (in wasm function {name})")
+    return Trap(kind_name)
+
+
+cdef int raise_pending() except -1:
+    """Re-raises the exception a host function raised (still set in the thread state)."""
+    return -1
+
+
+cdef int check_trap(int kind, const char *where, object instance) except -1:
+    if kind == W2P_TRAP_NONE:
+        return 0
+    if kind == W2P_TRAP_HOST_EXCEPTION:
+        return raise_pending()
+    raise trap_error(kind, where, instance)
+
+
+# ======== Functions ========
+
+cdef enum:
+    MAX_STACK_VALS = 16
+
+
+cdef class Function:
+    """A WebAssembly function (an export, or a funcref): call it like a Python function."""
+    cdef const w2p_func *f
+    cdef object owner  # keeps f alive: its Instance or HostFunction
+
+    def __call__(self, *args):
+        cdef const w2p_functype *ft = self.f.type
+        cdef w2p_val stack_vals[MAX_STACK_VALS]
+        cdef w2p_val *vals = stack_vals
+        cdef Py_ssize_t n = max(ft.num_params, ft.num_results)
+        if n > MAX_STACK_VALS:
+            vals = <w2p_val *>calloc(n, sizeof(w2p_val))
+            if vals == NULL:
+                raise MemoryError()
+        try:
+            self.invoke(args, vals)
+            if ft.num_results == 0:
+                return None
+            if ft.num_results == 1:
+                return from_val(&vals[0], ft.sig[ft.num_params + 1])
+            return tuple(from_val(&vals[i], ft.sig[ft.num_params + 1 + i]) for i in range(ft.num_results))
+        finally:
+            if vals != stack_vals:
+                free(vals)
+
+    def call_values(self, *args):
+        """Calls the function; the results come back as a tuple of bit-exact Values."""
+        cdef const w2p_functype *ft = self.f.type
+        cdef w2p_val stack_vals[MAX_STACK_VALS]
+        cdef w2p_val *vals = stack_vals
+        cdef Py_ssize_t n = max(ft.num_params, ft.num_results)
+        if n > MAX_STACK_VALS:
+            vals = <w2p_val *>calloc(n, sizeof(w2p_val))
+            if vals == NULL:
+                raise MemoryError()
+        try:
+            self.invoke(args, vals)
+            return tuple(value_of(&vals[i], ft.sig[ft.num_params + 1 + i]) for i in range(ft.num_results))
+        finally:
+            if vals != stack_vals:
+                free(vals)
+
+    cdef int invoke(self, tuple args, w2p_val *vals) except -1:
+        """Arguments in vals, the call, results over the arguments."""
+        cdef const w2p_functype *ft = self.f.type
+        cdef const char *where = NULL
+        cdef Py_ssize_t i
+        if len(args) != ft.num_params:
+            raise TypeError(f"{self!r} takes {ft.num_params} argument(s), got {len(args)}")
+        owner = self.owner
+        pool = (<Instance>owner).pool if isinstance(owner, Instance) else None
+        for i in range(ft.num_params):
+            to_val(args[i], ft.sig[i], &vals[i], pool)
+        kind = w2p_invoke(self.f, vals, vals, &where)
+        return check_trap(kind, where, owner)
+
+    @property
+    def type(self):
+        """(params, results), each a tuple of type names."""
+        t = type_of(self.f.type)
+        return (t.params, t.results)
+
+    def __repr__(self):
+        t = type_of(self.f.type)
+        return f"<wasm function {self.f.index} [{' '.join(t.params)}] -> [{' '.join(t.results)}]>"
+
+    def __eq__(self, other):
+        return isinstance(other, Function) and (<Function>other).f == self.f
+
+    def __hash__(self):
+        return hash(<uintptr_t>self.f)
+
+
+cdef Function function_of(const w2p_func *f):
+    cdef Function fn = Function.__new__(Function)
+    fn.f = f
+    fn.owner = <object>f.ctx.owner
+    return fn
+
+
+cdef class HostFunction:
+    """A Python callable imported as a Wasm function of a given type."""
+    cdef w2p_host_func host
+    cdef w2p_func func
+    cdef object callable
+    cdef FuncType type
+    cdef _Pool pool
+
+    def __repr__(self):
+        return f"<host function {self.callable!r} {self.type!r}>"
+
+
+# Headroom a host call needs on the C stack before it may enter Python.
+cdef uintptr_t HOST_CALL_STACK = 256 * 1024
+
+ctypedef int (*host_call_fn)(w2p_host_func *, w2p_val *) noexcept
+
+
+cdef int host_call(w2p_host_func *self, w2p_val *vals) except -1:
+    """The w2p_host_func.call of every host function: on a Python exception it returns -1
+    with the exception set, and the trampoline unwinds to the boundary, which re-raises it."""
+    cdef char here
+    cdef HostFunction hf = <HostFunction><object>self.ctx.owner
+    cdef FuncType t = hf.type
+    cdef const char *sig = t.sig
+    cdef Py_ssize_t np = len(t.params), nr = len(t.results), i
+    if <uintptr_t>&here < self.ctx.stack_floor + HOST_CALL_STACK:
+        raise Trap("call stack exhausted", "call stack exhausted (calling a host function)")
+    args = [from_val(&vals[i], sig[i]) for i in range(np)]
+    result = hf.callable(*args)
+    if nr == 0:
+        return 0
+    if nr == 1:
+        return to_val(result, sig[np + 1], &vals[0], hf.pool)
+    result = tuple(result)
+    if len(result) != nr:
+        raise TypeError(f"host function {hf.callable!r} returned {len(result)} values, expected {nr}")
+    for i in range(nr):
+        to_val(result[i], sig[np + 1 + i], &vals[i], hf.pool)
+    return 0
+
+
+cdef HostFunction make_host_function(object callable, FuncType t, const w2p_type_desc *td):
+    cdef HostFunction hf = HostFunction.__new__(HostFunction)
+    hf.callable = callable
+    hf.type = t
+    hf.pool = _Pool()
+    hf.host.ctx.trap = w2p_trap_unwind
+    hf.host.ctx.owner = <void *>hf
+    hf.host.call = <host_call_fn>host_call
+    hf.host.callable = <void *>callable
+    hf.host.type = &t.ft
+    hf.func.type = &t.ft
+    hf.func.fn = td.host_trampoline
+    hf.func.ctx = &hf.host.ctx
+    hf.func.entry = td.entry
+    return hf
+
+
+# ======== Memories ========
+
+cdef uint32_t PAGE = 65536
+cdef uint32_t MAX_PAGES = 65536
+
+
+cdef class Memory:
+    """A linear memory: Memory(minimum, maximum=None) in 64 KiB pages."""
+    cdef w2p_memory mem
+    cdef readonly object maximum
+    cdef list linked  # instances that imported it
+
+    def __init__(self, minimum, maximum=None):
+        _check_range(minimum, 0, MAX_PAGES + 1)
+        if maximum is not None:
+            _check_range(maximum, minimum, MAX_PAGES + 1)
+        self.maximum = maximum
+        self.linked = []
+        if w2p_memory_init(&self.mem, minimum, MAX_PAGES if maximum is None else maximum) != 0:
+            raise MemoryError(f"cannot reserve a memory of up to {maximum} pages")
+
+    def __dealloc__(self):
+        w2p_memory_free(&self.mem)
+
+    @property
+    def size(self):
+        """Size in pages."""
+        return self.mem.pages
+
+    @property
+    def data_size(self):
+        """Size in bytes."""
+        return self.mem.size
+
+    def grow(self, pages):
+        """Grows by `pages`; returns the previous size in pages."""
+        _check_range(pages, 0, _pow2(32))
+        old = w2p_memory_grow(&self.mem, pages)
+        if old == 0xFFFFFFFF:
+            raise Error(f"cannot grow the memory from {self.mem.pages} by {pages} pages")
+        return old
+
+    @property
+    def buffer(self):
+        """A writable memoryview of the whole memory (zero-copy)."""
+        return memoryview(self)
+
+    def __getbuffer__(self, Py_buffer *buffer, int flags):
+        PyBuffer_FillInfo(buffer, self, self.mem.data, <Py_ssize_t>self.mem.size, 0, flags)
+
+    def __releasebuffer__(self, Py_buffer *buffer):
+        pass
+
+    def uint8_view(self, offset=0):
+        return MemoryView._make(self, offset, ord("B"))
+
+    def int8_view(self, offset=0):
+        return MemoryView._make(self, offset, ord("b"))
+
+    def uint16_view(self, offset=0):
+        return MemoryView._make(self, offset, ord("H"))
+
+    def int16_view(self, offset=0):
+        return MemoryView._make(self, offset, ord("h"))
+
+    def uint32_view(self, offset=0):
+        return MemoryView._make(self, offset, ord("I"))
+
+    def int32_view(self, offset=0):
+        return MemoryView._make(self, offset, ord("i"))
+
+    def uint64_view(self, offset=0):
+        return MemoryView._make(self, offset, ord("Q"))
+
+    def int64_view(self, offset=0):
+        return MemoryView._make(self, offset, ord("q"))
+
+    def float32_view(self, offset=0):
+        return MemoryView._make(self, offset, ord("f"))
+
+    def float64_view(self, offset=0):
+        return MemoryView._make(self, offset, ord("d"))
+
+    def __repr__(self):
+        return f"<wasm memory {self.mem.pages} pages, max {self.maximum}>"
+
+
+cdef int _view_size(int code):
+    if code == ord("B") or code == ord("b"):
+        return 1
+    if code == ord("H") or code == ord("h"):
+        return 2
+    if code == ord("I") or code == ord("i") or code == ord("f"):
+        return 4
+    return 8
+
+
+cdef class MemoryView:
+    """Typed, little-endian elements of a memory from a byte offset; it follows the memory
+    as it grows."""
+    cdef Memory memory
+    cdef uint64_t offset
+    cdef int code
+    cdef readonly int bytes_per_element
+
+    @staticmethod
+    cdef MemoryView _make(Memory memory, object offset, int code):
+        _check_range(offset, 0, _pow2(32))
+        cdef MemoryView v = MemoryView.__new__(MemoryView)
+        v.memory = memory
+        v.offset = offset
+        v.code = code
+        v.bytes_per_element = _view_size(code)
+        return v
+
+    def __len__(self):
+        cdef uint64_t size = self.memory.mem.size
+        return 0 if self.offset >= size else (size - self.offset) // self.bytes_per_element
+
+    cdef uint8_t *address(self, object index) except NULL:
+        cdef Py_ssize_t n = len(self)
+        if not isinstance(index, int):
+            raise TypeError(f"view indices are ints, not {type(index).__name__}")
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError(f"index out of range for a view of {n} elements")
+        return self.memory.mem.data + self.offset + <uint64_t>index * self.bytes_per_element
+
+    cdef object get(self, uint8_t *p):
+        cdef int code = self.code
+        cdef uint16_t u16
+        cdef uint32_t u32
+        cdef uint64_t u64
+        cdef float f
+        cdef double d
+        if code == ord("B"):
+            return p[0]
+        if code == ord("b"):
+            return <int8_t>p[0]
+        if code == ord("H") or code == ord("h"):
+            memcpy(&u16, p, 2)
+            return u16 if code == ord("H") else <int16_t>u16
+        if code == ord("I") or code == ord("i"):
+            memcpy(&u32, p, 4)
+            return u32 if code == ord("I") else <int32_t>u32
+        if code == ord("f"):
+            memcpy(&f, p, 4)
+            return f
+        if code == ord("d"):
+            memcpy(&d, p, 8)
+            return d
+        memcpy(&u64, p, 8)
+        return u64 if code == ord("Q") else <int64_t>u64
+
+    cdef int put(self, uint8_t *p, object x) except -1:
+        cdef int code = self.code
+        cdef int size = self.bytes_per_element
+        cdef uint64_t u
+        cdef float f
+        cdef double d
+        if code == ord("f"):
+            f = <float>float(x)
+            memcpy(p, &f, 4)
+            return 0
+        if code == ord("d"):
+            d = float(x)
+            memcpy(p, &d, 8)
+            return 0
+        if code in (ord("b"), ord("h"), ord("i"), ord("q")):
+            _check_range(x, -_pow2(8 * size - 1), _pow2(8 * size - 1))
+        else:
+            _check_range(x, 0, _pow2(8 * size))
+        u = <uint64_t>(x & 0xFFFFFFFFFFFFFFFF)
+        memcpy(p, &u, size)  # little-endian hosts: the low bytes come first
+        return 0
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.get(self.address(i)) for i in range(*index.indices(len(self)))]
+        return self.get(self.address(index))
+
+    def __setitem__(self, index, value):
+        if isinstance(index, slice):
+            positions = range(*index.indices(len(self)))
+            values = list(value)
+            if len(values) != len(positions):
+                raise ValueError(f"cannot assign {len(values)} values to a slice of {len(positions)}")
+            for i, x in zip(positions, values):
+                self.put(self.address(i), x)
+            return
+        self.put(self.address(index), value)
+
+    def __repr__(self):
+        return f"<wasm memory view {chr(self.code)} at {self.offset}, {len(self)} elements>"
+
+
+# ======== Globals ========
+
+cdef class Global:
+    """A global: Global(Value, mutable=False)."""
+    cdef w2p_global cell
+    cdef object ref  # the referenced object, for reference types
+    cdef list linked
+
+    def __init__(self, value, mutable=False):
+        if not isinstance(value, Value):
+            raise TypeError("a Global is made from a Value, e.g. Global(Value.i32(1))")
+        self.cell.type = _TYPE_CHARS[(<Value>value).type]
+        self.cell.mutable_ = bool(mutable)
+        self.linked = []
+        self._store(value)
+
+    cdef int _store(self, object x) except -1:
+        cdef w2p_val v
+        to_val(x, self.cell.type, &v, None)
+        self.cell.value = v
+        if self.cell.type == ord("r") or self.cell.type == ord("x"):
+            self.ref = x._ref if isinstance(x, Value) else x
+        return 0
+
+    @property
+    def value(self):
+        return from_val(&self.cell.value, self.cell.type)
+
+    @value.setter
+    def value(self, x):
+        if not self.cell.mutable_:
+            raise AttributeError("the global is immutable")
+        self._store(x)
+
+    @property
+    def typed_value(self):
+        """The value as a bit-exact Value."""
+        return value_of(&self.cell.value, self.cell.type)
+
+    @property
+    def type(self):
+        return _TYPE_NAMES[self.cell.type]
+
+    @property
+    def mutable(self):
+        return bool(self.cell.mutable_)
+
+    def __repr__(self):
+        return f"<wasm global {'mut ' if self.cell.mutable_ else ''}{self.type} = {self.value!r}>"
+
+
+cdef Global new_global(int type_char, bint mutable):
+    cdef Global g = Global.__new__(Global)
+    g.cell.type = type_char
+    g.cell.mutable_ = mutable
+    g.linked = []
+    return g
+
+
+# ======== Tables ========
+
+cdef class Table:
+    """A table of references: Table(minimum, maximum=None, element="funcref")."""
+    cdef w2p_table table
+    cdef readonly object maximum
+    cdef _Pool pool
+    cdef list linked
+
+    def __init__(self, minimum, maximum=None, element="funcref"):
+        if element not in ("funcref", "externref"):
+            raise ValueError(f"a table holds funcref or externref, not {element!r}")
+        _check_range(minimum, 0, _pow2(32))
+        if maximum is not None:
+            _check_range(maximum, minimum, _pow2(32))
+        self._init(_TYPE_CHARS[element] == ord("r"), minimum, maximum)
+
+    cdef int _init(self, bint funcref, uint32_t minimum, object maximum) except -1:
+        self.maximum = maximum
+        self.pool = _Pool()
+        self.linked = []
+        elem = W2P_FUNCREF if funcref else W2P_EXTERNREF
+        if w2p_table_init(&self.table, elem, minimum, 0xFFFFFFFF if maximum is None else maximum) != 0:
+            raise MemoryError(f"cannot allocate a table of {minimum} elements")
+        return 0
+
+    def __dealloc__(self):
+        w2p_table_free(&self.table)
+
+    @property
+    def element(self):
+        return "funcref" if self.table.elem_type == W2P_FUNCREF else "externref"
+
+    cdef int _char(self):
+        return ord("r") if self.table.elem_type == W2P_FUNCREF else ord("x")
+
+    def __len__(self):
+        return self.table.size
+
+    cdef uint32_t _index(self, object i) except? 0xFFFFFFFF:
+        if not isinstance(i, int):
+            raise TypeError(f"table indices are ints, not {type(i).__name__}")
+        if i < 0:
+            i += self.table.size
+        if not 0 <= i < self.table.size:
+            raise IndexError(f"index {i} out of range for a table of {self.table.size}")
+        return i
+
+    def __getitem__(self, i):
+        cdef w2p_val v
+        v.ref = self.table.elems[self._index(i)]
+        return from_val(&v, self._char())
+
+    def __setitem__(self, i, value):
+        cdef w2p_val v
+        cdef uint32_t k = self._index(i)
+        to_val(value, self._char(), &v, self.pool)
+        self.table.elems[k] = v.ref
+
+    def grow(self, n, init=None):
+        """Grows by n elements set to init; returns the previous size."""
+        cdef w2p_val v
+        _check_range(n, 0, _pow2(32))
+        to_val(init, self._char(), &v, self.pool)
+        old = w2p_table_grow(&self.table, n, v.ref)
+        if old == 0xFFFFFFFF:
+            raise Error(f"cannot grow the table from {self.table.size} by {n}")
+        return old
+
+    def __repr__(self):
+        return f"<wasm table {self.element} size {self.table.size}, max {self.maximum}>"
+
+
+# ======== Modules and instances ========
+
+_KINDS = ("func", "table", "memory", "global")
+
+
+cdef class ModuleInfo:
+    """A generated module's description (w2p_module), with its interned types."""
+    cdef const w2p_module *desc
+    cdef list types  # FuncType by type index
+    cdef dict names_by_c_name
+    cdef readonly list imports
+    cdef readonly list exports
+
+    cdef str display_name(self, const char *c_name):
+        cdef const w2p_func_desc *d
+        if self.names_by_c_name is None:
+            self.names_by_c_name = {}
+            for i in range(self.desc.num_funcs):
+                d = &self.desc.funcs[i]
+                if d.c_name != NULL:
+                    label = d.name.decode("utf-8", "replace") if d.name != NULL else f"func[{i}]"
+                    self.names_by_c_name[d.c_name] = f"{label!r} (#{i})" if d.name != NULL else label
+        key = <bytes>c_name
+        return self.names_by_c_name.get(key, key.decode("utf-8", "replace"))
+
+    cdef object extern_type(self, int kind, uint32_t index):
+        """An import's or export's type, as data."""
+        cdef const w2p_limits *lim
+        cdef const w2p_global_desc *g
+        if kind == 0:
+            t = <FuncType>self.types[self.desc.funcs[index].type]
+            return (t.params, t.results)
+        if kind == 1:
+            lim = &self.desc.tables[index].limits
+            elem = "funcref" if self.desc.tables[index].elem_type == W2P_FUNCREF else "externref"
+            return (elem, lim.min, lim.max if lim.has_max else None)
+        if kind == 2:
+            lim = &self.desc.memories[index].limits
+            return (lim.min, lim.max if lim.has_max else None)
+        g = &self.desc.globals[index]
+        return (_TYPE_NAMES[_VALTYPE_CHARS[g.type]], bool(g.mutable_))
+
+
+cdef ModuleInfo make_info(const w2p_module *desc):
+    cdef ModuleInfo info = ModuleInfo.__new__(ModuleInfo)
+    cdef const w2p_extern_desc *e
+    info.desc = desc
+    info.types = [intern_type(<bytes>desc.types[i].sig) for i in range(desc.num_types)]
+    info.imports = []
+    for i in range(desc.num_imports):
+        e = &desc.imports[i]
+        info.imports.append((e.module.decode(), e.name.decode(), _KINDS[e.kind], info.extern_type(e.kind, e.index)))
+    info.exports = []
+    for i in range(desc.num_exports):
+        e = &desc.exports[i]
+        info.exports.append(("", e.name.decode(), _KINDS[e.kind], info.extern_type(e.kind, e.index)))
+    return info
+
+
+cdef inline void **slot(w2p_ctx *inst, size_t offset):
+    return <void **>(<char *>inst + offset)
+
+
+cdef object lookup_import(object imports, str module, str name):
+    try:
+        return imports[module][name]
+    except (KeyError, TypeError, IndexError):
+        raise LinkError(f"unknown import: {module!r} {name!r}") from None
+
+
+cdef int check_limits(str what, uint32_t size, object maximum, const w2p_limits *want) except -1:
+    """An imported memory or table matches when it is at least as big and at most as
+    growable as declared."""
+    if size < want.min:
+        raise LinkError(f"incompatible import type: {what} of size {size}, at least {want.min} required")
+    if want.has_max and (maximum is None or maximum > want.max):
+        raise LinkError(f"incompatible import type: {what} of maximum {maximum}, at most {want.max} required")
+    return 0
+
+
+cdef class Instance:
+    """An instance of a WebAssembly module: its own memory, globals and tables."""
+    cdef w2p_ctx *inst
+    cdef w2p_func *own_funcs
+    cdef ModuleInfo info
+    cdef list keep  # what the instance holds pointers into
+    cdef list linked  # instances that imported something of this one
+    cdef _Pool pool
+    cdef list memories, tables, globals
+    cdef dict functions
+    cdef object _exports
+
+    def __init__(self, imports=None):
+        cdef ModuleInfo info = type(self)._module_info
+        cdef const w2p_module *desc = info.desc
+        cdef const char *where = NULL
+        self.info = info
+        self.keep = []
+        self.linked = []
+        self.pool = _Pool()
+        self.functions = {}
+        self.inst = <w2p_ctx *>calloc(1, desc.instance_size)
+        self.own_funcs = <w2p_func *>calloc(max(desc.num_funcs - desc.num_imported_funcs, 1), sizeof(w2p_func))
+        if self.inst == NULL or self.own_funcs == NULL:
+            raise MemoryError()
+        self.inst.trap = w2p_trap_unwind
+        self.inst.owner = <void *>self
+        for i in range(desc.num_types):
+            (<const w2p_functype **>slot(self.inst, desc.types_slot))[i] = &(<FuncType>info.types[i]).ft
+        self._link(imports if imports is not None else {})
+        self._define()
+        kind = w2p_instantiate(desc, self.inst, &where)
+        check_trap(kind, where, self)
+
+    def __dealloc__(self):
+        free(self.inst)
+        free(self.own_funcs)
+
+    cdef int _link(self, object imports) except -1:
+        cdef const w2p_module *desc = self.info.desc
+        cdef w2p_func **funcs = <w2p_func **>slot(self.inst, desc.funcs_slot)
+        cdef Memory mem
+        cdef Table tab
+        cdef Global glob
+        cdef Function fn
+        cdef HostFunction hf
+        cdef const w2p_extern_desc *e
+        cdef const w2p_table_desc *td
+        cdef const w2p_memory_desc *md
+        cdef const w2p_global_desc *gd
+        self.memories, self.tables, self.globals = [], [], []
+        for i in range(desc.num_imports):
+            e = &desc.imports[i]
+            module, name = e.module.decode(), e.name.decode()
+            obj = lookup_import(imports, module, name)
+            what = f"{module!r} {name!r}"
+            if e.kind == 0:
+                t = <FuncType>self.info.types[desc.funcs[e.index].type]
+                if isinstance(obj, Function):
+                    fn = obj
+                    if fn.f.type != &t.ft:
+                        raise LinkError(f"incompatible import type: {what} is {type_of(fn.f.type)!r}, {t!r} required")
+                    funcs[e.index] = <w2p_func *>fn.f
+                    self._pin(fn.owner)
+                elif callable(obj) and not isinstance(obj, (Memory, Table, Global)):
+                    hf = make_host_function(obj, t, &desc.types[desc.funcs[e.index].type])
+                    funcs[e.index] = &hf.func
+                    self.keep.append(hf)
+                else:
+                    raise LinkError(f"incompatible import type: {what} must be a function, got {type(obj).__name__}")
+            elif e.kind == 1:
+                if not isinstance(obj, Table):
+                    raise LinkError(f"incompatible import type: {what} must be a Table, got {type(obj).__name__}")
+                tab = obj
+                td = &desc.tables[e.index]
+                if tab.table.elem_type != td.elem_type:
+                    raise LinkError(f"incompatible import type: {what} holds {tab.element}")
+                check_limits(what, tab.table.size, tab.maximum, &td.limits)
+                slot(self.inst, td.slot)[0] = &tab.table
+                self.tables.append(tab)
+                self._pin(tab)
+            elif e.kind == 2:
+                if not isinstance(obj, Memory):
+                    raise LinkError(f"incompatible import type: {what} must be a Memory, got {type(obj).__name__}")
+                mem = obj
+                md = &desc.memories[e.index]
+                check_limits(what, mem.mem.pages, mem.maximum, &md.limits)
+                slot(self.inst, md.slot)[0] = &mem.mem
+                self.memories.append(mem)
+                self._pin(mem)
+            else:
+                if not isinstance(obj, Global):
+                    raise LinkError(f"incompatible import type: {what} must be a Global, got {type(obj).__name__}")
+                glob = obj
+                gd = &desc.globals[e.index]
+                if glob.cell.type != _VALTYPE_CHARS[gd.type] or glob.cell.mutable_ != gd.mutable_:
+                    raise LinkError(f"incompatible import type: {what} is {glob!r}")
+                slot(self.inst, gd.slot)[0] = &glob.cell
+                self.globals.append(glob)
+                self._pin(glob)
+        return 0
+
+    cdef void _pin(self, object source):
+        """Links this instance and an import's source both ways: references may now flow
+        between them, so they live and die together (the cycle collector frees both)."""
+        self.keep.append(source)
+        if isinstance(source, Instance):
+            (<Instance>source).linked.append(self)
+        elif isinstance(source, Memory):
+            (<Memory>source).linked.append(self)
+        elif isinstance(source, Table):
+            (<Table>source).linked.append(self)
+        elif isinstance(source, Global):
+            (<Global>source).linked.append(self)
+
+    cdef int _define(self) except -1:
+        cdef const w2p_module *desc = self.info.desc
+        cdef w2p_func **funcs = <w2p_func **>slot(self.inst, desc.funcs_slot)
+        cdef w2p_func *f
+        cdef Memory mem
+        cdef Table tab
+        cdef Global glob
+        cdef const w2p_func_desc *d
+        cdef const w2p_table_desc *td
+        cdef const w2p_memory_desc *md
+        cdef const w2p_global_desc *gd
+        for i in range(desc.num_imported_funcs, desc.num_funcs):
+            f = &self.own_funcs[i - desc.num_imported_funcs]
+            d = &desc.funcs[i]
+            f.type = &(<FuncType>self.info.types[d.type]).ft
+            f.fn = d.fn
+            f.ctx = self.inst
+            f.entry = desc.types[d.type].entry
+            f.index = i
+            funcs[i] = f
+        for i in range(desc.num_imported_memories, desc.num_memories):
+            md = &desc.memories[i]
+            mem = Memory(md.limits.min, md.limits.max if md.limits.has_max else None)
+            slot(self.inst, md.slot)[0] = &mem.mem
+            self.memories.append(mem)
+        for i in range(desc.num_imported_tables, desc.num_tables):
+            td = &desc.tables[i]
+            tab = Table.__new__(Table)
+            tab._init(td.elem_type == W2P_FUNCREF, td.limits.min, td.limits.max if td.limits.has_max else None)
+            tab.pool = self.pool
+            tab.linked.append(self)
+            slot(self.inst, td.slot)[0] = &tab.table
+            self.tables.append(tab)
+        for i in range(desc.num_imported_globals, desc.num_globals):
+            gd = &desc.globals[i]
+            if gd.slot != <size_t>-1:
+                glob = new_global(_VALTYPE_CHARS[gd.type], gd.mutable_)
+                glob.linked.append(self)
+                slot(self.inst, gd.slot)[0] = &glob.cell
+                self.globals.append(glob)
+            else:
+                self.globals.append(None)
+        return 0
+
+    cdef object export_object(self, int kind, uint32_t index):
+        cdef const w2p_module *desc = self.info.desc
+        cdef w2p_func **funcs = <w2p_func **>slot(self.inst, desc.funcs_slot)
+        if kind == 0:
+            fn = self.functions.get(index)
+            if fn is None:
+                fn = self.functions[index] = function_of(funcs[index])
+            return fn
+        if kind == 1:
+            return self.tables[index]
+        if kind == 2:
+            return self.memories[index]
+        return self.globals[index]
+
+    @property
+    def exports(self):
+        """The exports, by name: exports.sum, exports["any name"]."""
+        if self._exports is None:
+            self._exports = Exports(self)
+        return self._exports
+
+    @property
+    def memory(self):
+        """The first memory (exported or not), or None."""
+        return self.memories[0] if self.memories else None
+
+    def __repr__(self):
+        return f"<wasm instance of {self.info.desc.name.decode()}>"
+
+
+cdef class Exports:
+    """A read-only mapping of export names to Function, Memory, Table and Global objects."""
+    cdef Instance _instance
+    cdef dict _index
+
+    def __cinit__(self, Instance instance):
+        cdef const w2p_module *desc = instance.info.desc
+        cdef const w2p_extern_desc *e
+        self._instance = instance
+        self._index = {}
+        for i in range(desc.num_exports):
+            e = &desc.exports[i]
+            self._index[e.name.decode()] = (e.kind, e.index)
+
+    def __getitem__(self, name):
+        kind, index = self._index[name]
+        return self._instance.export_object(kind, index)
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"no export named {name!r}") from None
+
+    def __contains__(self, name):
+        return name in self._index
+
+    def __iter__(self):
+        return iter(self._index)
+
+    def __len__(self):
+        return len(self._index)
+
+    def keys(self):
+        return self._index.keys()
+
+    def items(self):
+        return [(name, self[name]) for name in self._index]
+
+    def __dir__(self):
+        return list(self._index)
+
+    def __repr__(self):
+        return f"<exports {list(self._index)}>"
+
+
+# ======== Building the Python module of a generated module ========
+
+cdef object create_module_obj(const w2p_module *desc):
+    info = make_info(desc)
+    name = desc.name.decode()
+    module = _types.ModuleType(name, f"WebAssembly module {name} (built by wasm2pyext)")
+    instance_class = type("Instance", (Instance,), {
+        "_module_info": info,
+        "__module__": name,
+        "__doc__": f"An instance of the WebAssembly module {name}: Instance(imports=None).",
+    })
+    module.Instance = instance_class
+    module.wasm_sha256 = desc.wasm_sha256.decode()
+    module.imports = info.imports
+    module.exports = info.exports
+    for public in ("Value", "Error", "Trap", "LinkError", "Memory", "Global", "Table", "Function"):
+        setattr(module, public, globals()[public])
+    return module
+
+
+cdef void *create_module(const w2p_module *desc) except NULL:
+    module = create_module_obj(desc)
+    Py_INCREF(module)
+    return <void *>module
+
+
+ctypedef void *(*create_module_fn)(const w2p_module *) noexcept
+
+cdef w2p_api API
+API.abi_version = W2P_ABI_VERSION
+API.create_module = <create_module_fn>create_module
+cdef bytes _CAPSULE_NAME = (RUNTIME_NAME + "._C_API").encode()
+_C_API = PyCapsule_New(&API, _CAPSULE_NAME, NULL)

@@ -1,0 +1,479 @@
+"""One Wasm function body -> one C function.
+
+Wasm locals become C locals; operand-stack slots become C variables named by height and
+type (i3 is the i32 at height 3), which the C compiler's register allocator turns back
+into registers; blocks become labels and gotos. The validator has already annotated
+every instruction with its stack height (Instr.height, -1 where unreachable), so this
+walk only reads types from the opcode table and the module; it has no error paths.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .. import ir
+from ..ir import ExternKind, FuncType, ValType
+from ..opcodes import Op
+from . import names
+from .literals import constant
+
+_TRAP = "TRAP({})"
+
+
+@dataclass
+class _Frame:
+    kind: str  # "block", "loop", "if", "func"
+    base: int  # stack height below the block's params
+    params: tuple[ValType, ...]
+    results: tuple[ValType, ...]
+    label: int
+    dead: bool  # opened in unreachable code: nothing inside is emitted
+    label_used: bool = False
+    label_line: Optional[int] = None  # where a loop's label goes, if used
+
+    @property
+    def branch_types(self) -> tuple[ValType, ...]:
+        """What a branch to this frame carries: a loop's params, a block's results."""
+        return self.params if self.kind == "loop" else self.results
+
+
+@dataclass
+class ModuleContext:
+    """What every function body needs to know about the module (built once)."""
+
+    module: ir.Module
+    func_types: list[FuncType]
+    global_types: list[ir.GlobalType]
+    global_cells: set[int]  # globals shared by reference (imported or exported)
+    table_types: list[ir.TableType]
+    func_names: list[str]  # C name of each function (imports: '')
+    used_results_structs: set[tuple[ValType, ...]] = field(default_factory=set)
+    used_fn_types: dict[str, FuncType] = field(default_factory=dict)
+
+    def global_ref(self, index: int) -> str:
+        """The C lvalue of a global's value."""
+        name = names.global_(index)
+        if index in self.global_cells:
+            return f"inst->{name}->value.{names.VAL_FIELDS[self.global_types[index].valtype]}"
+        return f"inst->{name}"
+
+    def fn_type(self, ft: FuncType) -> str:
+        ident = names.fn_type(ft)
+        self.used_fn_types[ident] = ft
+        return ident
+
+    def results_struct(self, results: tuple[ValType, ...]) -> str:
+        self.used_results_structs.add(results)
+        return names.results_struct(results)
+
+
+def c_return_type(ctx: ModuleContext, results: tuple[ValType, ...]) -> str:
+    if not results:
+        return "void"
+    if len(results) == 1:
+        return names.C_TYPES[results[0]]
+    return ctx.results_struct(results)
+
+
+class FunctionWriter:
+    def __init__(self, ctx: ModuleContext, index: int, func: ir.Func):
+        self.ctx = ctx
+        self.module = ctx.module
+        self.index = index
+        self.func = func
+        self.type = ctx.func_types[index]
+        self.local_types = list(self.type.params) + list(func.locals)
+        local_names = self.module.names.locals.get(index, {})
+        self.local_names = [names.local(i, local_names.get(i)) for i in range(len(self.local_types))]
+        self.lines: list[str] = []
+        self.slots: set[tuple[ValType, int]] = set()
+        self.frames: list[_Frame] = []
+        self.labels = 0
+        self.indent = 1
+
+    # ---- output helpers ----
+
+    def emit(self, line: str) -> None:
+        self.lines.append("    " * self.indent + line)
+
+    def slot(self, valtype: ValType, height: int) -> str:
+        self.slots.add((valtype, height))
+        return names.slot(valtype, height)
+
+    def new_frame(self, kind: str, base: int, sig: FuncType, dead: bool) -> _Frame:
+        self.labels += 1
+        frame = _Frame(kind, base, sig.params, sig.results, self.labels, dead)
+        self.frames.append(frame)
+        return frame
+
+    # ---- the function ----
+
+    def signature(self) -> str:
+        ret = c_return_type(self.ctx, self.type.results)
+        params = ["Instance *inst"] + [
+            f"{names.C_TYPES[t]} {self.local_names[i]}" for i, t in enumerate(self.type.params)
+        ]
+        return f"static {ret} {self.ctx.func_names[self.index]}({', '.join(params)})"
+
+    def write(self) -> list[str]:
+        self.new_frame("func", 0, FuncType((), self.type.results), False)
+        for instr in self.func.body:
+            self.instruction(instr)
+        self.end_frame(self.frames.pop())
+        body = self.lines
+        decls = self.declarations()
+        name = self.module.names.funcs.get(self.index)
+        comment = f"/* func {self.index}" + (f" {names.c_comment(repr(name))}" if name else "") + " */"
+        return [comment, self.signature(), "{"] + decls + ["    STACK_CHECK();"] + body + ["}"]
+
+    def declarations(self) -> list[str]:
+        decls = []
+        n_params = len(self.type.params)
+        for i, t in enumerate(self.local_types[n_params:], n_params):
+            zero = "NULL" if t.is_ref else "0"
+            decls.append(f"    {names.C_TYPES[t]} {self.local_names[i]} = {zero};")
+        by_type: dict[str, list[str]] = {}
+        for t, h in sorted(self.slots, key=lambda s: (names.C_TYPES[s[0]], s[1])):
+            by_type.setdefault(names.C_TYPES[t], []).append(names.slot(t, h))
+        for ctype, slots in by_type.items():
+            star = ctype.endswith("*")
+            base = ctype[:-1].rstrip() if star else ctype
+            decl = ", ".join(("*" if star else "") + s for s in slots)
+            decls.append(f"    {base} {decl};")
+        return decls
+
+    # ---- control ----
+
+    @property
+    def dead(self) -> bool:
+        return self.frames[-1].dead
+
+    def block_sig(self, bt: ir.BlockType) -> FuncType:
+        return self.module.block_signature(bt)
+
+    def copy_values(self, types: tuple[ValType, ...], src_top: int, dst_base: int) -> None:
+        """Moves the top len(types) values (ending below src_top) down to dst_base."""
+        src_base = src_top - len(types)
+        if src_base == dst_base:
+            return
+        for k, t in enumerate(types):
+            self.emit(f"{self.slot(t, dst_base + k)} = {self.slot(t, src_base + k)};")
+
+    def branch(self, depth: int, height: int) -> None:
+        """Emits a branch to the frame `depth` levels up, the stack being `height` high."""
+        frame = self.frames[-1 - depth]
+        if frame.kind == "func":
+            self.return_(height)
+            return
+        frame.label_used = True
+        self.copy_values(frame.branch_types, height, frame.base)
+        self.emit(f"goto {names.label(frame.label)};")
+
+    def return_(self, height: int) -> None:
+        results = self.type.results
+        vals = [self.slot(t, height - len(results) + k) for k, t in enumerate(results)]
+        if not results:
+            self.emit("return;")
+        elif len(results) == 1:
+            self.emit(f"return {vals[0]};")
+        else:
+            self.emit(f"return ({self.ctx.results_struct(results)}){{{', '.join(vals)}}};")
+
+    def end_frame(self, frame: _Frame) -> None:
+        if frame.kind == "func":
+            if not frame.dead and self.reachable_end:
+                self.return_(len(self.type.results))
+            return
+        if frame.kind == "loop" and frame.label_used:
+            self.lines[frame.label_line] = self.lines[frame.label_line].replace("/*loop*/", f"{names.label(frame.label)}:;")
+        if frame.kind == "loop" and not frame.label_used and frame.label_line is not None:
+            self.lines[frame.label_line] = None  # type: ignore[call-overload]
+        if frame.kind in ("block", "if") and frame.label_used:
+            self.lines.append(f"{names.label(frame.label)}:;")
+
+    # The validator marks code after an unconditional branch with height -1; the end of
+    # the function body is reachable if the last instruction was.
+    reachable_end = True
+
+    def instruction(self, instr: ir.Instr) -> None:
+        op: Op = instr.op
+        name = op.name
+        if name in ("block", "loop", "if"):
+            self.open_block(instr)
+            return
+        if name == "else":
+            frame = self.frames[-1]
+            if not frame.dead:
+                self.indent -= 1
+                self.emit("} else {")
+                self.indent += 1
+            self.reachable_end = True
+            return
+        if name == "end":
+            frame = self.frames.pop()
+            if not frame.dead and frame.kind == "if":
+                self.indent -= 1
+                self.emit("}")
+            elif not frame.dead and frame.kind in ("block", "loop"):
+                self.indent -= 1
+                self.emit("}")
+            self.end_frame(frame)
+            self.reachable_end = True
+            return
+        if self.dead or instr.height < 0:
+            return
+        self.reachable_end = name not in ("br", "br_table", "return", "unreachable")
+        h = instr.height
+        if op.c is not None:
+            self.simple(instr, h)
+        else:
+            getattr(self, "op_" + name.replace(".", "_"))(instr, h)
+
+    def open_block(self, instr: ir.Instr) -> None:
+        sig = self.block_sig(instr.imm)
+        dead = self.dead or instr.height < 0
+        h = instr.height
+        if instr.op.name == "if":
+            base = h - 1 - len(sig.params)
+            frame = self.new_frame("if", base, sig, dead)
+            if not dead:
+                self.emit(f"if ({self.slot(ValType.I32, h - 1)}) {{")
+                self.indent += 1
+            return
+        base = h - len(sig.params)
+        frame = self.new_frame(instr.op.name, base, sig, dead)
+        if dead:
+            return
+        self.emit("{")
+        self.indent += 1
+        if frame.kind == "loop":
+            frame.label_line = len(self.lines)
+            self.lines.append("/*loop*/")
+
+    # ---- instructions with a C expression in the opcode table ----
+
+    def simple(self, instr: ir.Instr, h: int) -> None:
+        op = instr.op
+        n = len(op.params)
+        args = [self.slot(t, h - n + k) for k, t in enumerate(op.params)]
+        if op.is_memory_access:
+            ea = args[0] if instr.imm.offset == 0 else f"(uint64_t){args[0]} + {instr.imm.offset}u"
+            expr = op.c.format(*args, mem=f"inst->{names.memory(0)}", ea=ea)
+        else:
+            expr = op.c.format(*args)
+        if op.results:
+            self.emit(f"{self.slot(op.results[0], h - n)} = {expr};")
+        else:
+            self.emit(f"{expr};")
+
+    # ---- the rest, by name ----
+
+    def op_unreachable(self, instr, h):
+        self.emit(_TRAP.format("UNREACHABLE") + ";")
+
+    def op_nop(self, instr, h):
+        pass
+
+    def op_br(self, instr, h):
+        self.branch(instr.imm, h)
+
+    def op_br_if(self, instr, h):
+        self.emit(f"if ({self.slot(ValType.I32, h - 1)}) {{")
+        self.indent += 1
+        self.branch(instr.imm, h - 1)
+        self.indent -= 1
+        self.emit("}")
+
+    def op_br_table(self, instr, h):
+        labels, default = instr.imm
+        cond = self.slot(ValType.I32, h - 1)
+        targets: dict[int, list[int]] = {}
+        for i, depth in enumerate(labels):
+            if depth != default:
+                targets.setdefault(depth, []).append(i)
+        if not targets:
+            self.branch(default, h - 1)
+            return
+        self.emit(f"switch ({cond}) {{")
+        for depth, cases in targets.items():
+            self.emit(" ".join(f"case {c}:" for c in cases))
+            self.indent += 1
+            self.branch(depth, h - 1)
+            self.indent -= 1
+        self.emit("default:")
+        self.indent += 1
+        self.branch(default, h - 1)
+        self.indent -= 1
+        self.emit("}")
+
+    def op_return(self, instr, h):
+        self.return_(h)
+
+    def op_call(self, instr, h):
+        index = instr.imm
+        ft = self.ctx.func_types[index]
+        n = len(ft.params)
+        args = [self.slot(t, h - n + k) for k, t in enumerate(ft.params)]
+        if index < self.module.num_imported_funcs:
+            self.emit(f"fp = inst->funcs[{index}];")
+            self.call_ref(ft, "fp", args, h - n)
+        else:
+            call = f"{self.ctx.func_names[index]}({', '.join(['inst'] + args)})"
+            self.store_results(ft.results, call, h - n)
+
+    def op_call_indirect(self, instr, h):
+        type_index, table = instr.imm
+        ft = self.module.types[type_index]
+        n = len(ft.params)
+        args = [self.slot(t, h - 1 - n + k) for k, t in enumerate(ft.params)]
+        elem = self.slot(ValType.I32, h - 1)
+        self.emit(f"fp = TABLE_FUNC(inst->{names.table(table)}, {elem}, inst->types[{type_index}]);")
+        self.call_ref(ft, "fp", args, h - 1 - n)
+
+    def call_ref(self, ft: FuncType, fp: str, args: list[str], result_base: int) -> None:
+        """A call through a w2p_func (an import, or a table element): another context."""
+        self.uses_fp = True
+        call = f"(({self.ctx.fn_type(ft)}){fp}->fn)({', '.join([f'enter({fp}, inst)'] + args)})"
+        self.store_results(ft.results, call, result_base)
+
+    uses_fp = False
+
+    def store_results(self, results: tuple[ValType, ...], call: str, base: int) -> None:
+        if not results:
+            self.emit(f"{call};")
+        elif len(results) == 1:
+            self.emit(f"{self.slot(results[0], base)} = {call};")
+        else:
+            struct = self.ctx.results_struct(results)
+            self.emit("{")
+            self.emit(f"    {struct} r = {call};")
+            for k, t in enumerate(results):
+                self.emit(f"    {self.slot(t, base + k)} = r.r{k};")
+            self.emit("}")
+
+    def op_drop(self, instr, h):
+        pass
+
+    def op_select(self, instr, h):
+        self.select(instr.vtype, h)
+
+    def op_select_t(self, instr, h):
+        self.select(instr.imm[0], h)
+
+    def select(self, t: ValType, h: int) -> None:
+        cond = self.slot(ValType.I32, h - 1)
+        a, b = self.slot(t, h - 3), self.slot(t, h - 2)
+        self.emit(f"{a} = {cond} ? {a} : {b};")
+
+    def op_local_get(self, instr, h):
+        t = self.local_types[instr.imm]
+        self.emit(f"{self.slot(t, h)} = {self.local_names[instr.imm]};")
+
+    def op_local_set(self, instr, h):
+        t = self.local_types[instr.imm]
+        self.emit(f"{self.local_names[instr.imm]} = {self.slot(t, h - 1)};")
+
+    def op_local_tee(self, instr, h):
+        self.op_local_set(instr, h)
+
+    def op_global_get(self, instr, h):
+        t = self.ctx.global_types[instr.imm].valtype
+        self.emit(f"{self.slot(t, h)} = {self.ctx.global_ref(instr.imm)};")
+
+    def op_global_set(self, instr, h):
+        t = self.ctx.global_types[instr.imm].valtype
+        self.emit(f"{self.ctx.global_ref(instr.imm)} = {self.slot(t, h - 1)};")
+
+    def op_table_get(self, instr, h):
+        i = self.slot(ValType.I32, h - 1)
+        self.emit(f"{self.slot(ValType.FUNCREF, h - 1)} = TABLE_GET(inst->{names.table(instr.imm)}, {i});")
+
+    def op_table_set(self, instr, h):
+        i, ref = self.slot(ValType.I32, h - 2), self.slot(ValType.FUNCREF, h - 1)
+        self.emit(f"TABLE_SET(inst->{names.table(instr.imm)}, {i}, {ref});")
+
+    def op_table_size(self, instr, h):
+        self.emit(f"{self.slot(ValType.I32, h)} = inst->{names.table(instr.imm)}->size;")
+
+    def op_table_grow(self, instr, h):
+        ref, n = self.slot(ValType.FUNCREF, h - 2), self.slot(ValType.I32, h - 1)
+        tab = f"inst->{names.table(instr.imm)}"
+        self.emit(f"{self.slot(ValType.I32, h - 2)} = w2p_table_grow({tab}, {n}, {ref});")
+
+    def op_table_fill(self, instr, h):
+        i, ref, n = self.slot(ValType.I32, h - 3), self.slot(ValType.FUNCREF, h - 2), self.slot(ValType.I32, h - 1)
+        self.emit(f"if (w2p_table_fill(inst->{names.table(instr.imm)}, {i}, {ref}, {n})) TRAP(OOB_TABLE);")
+
+    def op_table_copy(self, instr, h):
+        dst_table, src_table = instr.imm
+        d, s, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
+        dst, src = f"inst->{names.table(dst_table)}", f"inst->{names.table(src_table)}"
+        self.emit(f"if (w2p_table_copy({dst}, {d}, {src}, {s}, {n})) TRAP(OOB_TABLE);")
+
+    def op_table_init(self, instr, h):
+        elem, table = instr.imm
+        d, s, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
+        tab = f"inst->{names.table(table)}"
+        self.emit(f"if (w2p_table_init_from({tab}, {d}, &inst->elems[{elem}], {s}, {n})) TRAP(OOB_TABLE);")
+
+    def op_elem_drop(self, instr, h):
+        self.emit(f"inst->elems[{instr.imm}].len = 0;")
+
+    def op_memory_size(self, instr, h):
+        self.emit(f"{self.slot(ValType.I32, h)} = inst->{names.memory(0)}->pages;")
+
+    def op_memory_grow(self, instr, h):
+        n = self.slot(ValType.I32, h - 1)
+        self.emit(f"{n} = w2p_memory_grow(inst->{names.memory(0)}, {n});")
+
+    def op_memory_fill(self, instr, h):
+        d, v, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
+        self.emit(f"if (w2p_memory_fill(inst->{names.memory(0)}, {d}, {v}, {n})) TRAP(OOB_MEMORY);")
+
+    def op_memory_copy(self, instr, h):
+        d, s, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
+        mem = f"inst->{names.memory(0)}"
+        self.emit(f"if (w2p_memory_copy({mem}, {d}, {mem}, {s}, {n})) TRAP(OOB_MEMORY);")
+
+    def op_memory_init(self, instr, h):
+        seg = instr.imm[0]
+        d, s, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
+        data = f"{names.data_segment(seg)}, inst->data_len[{seg}]"
+        self.emit(f"if (w2p_memory_init_from(inst->{names.memory(0)}, {d}, {data}, {s}, {n})) TRAP(OOB_MEMORY);")
+
+    def op_data_drop(self, instr, h):
+        self.emit(f"inst->data_len[{instr.imm}] = 0;")
+
+    def op_i32_const(self, instr, h):
+        self.emit(f"{self.slot(ValType.I32, h)} = {constant(ValType.I32, instr.imm)};")
+
+    def op_i64_const(self, instr, h):
+        self.emit(f"{self.slot(ValType.I64, h)} = {constant(ValType.I64, instr.imm)};")
+
+    def op_f32_const(self, instr, h):
+        self.emit(f"{self.slot(ValType.F32, h)} = {constant(ValType.F32, instr.imm)};")
+
+    def op_f64_const(self, instr, h):
+        self.emit(f"{self.slot(ValType.F64, h)} = {constant(ValType.F64, instr.imm)};")
+
+    def op_ref_null(self, instr, h):
+        self.emit(f"{self.slot(ValType.FUNCREF, h)} = NULL;")
+
+    def op_ref_is_null(self, instr, h):
+        ref = self.slot(ValType.FUNCREF, h - 1)
+        self.emit(f"{self.slot(ValType.I32, h - 1)} = {ref} == NULL;")
+
+    def op_ref_func(self, instr, h):
+        self.emit(f"{self.slot(ValType.FUNCREF, h)} = inst->funcs[{instr.imm}];")
+
+
+def write_function(ctx: ModuleContext, index: int, func: ir.Func) -> list[str]:
+    writer = FunctionWriter(ctx, index, func)
+    lines = writer.write()
+    if writer.uses_fp:
+        lines.insert(3, "    const w2p_func *fp;")
+    return [line for line in lines if line is not None]
+
+
+def prototype(ctx: ModuleContext, index: int, func: ir.Func) -> str:
+    return FunctionWriter(ctx, index, func).signature() + ";"

@@ -1,0 +1,328 @@
+"""A validated module -> the C source of its extension module, through
+templates/module.c.j2."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jinja2
+
+from .. import ir
+from ..ir import ExternKind, FuncType, SegmentMode, ValType
+from ..resources import templates_dir
+from . import names
+from .function import ModuleContext, c_return_type, prototype, write_function
+from .literals import constant
+
+
+@dataclass(frozen=True)
+class _FloatToInt:
+    macro: str  # as the opcode table names it
+    int_c: str
+    float_c: str
+    cast_c: str
+    in_range: str
+    min: str
+    max: str
+
+    @property
+    def fn(self) -> str:
+        return self.macro.lower()
+
+    @property
+    def sat_macro(self) -> str:
+        return self.macro.replace("TRUNC_", "TRUNC_SAT_")
+
+
+def _float_to_int() -> list[_FloatToInt]:
+    ranges = {  # integer type -> (C cast type, range test on x, min bits, max bits)
+        ("I32", "S"): ("int32_t", "x > -2147483649.0 && x < 2147483648.0", "0x80000000u", "0x7fffffffu"),
+        ("I32", "U"): ("uint32_t", "x > -1.0 && x < 4294967296.0", "0u", "0xffffffffu"),
+        ("I64", "S"): ("int64_t", "x >= -9223372036854775808.0 && x < 9223372036854775808.0",
+                       "0x8000000000000000ull", "0x7fffffffffffffffull"),
+        ("I64", "U"): ("uint64_t", "x > -1.0 && x < 18446744073709551616.0", "0ull", "0xffffffffffffffffull"),
+    }
+    out = []
+    for (bits, sign), (cast, in_range, lo, hi) in ranges.items():
+        for ftype, fc in (("F32", "float"), ("F64", "double")):
+            int_c = "uint32_t" if bits == "I32" else "uint64_t"
+            out.append(_FloatToInt(f"{bits}_TRUNC_{sign}_{ftype}", int_c, fc, cast, in_range, lo, hi))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template("module.c.j2")
+
+
+class _ResultsStruct(list):
+    """A multi-result struct for the template: its field C types, and its name."""
+
+    def __init__(self, results: tuple[ValType, ...]):
+        super().__init__(names.C_TYPES[t] for t in results)
+        self.name = names.results_struct(results)
+
+
+def _desc_string(text: str | None) -> str:
+    return "NULL" if text is None else names.c_string(text)
+
+
+class ModuleWriter:
+    def __init__(self, module: ir.Module, name: str, wasm: bytes):
+        self.module = module
+        self.name = name
+        self.sha256 = hashlib.sha256(wasm).hexdigest()
+        exported_globals = {e.index for e in module.exports if e.kind == ExternKind.GLOBAL}
+        n_imp_globals = module.num_imported_globals
+        n_imp_funcs = module.num_imported_funcs
+        func_names = [""] * n_imp_funcs + [
+            names.func(i, module.names.funcs.get(i)) for i in range(n_imp_funcs, n_imp_funcs + len(module.funcs))
+        ]
+        self.ctx = ModuleContext(
+            module=module,
+            func_types=module.func_types,
+            global_types=module.global_types,
+            global_cells=set(range(n_imp_globals)) | exported_globals,
+            table_types=module.table_types,
+            func_names=func_names,
+        )
+
+    # ---- pieces ----
+
+    def functions(self) -> tuple[list[str], list[str]]:
+        n_imp = self.module.num_imported_funcs
+        protos, bodies = [], []
+        for k, func in enumerate(self.module.funcs):
+            protos.append(prototype(self.ctx, n_imp + k, func))
+            bodies.append("\n".join(write_function(self.ctx, n_imp + k, func)))
+        return protos, bodies
+
+    def instance_fields(self) -> list[str]:
+        m = self.module
+        fields = [f"w2p_memory *{names.memory(i)};" for i in range(len(m.mem_types))]
+        fields += [f"w2p_table *{names.table(i)};" for i in range(len(m.table_types))]
+        for i, gt in enumerate(m.global_types):
+            if i in self.ctx.global_cells:
+                fields.append(f"w2p_global *{names.global_(i)};")
+            else:
+                ctype = names.C_TYPES[gt.valtype]
+                sep = "" if ctype.endswith("*") else " "
+                fields.append(f"{ctype}{sep}{names.global_(i)};")
+        if m.types:
+            fields.append(f"const w2p_functype *types[{len(m.types)}];")
+        if m.func_types:
+            fields.append(f"w2p_func *funcs[{len(m.func_types)}];")
+        if m.datas:
+            fields.append(f"uint32_t data_len[{len(m.datas)}];")
+        if m.elems:
+            fields.append(f"w2p_elem_segment elems[{len(m.elems)}];")
+            for i, seg in enumerate(m.elems):
+                if seg.items:
+                    fields.append(f"void *elem{i}_items[{len(seg.items)}];")
+        return fields
+
+    def const_expr(self, expr: ir.ConstExpr) -> str:
+        """The C value of a (valid) constant expression: one instruction in WebAssembly 2.0."""
+        (instr,) = expr.instrs
+        op = instr.op.name
+        if op.endswith(".const"):
+            return constant(ValType.parse(op[:3]), instr.imm)
+        if op == "ref.null":
+            return "NULL"
+        if op == "ref.func":
+            return f"inst->funcs[{instr.imm}]"
+        if op == "global.get":
+            return self.ctx.global_ref(instr.imm)
+        raise AssertionError(f"not a constant instruction: {op}")
+
+    def instantiate_body(self) -> list[str]:
+        m = self.module
+        lines = []
+        n_imp_globals = m.num_imported_globals
+        for k, g in enumerate(m.globals):
+            lines.append(f"{self.ctx.global_ref(n_imp_globals + k)} = {self.const_expr(g.init)};")
+        for i, seg in enumerate(m.elems):
+            lines += self.elem_segment(i, seg)
+        for i, seg in enumerate(m.datas):
+            size = len(seg.data)
+            lines.append(f"inst->data_len[{i}] = {size}u;")
+            if seg.mode == SegmentMode.ACTIVE:
+                init = f"w2p_memory_init_from(inst->{names.memory(seg.memory)}, {self.const_expr(seg.offset_expr)}, " \
+                       f"{names.data_segment(i)}, {size}u, 0, {size}u)"
+                lines.append(f"if ({init})")
+                lines.append("    TRAP(OOB_MEMORY);")
+                lines.append(f"inst->data_len[{i}] = 0;")
+        if m.start is not None:
+            if m.start < m.num_imported_funcs:
+                lines.append(f"const w2p_func *fp = inst->funcs[{m.start}];")
+                lines.append(f"(({self.ctx.fn_type(FuncType((), ()))})fp->fn)(enter(fp, inst));")
+            else:
+                lines.append(f"{self.ctx.func_names[m.start]}(inst);")
+        return lines
+
+    def elem_segment(self, i: int, seg: ir.ElemSegment) -> list[str]:
+        items = f"inst->elem{i}_items"
+        lines = [f"inst->elems[{i}].items = {items};" if seg.items else f"inst->elems[{i}].items = NULL;"]
+        for k, item in enumerate(seg.items):
+            lines.append(f"{items}[{k}] = {self.const_expr(item)};")
+        lines.append(f"inst->elems[{i}].len = {len(seg.items)}u;")
+        if seg.mode == SegmentMode.ACTIVE:
+            init = f"w2p_table_init_from(inst->{names.table(seg.table)}, {self.const_expr(seg.offset_expr)}, " \
+                   f"&inst->elems[{i}], 0, {len(seg.items)}u)"
+            lines.append(f"if ({init})")
+            lines.append("    TRAP(OOB_TABLE);")
+        if seg.mode != SegmentMode.PASSIVE:
+            lines.append(f"inst->elems[{i}].len = 0;")
+        return lines
+
+    def data_segments(self) -> list[dict]:
+        segs = []
+        for i, seg in enumerate(self.module.datas):
+            chunks = [names.c_string(seg.data[k:k + 32]) for k in range(0, len(seg.data), 32)] or ['""']
+            segs.append({"name": names.data_segment(i), "size": len(seg.data), "chunks": chunks})
+        return segs
+
+    def signatures(self) -> list[FuncType]:
+        """Every distinct function type of the module, in order of first appearance."""
+        return list(dict.fromkeys(self.module.types))
+
+    def entry(self, ft: FuncType) -> dict:
+        args = [f"args[{k}].{names.VAL_FIELDS[t]}" for k, t in enumerate(ft.params)]
+        call = f"(({self.ctx.fn_type(ft)})f->fn)({', '.join(['f->ctx'] + args)})"
+        body = []
+        if not ft.params:
+            body.append("(void)args;")
+        if not ft.results:
+            body += ["(void)results;", f"{call};"]
+        elif len(ft.results) == 1:
+            body.append(f"results[0].{names.VAL_FIELDS[ft.results[0]]} = {call};")
+        else:
+            body.append(f"{c_return_type(self.ctx, ft.results)} r = {call};")
+            body += [f"results[{k}].{names.VAL_FIELDS[t]} = r.r{k};" for k, t in enumerate(ft.results)]
+        return {"name": names.entry(ft), "body": body}
+
+    def trampoline(self, ft: FuncType) -> dict:
+        params = ["w2p_ctx *ctx"] + [f"{names.C_TYPES[t]} a{k}" for k, t in enumerate(ft.params)]
+        n = max(len(ft.params), len(ft.results), 1)
+        body = ["w2p_host_func *h = (w2p_host_func *)ctx;", f"w2p_val v[{n}];"]
+        body += [f"v[{k}].{names.VAL_FIELDS[t]} = a{k};" for k, t in enumerate(ft.params)]
+        body.append("if (h->call(h, v) != 0)")
+        body.append("    trap(ctx, W2P_TRAP_HOST_EXCEPTION, NULL);")
+        fields = [f"v[{k}].{names.VAL_FIELDS[t]}" for k, t in enumerate(ft.results)]
+        if len(ft.results) == 1:
+            body.append(f"return {fields[0]};")
+        elif ft.results:
+            body.append(f"return ({c_return_type(self.ctx, ft.results)}){{{', '.join(fields)}}};")
+        return {"name": names.host_trampoline(ft), "ret": c_return_type(self.ctx, ft.results),
+                "params": ", ".join(params), "body": body}
+
+    def descriptor(self, has_trampoline: set[FuncType]) -> tuple[list[dict], list[tuple[str, str]]]:
+        m = self.module
+        tables: list[dict] = []
+
+        def table(name: str, ctype: str, rows: list[str]) -> str:
+            if not rows:
+                return "NULL"
+            tables.append({"name": name, "ctype": ctype, "rows": rows})
+            return name
+
+        def limits(lim: ir.Limits) -> str:
+            return f"{{{lim.min}u, {lim.max or 0}u, {int(lim.max is not None)}}}"
+
+        def slot(field: str) -> str:
+            return f"offsetof(Instance, {field})"
+
+        types = table("types_desc", "w2p_type_desc", [
+            f"{{{names.c_string(names.sig_string(ft))}, {names.entry(ft)}, "
+            f"{'(w2p_fnptr)' + names.host_trampoline(ft) if ft in has_trampoline else 'NULL'}}}"
+            for ft in m.types])
+        type_index = {ft: m.types.index(ft) for ft in m.types}
+        funcs = table("funcs_desc", "w2p_func_desc", [
+            f"{{{_desc_string(m.names.funcs.get(i))}, {_desc_string(self.ctx.func_names[i] or None)}, "
+            f"{type_index[ft]}u, {'(w2p_fnptr)' + self.ctx.func_names[i] if self.ctx.func_names[i] else 'NULL'}}}"
+            for i, ft in enumerate(m.func_types)])
+        mems = table("memories_desc", "w2p_memory_desc", [
+            f"{{{limits(mt.limits)}, {slot(names.memory(i))}}}" for i, mt in enumerate(m.mem_types)])
+        tabs = table("tables_desc", "w2p_table_desc", [
+            f"{{{limits(tt.limits)}, 0x{int(tt.elem):02X}, {slot(names.table(i))}}}"
+            for i, tt in enumerate(m.table_types)])
+        globs = table("globals_desc", "w2p_global_desc", [
+            f"{{0x{int(gt.valtype):02X}, {int(gt.mutable)}, "
+            f"{slot(names.global_(i)) if i in self.ctx.global_cells else 'SIZE_MAX'}}}"
+            for i, gt in enumerate(m.global_types)])
+        imports, index_in_kind = [], {k: 0 for k in ExternKind}
+        for imp in m.imports:
+            imports.append(f"{{{names.c_string(imp.module)}, {names.c_string(imp.name)}, {int(imp.kind)}, "
+                           f"{index_in_kind[imp.kind]}u}}")
+            index_in_kind[imp.kind] += 1
+        imps = table("imports_desc", "w2p_extern_desc", imports)
+        exps = table("exports_desc", "w2p_extern_desc", [
+            f"{{NULL, {names.c_string(e.name)}, {int(e.kind)}, {e.index}u}}" for e in m.exports])
+        fields = [
+            ("abi_version", "W2P_ABI_VERSION"),
+            ("name", names.c_string(self.name)),
+            ("wasm_sha256", names.c_string(self.sha256)),
+            ("instance_size", "sizeof(Instance)"),
+            ("types_slot", slot("types") if m.types else "0"),
+            ("funcs_slot", slot("funcs") if m.func_types else "0"),
+            ("num_types", f"{len(m.types)}u"), ("types", types),
+            ("num_funcs", f"{len(m.func_types)}u"), ("num_imported_funcs", f"{m.num_imported_funcs}u"),
+            ("funcs", funcs),
+            ("num_memories", f"{len(m.mem_types)}u"),
+            ("num_imported_memories", f"{len(m.imported(ExternKind.MEMORY))}u"), ("memories", mems),
+            ("num_tables", f"{len(m.table_types)}u"),
+            ("num_imported_tables", f"{len(m.imported(ExternKind.TABLE))}u"), ("tables", tabs),
+            ("num_globals", f"{len(m.global_types)}u"),
+            ("num_imported_globals", f"{m.num_imported_globals}u"), ("globals", globs),
+            ("num_imports", f"{len(m.imports)}u"), ("imports", imps),
+            ("num_exports", f"{len(m.exports)}u"), ("exports", exps),
+            ("instantiate", "instantiate"),
+        ]
+        return tables, fields
+
+    # ---- the whole ----
+
+    def render(self) -> str:
+        m = self.module
+        protos, bodies = self.functions()
+        instantiate = self.instantiate_body()
+        sigs = self.signatures()
+        entries = [self.entry(ft) for ft in sigs]
+        imported_sigs = list(dict.fromkeys(m.types[i.desc] for i in m.imported(ExternKind.FUNC)))
+        trampolines = [self.trampoline(ft) for ft in imported_sigs]
+        desc_tables, desc_fields = self.descriptor(set(imported_sigs))
+        for ft in sigs:
+            self.ctx.fn_type(ft)
+        fn_types = []
+        for ident, ft in sorted(self.ctx.used_fn_types.items()):
+            params = ", ".join(["w2p_ctx *"] + [names.C_TYPES[t] for t in ft.params])
+            fn_types.append({"name": ident, "ret": c_return_type(self.ctx, ft.results), "params": params})
+        return _template().render(
+            name=self.name,
+            sha256=self.sha256,
+            float_to_int=_float_to_int(),
+            results_structs=[_ResultsStruct(r) for r in sorted(self.ctx.used_results_structs, key=names.results_struct)],
+            fn_types=fn_types,
+            instance_fields=self.instance_fields(),
+            data_segments=self.data_segments(),
+            prototypes=protos,
+            functions=bodies,
+            instantiate_body=instantiate,
+            entries=entries,
+            trampolines=trampolines,
+            desc_tables=desc_tables,
+            desc_fields=desc_fields,
+        )
+
+
+def generate_c(module: ir.Module, name: str, wasm: bytes) -> str:
+    """The C source of the extension module `name` for a validated module."""
+    return ModuleWriter(module, name, wasm).render()

@@ -1,0 +1,177 @@
+"""The C toolchain, the cache directory, and the module-independent part of every build:
+the Cython shim, the C runtime and the loader glue, translated and compiled once into one
+object file, cached and keyed by the contents of its sources, the toolchain and the
+Python ABI. The same object, linked alone, is wasm2pyext's own copy of the runtime module.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+from .resources import runtime_dir, templates_dir
+
+RUNTIME_MODULE = "_wasm2pyext_rt_1"  # "_wasm2pyext_rt_" + W2P_ABI_VERSION (runtime_c/w2p_rt.h)
+RUNTIME_SOURCES = ("w2p_rt.c", "w2p_glue.c")  # in runtime_c/, beside the shim
+SHIM_SOURCES = ("shim.pyx", "w2p_rt.pxd")  # in templates/
+
+# Flags every compile gets. Exact Wasm float semantics forbid contracting a*b+c into an
+# FMA and folding away signalling-NaN quieting; call depth is measured on the C stack,
+# which sibling-call optimisation would hide.
+SEMANTIC_FLAGS = ("-fPIC", "-fvisibility=hidden", "-ffp-contract=off", "-fsignaling-nans",
+                  "-fno-optimize-sibling-calls", "-fno-math-errno")
+OPT_LEVELS = ("-O0", "-O1", "-O2", "-O3")
+DEFAULT_OPT = "-O2"
+
+
+class BuildError(Exception):
+    """The C compiler or linker failed (a bug in wasm2pyext, or a broken toolchain)."""
+
+
+def cache_root() -> Path:
+    env = os.environ.get("WASM2PYEXT_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "wasm2pyext"
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    cc: tuple[str, ...]
+    cflags: tuple[str, ...] = ()
+
+    @staticmethod
+    def default(cc: Optional[str] = None, cflags: Optional[str] = None) -> "Toolchain":
+        """$CC (or Python's own compiler) and $CFLAGS, unless given."""
+        cc = cc or os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
+        cflags = os.environ.get("WASM2PYEXT_CFLAGS", "") if cflags is None else cflags
+        return Toolchain(tuple(shlex.split(cc)), tuple(shlex.split(cflags)))
+
+    def run(self, args: list[str], what: str) -> None:
+        cmd = list(self.cc) + args
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if proc.returncode != 0:
+            raise BuildError(f"{what} failed ({shlex.join(cmd)}):\n{proc.stdout[-4000:]}")
+
+    def identity(self) -> str:
+        """What changes compiled output: the compiler's version and the flags."""
+        return _compiler_version(self.cc) + " ".join(self.cc + self.cflags)
+
+
+@lru_cache(maxsize=None)
+def _compiler_version(cc: tuple[str, ...]) -> str:
+    proc = subprocess.run(list(cc) + ["--version"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return proc.stdout
+
+
+def digest(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode() if isinstance(part, str) else part)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def runtime_inputs() -> list[Path]:
+    return ([runtime_dir() / "w2p_rt.h"] + [runtime_dir() / s for s in RUNTIME_SOURCES]
+            + [templates_dir() / s for s in SHIM_SOURCES])
+
+
+def atomic_install(tmp: Path, final: Path) -> None:
+    """Moves a finished build into place; a concurrent builder of the same key may win."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(tmp, final)
+    except OSError:
+        if not final.exists():
+            raise
+
+
+@lru_cache(maxsize=None)
+def runtime_object(toolchain: Toolchain) -> Path:
+    """The compiled shim + runtime + glue, as one object file (built once, cached)."""
+    import Cython
+
+    key = digest(*(p.read_bytes() for p in runtime_inputs()), Cython.__version__, sys.version,
+                  sysconfig.get_config_var("EXT_SUFFIX") or "", toolchain.identity())
+    final = cache_root() / "runtime" / f"{key[:24]}.o"
+    if final.exists():
+        return final
+    with tempfile.TemporaryDirectory(prefix="w2p-rt-") as tmp:
+        work = Path(tmp)
+        shim_c = work / "shim.c"
+        translate_shim(shim_c)
+        unity = work / "runtime_unity.c"
+        unity.write_text("".join(f'#include "{p}"\n' for p in
+                                 [shim_c] + [runtime_dir() / s for s in RUNTIME_SOURCES]))
+        obj = work / "runtime.o"
+        toolchain.run(["-c", str(unity), "-o", str(obj), "-O2", *SEMANTIC_FLAGS, *runtime_cflags(),
+                       *toolchain.cflags], "compiling the wasm2pyext runtime")
+        staged = final.with_name(f"{final.name}.{os.getpid()}.tmp")
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(obj, staged)
+        atomic_install(staged, final)
+    return final
+
+
+def runtime_cflags() -> list[str]:
+    """Flags for the runtime's C: Python's headers, and single-phase init for the shim so
+    the glue can create the embedded copy by calling its PyInit directly."""
+    include = sysconfig.get_paths()["include"]
+    return [f"-I{include}", f"-I{runtime_dir()}", "-DCYTHON_PEP489_MULTI_PHASE_INIT=0"]
+
+
+def translate_shim(out_c: Path) -> None:
+    """templates/shim.pyx -> C, as the module _wasm2pyext_rt_<ABI>."""
+    from Cython.Compiler import Main, Options
+
+    Options.docstrings = True
+    options = Main.CompilationOptions(
+        Main.default_options,
+        output_file=str(out_c),
+        include_path=[str(templates_dir())],
+        language_level=3,
+        module_name=RUNTIME_MODULE,
+    )
+    result = Main.compile_single(str(templates_dir() / "shim.pyx"), options, full_module_name=RUNTIME_MODULE)
+    if result.num_errors:
+        raise BuildError("Cython could not translate templates/shim.pyx")
+
+
+def ext_suffix() -> str:
+    return sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+
+
+def link_shared(toolchain: Toolchain, objects: list[Path], out_path: Path, export: str, work: Path) -> None:
+    """Links a shared object whose only exported symbol is `export`: every built module
+    carries its own copy of the runtime, and they must not bind to one another's symbols."""
+    exports = work / f"{export}.map"
+    exports.write_text(f"{{ global: {export}; local: *; }};\n")
+    staged = work / out_path.name
+    toolchain.run(["-shared", *map(str, objects), "-o", str(staged), "-lm", f"-Wl,--version-script={exports}",
+                   *toolchain.cflags], f"linking {out_path.name}")
+    tmp_out = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(staged, tmp_out)
+    atomic_install(tmp_out, out_path)
+
+
+def runtime_extension(toolchain: Optional[Toolchain] = None) -> Path:
+    """wasm2pyext's own copy of the runtime module, as an extension (built once, cached)."""
+    toolchain = toolchain or Toolchain.default()
+    obj = runtime_object(toolchain)
+    path = obj.with_name(f"{obj.stem}_{RUNTIME_MODULE}{ext_suffix()}")
+    if not path.exists():
+        with tempfile.TemporaryDirectory(prefix="w2p-rt-") as tmp:
+            link_shared(toolchain, [obj], path, f"PyInit_{RUNTIME_MODULE}", Path(tmp))
+    return path
