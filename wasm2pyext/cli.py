@@ -1,0 +1,135 @@
+"""The command line: wasm2pyext build | validate | inspect | c (see API.md)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import ir
+from .build import DEFAULT_OPT, OPT_LEVELS, BuildOptions, build_extension, compile_to_c
+from .codegen.names import module_identifier
+from .decode import decode
+from .errors import CompileError
+from .toolchain import BuildError, Toolchain, ext_suffix
+from .validate import validate_module
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise SystemExit(f"wasm2pyext: cannot read {path}: {e.strerror}")
+
+
+def _fail(path: str, error: Exception) -> int:
+    print(f"wasm2pyext: {path}: {error}", file=sys.stderr)
+    return 1
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    wasm = _read(args.file)
+    src = Path(args.file)
+    name = args.name or module_identifier(src.stem)
+    if module_identifier(name) != name:
+        return _fail(args.file, ValueError(f"--name {name!r} is not a Python identifier"))
+    out_dir = Path(args.output) if args.output else src.parent
+    options = BuildOptions(opt=args.opt, toolchain=Toolchain.default(args.cc, args.cflags), keep_c=args.keep_c)
+    try:
+        path = build_extension(wasm, name, out_dir / f"{name}{ext_suffix()}", options)
+    except (CompileError, BuildError) as e:
+        return _fail(args.file, e)
+    print(path)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    try:
+        validate_module(decode(_read(args.file)))
+    except CompileError as e:
+        return _fail(args.file, e)
+    print("valid")
+    return 0
+
+
+def _describe(module: ir.Module, kind: ir.ExternKind, desc_or_index, imported: bool) -> str:
+    if kind == ir.ExternKind.FUNC:
+        ft = module.types[desc_or_index] if imported else module.func_types[desc_or_index]
+        return f"func {ft}"
+    if kind == ir.ExternKind.TABLE:
+        t = desc_or_index if imported else module.table_types[desc_or_index]
+        return f"table {t.elem} {t.limits.min}..{'' if t.limits.max is None else t.limits.max}"
+    if kind == ir.ExternKind.MEMORY:
+        t = desc_or_index if imported else module.mem_types[desc_or_index]
+        return f"memory {t.limits.min}..{'' if t.limits.max is None else t.limits.max} pages"
+    t = desc_or_index if imported else module.global_types[desc_or_index]
+    return f"global {'mut ' if t.mutable else ''}{t.valtype}"
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    try:
+        module = decode(_read(args.file))
+        validate_module(module)
+    except CompileError as e:
+        return _fail(args.file, e)
+    rows = [("import", f"{i.module}.{i.name}", _describe(module, i.kind, i.desc, True)) for i in module.imports]
+    rows += [("export", e.name, _describe(module, e.kind, e.index, False)) for e in module.exports]
+    if not rows:
+        print("no imports or exports")
+        return 0
+    widths = [max(len(r[k]) for r in rows) for k in range(2)]
+    for direction, name, desc in rows:
+        print(f"{direction:<{widths[0]}}  {name:<{widths[1]}}  {desc}")
+    return 0
+
+
+def cmd_c(args: argparse.Namespace) -> int:
+    try:
+        source = compile_to_c(_read(args.file), args.name or module_identifier(Path(args.file).stem))
+    except CompileError as e:
+        return _fail(args.file, e)
+    if args.output == "-":
+        sys.stdout.write(source)
+    else:
+        Path(args.output).write_text(source)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="wasm2pyext", description="WebAssembly modules as Python extension modules.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build FILE.wasm into an importable extension module")
+    b.add_argument("file")
+    b.add_argument("-o", "--output", metavar="DIR", help="output folder (default: beside FILE)")
+    b.add_argument("--name", help="module name (default: FILE's stem made an identifier)")
+    for level in OPT_LEVELS:
+        b.add_argument(level, dest="opt", action="store_const", const=level, help=f"C optimisation {level}")
+    b.set_defaults(opt=DEFAULT_OPT)
+    b.add_argument("--keep-c", action="store_true", help="keep the generated C beside the module")
+    b.add_argument("--cc", help="the C compiler (default: $CC or Python's)")
+    b.add_argument("--cflags", help="extra C compiler flags (default: $WASM2PYEXT_CFLAGS)")
+    b.set_defaults(func=cmd_build)
+
+    v = sub.add_parser("validate", help="check that FILE.wasm is a valid module")
+    v.add_argument("file")
+    v.set_defaults(func=cmd_validate)
+
+    i = sub.add_parser("inspect", help="list imports and exports with their types")
+    i.add_argument("file")
+    i.set_defaults(func=cmd_inspect)
+
+    c = sub.add_parser("c", help="write the generated C")
+    c.add_argument("file")
+    c.add_argument("-o", "--output", required=True, metavar="OUT.c", help="output file ('-' for stdout)")
+    c.add_argument("--name", help="module name (default: FILE's stem made an identifier)")
+    c.set_defaults(func=cmd_c)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
