@@ -16,7 +16,8 @@
 #define W2P_RT_INIT_CAT(v) PyInit__wasm2pyext_rt_##v
 #define W2P_RT_INIT(v) W2P_RT_INIT_CAT(v)
 
-/* The embedded copy's init function (single-phase init: it returns the module). */
+/* The embedded copy's init function (compiled for single-phase init: it returns the
+   module itself). */
 PyObject *W2P_RT_INIT(W2P_ABI_VERSION)(void);
 
 static PyObject *shared_runtime(void)
@@ -38,8 +39,18 @@ static PyObject *shared_runtime(void)
     return rt;
 }
 
-PyObject *w2p_load_module(const w2p_module *module)
+/* A generated module's Python module is made by the shared runtime, so its definition
+   is multi-phase: a create slot and nothing else. */
+typedef struct w2p_module_def {
+    PyModuleDef def;
+    PyModuleDef_Slot slots[2];
+    const w2p_module *module;
+} w2p_module_def;
+
+static PyObject *create_module(PyObject *spec, PyModuleDef *def)
 {
+    (void)spec;
+    const w2p_module *module = ((w2p_module_def *)def)->module;
     PyObject *rt = shared_runtime();
     if (!rt)
         return NULL;
@@ -57,4 +68,20 @@ PyObject *w2p_load_module(const w2p_module *module)
         return NULL;
     }
     return api->create_module(module);
+}
+
+PyObject *w2p_load_module(const w2p_module *module)
+{
+    /* Lives as long as the process, as extension modules do. */
+    w2p_module_def *d = PyMem_Calloc(1, sizeof *d);
+    if (!d)
+        return PyErr_NoMemory();
+    d->module = module;
+    d->slots[0].slot = Py_mod_create;
+    d->slots[0].value = (void *)create_module;
+    PyModuleDef def = {PyModuleDef_HEAD_INIT};
+    def.m_name = module->name;
+    def.m_slots = d->slots;
+    d->def = def;
+    return PyModuleDef_Init(&d->def);
 }

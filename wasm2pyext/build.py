@@ -3,6 +3,7 @@ compile and one link against the cached runtime object (wasm2pyext/toolchain.py)
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
