@@ -97,7 +97,8 @@ class FunctionWriter:
         self.lines.append("    " * self.indent + line)
 
     def slot(self, valtype: ValType, height: int) -> str:
-        self.slots.add((valtype, height))
+        # References of both kinds share one `void *` variable per height.
+        self.slots.add((ValType.FUNCREF if valtype.is_ref else valtype, height))
         return names.slot(valtype, height)
 
     def new_frame(self, kind: str, base: int, sig: FuncType, dead: bool) -> _Frame:
