@@ -34,7 +34,7 @@ _REFTYPES = {ValType.FUNCREF.value: ValType.FUNCREF, ValType.EXTERNREF.value: Va
 _OP_BLOCK, _OP_LOOP, _OP_IF, _OP_ELSE, _OP_END = 0x02, 0x03, 0x04, 0x05, 0x0B
 _REF_FUNC = BY_NAME["ref.func"]
 # The instructions that need the data count section (they name a data segment).
-_NEEDS_DATA_COUNT = {BY_NAME["memory.init"], BY_NAME["data.drop"]}
+_NEEDS_DATA_COUNT = {"memory.init", "data.drop"}
 
 # Section ids, and the rank that fixes their order (the data count section, id 12, sits
 # between the element and code sections).
@@ -307,7 +307,7 @@ def _read_instrs(r: _Reader) -> tuple[list[ir.Instr], int]:
         entry = _ONE_BYTE[b]
         if entry is None:
             entry = _prefixed(r, b, start)
-            if entry[0] in _NEEDS_DATA_COUNT:
+            if entry[0].name in _NEEDS_DATA_COUNT:
                 r.saw_data_index = True
         elif b == _OP_END:
             if not open_blocks:
@@ -408,14 +408,14 @@ class _Decoder:
         name = r.name()
         if r.pos > end:
             raise r.fail(_END_OF_SECTION, end)
-        payload = r.data[r.pos:end]
+        payload_start = r.pos
+        payload = r.bytes(end - payload_start)
         if name == "name":
-            names = _names(r.data, r.pos, end)
+            names = _names(r.data, payload_start, end)
             if names is not None:
                 self.m.names = names
         else:
             self.m.customs.append((name, payload))
-        r.pos = end
 
     def type_section(self) -> None:
         r = self.r

@@ -231,19 +231,20 @@ def _check_const(c: _Context, expr: ir.ConstExpr, want: ValType) -> None:
 
 
 # The instructions fully typed by the opcode table, needing no look at their immediate.
-_PLAIN: dict[Op, tuple[list[ValType], list[ValType]]] = {
-    op: (list(op.params), list(op.results))
+# (Tables here are keyed by name: hashing an Op, a frozen dataclass, is slow.)
+_PLAIN: dict[str, tuple[list[ValType], list[ValType]]] = {
+    op.name: (list(op.params), list(op.results))
     for op in OPS if op.params is not None and op.imm in ("-", "i32", "i64", "f32", "f64")
 }
 
 _Handler = Callable[["_FuncValidator", ir.Instr], None]
-_HANDLERS: dict[Op, _Handler] = {}
+_HANDLERS: dict[str, _Handler] = {}
 
 
 def _handles(*names: str) -> Callable[[_Handler], _Handler]:
     def register(fn: _Handler) -> _Handler:
         for name in names:
-            _HANDLERS[BY_NAME[name]] = fn
+            _HANDLERS[BY_NAME[name].name] = fn
         return fn
     return register
 
@@ -263,9 +264,10 @@ class _FuncValidator:
         for instr in self.func.body:
             frame = ctrls[-1]
             instr.height = -1 if frame.unreachable or frame.dead else len(vals)
-            sig = plain.get(instr.op)
+            name = instr.op.name
+            sig = plain.get(name)
             if sig is None:
-                handlers[instr.op](self, instr)
+                handlers[name](self, instr)
                 continue
             params, results = sig
             n = len(params)
@@ -580,7 +582,7 @@ class _FuncValidator:
 
     def op_memory_access(self, instr: ir.Instr) -> None:
         self.c.memory(0, instr.offset)
-        if 1 << instr.imm.align > instr.op.access_size:
+        if 1 << instr.imm.align > _ACCESS_SIZE[instr.op.name]:
             raise ValidationError("alignment must not be larger than natural", instr.offset)
         self.fixed(instr)
 
@@ -629,8 +631,8 @@ class _FuncValidator:
         self.vals.append(FUNCREF)
 
 
-for _op in OPS:
-    if _op.is_memory_access:
-        _HANDLERS[_op] = _FuncValidator.op_memory_access
-_missing = [op.name for op in OPS if op not in _PLAIN and op not in _HANDLERS]
+_ACCESS_SIZE = {op.name: op.access_size for op in OPS if op.is_memory_access}
+for _name in _ACCESS_SIZE:
+    _HANDLERS[_name] = _FuncValidator.op_memory_access
+_missing = [op.name for op in OPS if op.name not in _PLAIN and op.name not in _HANDLERS]
 assert not _missing, f"instructions the validator does not handle: {_missing}"
