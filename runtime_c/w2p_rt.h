@@ -180,8 +180,10 @@ typedef struct w2p_global_desc {
 /* An import (module and name) or an export (name only) of a function, table, memory or
    global, by its index in that kind's index space. */
 typedef struct w2p_extern_desc {
-    const char *module;
+    const char *module; /* UTF-8, and may hold NUL bytes: hence the lengths */
+    uint32_t module_len;
     const char *name;
+    uint32_t name_len;
     uint8_t kind; /* 0 func, 1 table, 2 memory, 3 global */
     uint32_t index;
 } w2p_extern_desc;

@@ -820,6 +820,11 @@ cdef class Table:
 _KINDS = ("func", "table", "memory", "global")
 
 
+cdef str _text(const char *s, uint32_t n):
+    """A UTF-8 name of n bytes (it may hold NUL bytes)."""
+    return s[:n].decode("utf-8")
+
+
 cdef class ModuleInfo:
     """A generated module's description (w2p_module), with its interned types."""
     cdef const w2p_module *desc
@@ -866,11 +871,12 @@ cdef ModuleInfo make_info(const w2p_module *desc):
     info.imports = []
     for i in range(desc.num_imports):
         e = &desc.imports[i]
-        info.imports.append((e.module.decode(), e.name.decode(), _KINDS[e.kind], info.extern_type(e.kind, e.index)))
+        info.imports.append((_text(e.module, e.module_len), _text(e.name, e.name_len), _KINDS[e.kind],
+                             info.extern_type(e.kind, e.index)))
     info.exports = []
     for i in range(desc.num_exports):
         e = &desc.exports[i]
-        info.exports.append(("", e.name.decode(), _KINDS[e.kind], info.extern_type(e.kind, e.index)))
+        info.exports.append(("", _text(e.name, e.name_len), _KINDS[e.kind], info.extern_type(e.kind, e.index)))
     return info
 
 
@@ -948,7 +954,7 @@ cdef class Instance:
         self.memories, self.tables, self.globals = [], [], []
         for i in range(desc.num_imports):
             e = &desc.imports[i]
-            module, name = e.module.decode(), e.name.decode()
+            module, name = _text(e.module, e.module_len), _text(e.name, e.name_len)
             obj = lookup_import(imports, module, name)
             what = f"{module!r} {name!r}"
             if e.kind == 0:
@@ -1096,7 +1102,7 @@ cdef class Exports:
         self._index = {}
         for i in range(desc.num_exports):
             e = &desc.exports[i]
-            self._index[e.name.decode()] = (e.kind, e.index)
+            self._index[_text(e.name, e.name_len)] = (e.kind, e.index)
 
     def __getitem__(self, name):
         kind, index = self._index[name]

@@ -97,7 +97,9 @@ cdef extern from "w2p_rt.h":
         size_t slot
     ctypedef struct w2p_extern_desc:
         const char *module
+        uint32_t module_len
         const char *name
+        uint32_t name_len
         uint8_t kind
         uint32_t index
     ctypedef struct w2p_module:

@@ -5,22 +5,40 @@
     instance.exports.sum(5, 37)   # 42
 
 or ahead of time: `wasm2pyext build simple.wasm`, then `import simple`.
+
+The public names are loaded on first use (PEP 562): importing the package compiles and
+loads nothing, so tools such as `python -m wasm2pyext.cdecls` work before the runtime
+exists.
 """
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
 
-from ._runtime import runtime as _rt  # noqa: E402
-from .api import Instance, Module, validate  # noqa: E402
-from .errors import (TRAP_KINDS, CompileError, DecodeError, Error, LinkError, Trap,  # noqa: E402
-                     ValidationError)
+# Public name -> (module, attribute) it comes from.
+_PUBLIC = {
+    "Instance": ("api", "Instance"),
+    "Module": ("api", "Module"),
+    "validate": ("api", "validate"),
+    **{name: ("errors", name) for name in ("Error", "CompileError", "DecodeError", "ValidationError",
+                                           "LinkError", "Trap", "TRAP_KINDS")},
+    **{name: ("_runtime", name) for name in ("Value", "Memory", "Global", "Table", "Function", "MemoryView")},
+}
 
-Value = _rt.Value
-Memory = _rt.Memory
-Global = _rt.Global
-Table = _rt.Table
-Function = _rt.Function
-MemoryView = _rt.MemoryView
+__all__ = list(_PUBLIC)
 
-__all__ = [
-    "Instance", "Module", "validate", "Value", "Memory", "Global", "Table", "Function", "MemoryView",
-    "Error", "CompileError", "DecodeError", "ValidationError", "LinkError", "Trap", "TRAP_KINDS",
-]
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attribute = _PUBLIC[name]
+    except KeyError:
+        raise AttributeError(f"module 'wasm2pyext' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f".{module}", __name__), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)

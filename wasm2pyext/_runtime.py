@@ -28,3 +28,10 @@ def _shared_runtime() -> ModuleType:
 
 
 runtime = _shared_runtime()
+
+Value = runtime.Value
+Memory = runtime.Memory
+Global = runtime.Global
+Table = runtime.Table
+Function = runtime.Function
+MemoryView = runtime.MemoryView

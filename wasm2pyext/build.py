@@ -58,8 +58,11 @@ def build_extension(wasm: bytes, name: str, out_path: Path, options: Optional[Bu
         if options.keep_c:
             shutil.copyfile(c_file, out_path.with_name(f"{name}.c"))
         obj = work / f"{name}.o"
+        # A call to an undeclared function would only fail at import (the shared object may
+        # leave symbols for the interpreter to resolve): make it a compile error.
         options.toolchain.run(["-c", str(c_file), "-o", str(obj), options.opt, *SEMANTIC_FLAGS,
-                               f"-I{runtime_dir()}", *options.toolchain.cflags], f"compiling {name}")
+                               "-Werror=implicit-function-declaration", f"-I{runtime_dir()}",
+                               *options.toolchain.cflags], f"compiling {name}")
         link_shared(options.toolchain, [obj, runtime], out_path, f"PyInit_{name}", work)
     return out_path
 

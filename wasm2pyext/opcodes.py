@@ -170,10 +170,10 @@ _TABLE = """
 0x8A        i64.rotr              -              i64,i64->i64        I64_ROTR({0}, {1})
 0x8B        f32.abs               -              f32->f32            fabsf({0})
 0x8C        f32.neg               -              f32->f32            -{0}
-0x8D        f32.ceil              -              f32->f32            ceilf({0})
-0x8E        f32.floor             -              f32->f32            floorf({0})
-0x8F        f32.trunc             -              f32->f32            truncf({0})
-0x90        f32.nearest           -              f32->f32            nearbyintf({0})
+0x8D        f32.ceil              -              f32->f32            f32_ceil({0})
+0x8E        f32.floor             -              f32->f32            f32_floor({0})
+0x8F        f32.trunc             -              f32->f32            f32_trunc({0})
+0x90        f32.nearest           -              f32->f32            f32_nearest({0})
 0x91        f32.sqrt              -              f32->f32            sqrtf({0})
 0x92        f32.add               -              f32,f32->f32        {0} + {1}
 0x93        f32.sub               -              f32,f32->f32        {0} - {1}
@@ -184,10 +184,10 @@ _TABLE = """
 0x98        f32.copysign          -              f32,f32->f32        copysignf({0}, {1})
 0x99        f64.abs               -              f64->f64            fabs({0})
 0x9A        f64.neg               -              f64->f64            -{0}
-0x9B        f64.ceil              -              f64->f64            ceil({0})
-0x9C        f64.floor             -              f64->f64            floor({0})
-0x9D        f64.trunc             -              f64->f64            trunc({0})
-0x9E        f64.nearest           -              f64->f64            nearbyint({0})
+0x9B        f64.ceil              -              f64->f64            f64_ceil({0})
+0x9C        f64.floor             -              f64->f64            f64_floor({0})
+0x9D        f64.trunc             -              f64->f64            f64_trunc({0})
+0x9E        f64.nearest           -              f64->f64            f64_nearest({0})
 0x9F        f64.sqrt              -              f64->f64            sqrt({0})
 0xA0        f64.add               -              f64,f64->f64        {0} + {1}
 0xA1        f64.sub               -              f64,f64->f64        {0} - {1}
@@ -211,12 +211,12 @@ _TABLE = """
 0xB3        f32.convert_i32_u     -              i32->f32            (float){0}
 0xB4        f32.convert_i64_s     -              i64->f32            (float)(int64_t){0}
 0xB5        f32.convert_i64_u     -              i64->f32            (float){0}
-0xB6        f32.demote_f64        -              f64->f32            (float){0}
+0xB6        f32.demote_f64        -              f64->f32            f32_demote_f64({0})
 0xB7        f64.convert_i32_s     -              i32->f64            (double)(int32_t){0}
 0xB8        f64.convert_i32_u     -              i32->f64            (double){0}
 0xB9        f64.convert_i64_s     -              i64->f64            (double)(int64_t){0}
 0xBA        f64.convert_i64_u     -              i64->f64            (double){0}
-0xBB        f64.promote_f32       -              f32->f64            (double){0}
+0xBB        f64.promote_f32       -              f32->f64            f64_promote_f32({0})
 0xBC        i32.reinterpret_f32   -              f32->i32            f32_bits({0})
 0xBD        i64.reinterpret_f64   -              f64->i64            f64_bits({0})
 0xBE        f32.reinterpret_i32   -              i32->f32            f32_from_bits({0})

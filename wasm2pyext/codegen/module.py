@@ -71,6 +71,11 @@ class _ResultsStruct(list):
         self.name = names.results_struct(results)
 
 
+def _sized_string(text: str) -> str:
+    """A C string literal and its length in bytes (names may hold NUL bytes)."""
+    return f"{names.c_string(text)}, {len(text.encode('utf-8'))}u"
+
+
 def _desc_string(text: str | None) -> str:
     return "NULL" if text is None else names.c_string(text)
 
@@ -260,12 +265,12 @@ class ModuleWriter:
             for i, gt in enumerate(m.global_types)])
         imports, index_in_kind = [], {k: 0 for k in ExternKind}
         for imp in m.imports:
-            imports.append(f"{{{names.c_string(imp.module)}, {names.c_string(imp.name)}, {int(imp.kind)}, "
+            imports.append(f"{{{_sized_string(imp.module)}, {_sized_string(imp.name)}, {int(imp.kind)}, "
                            f"{index_in_kind[imp.kind]}u}}")
             index_in_kind[imp.kind] += 1
         imps = table("imports_desc", "w2p_extern_desc", imports)
         exps = table("exports_desc", "w2p_extern_desc", [
-            f"{{NULL, {names.c_string(e.name)}, {int(e.kind)}, {e.index}u}}" for e in m.exports])
+            f"{{NULL, 0, {_sized_string(e.name)}, {int(e.kind)}, {e.index}u}}" for e in m.exports])
         fields = [
             ("abi_version", "W2P_ABI_VERSION"),
             ("name", names.c_string(self.name)),
