@@ -153,8 +153,8 @@ class ScriptInterpreter:
         target = self.current if name is None else self.named[name]
         if target is None:
             raise Blocked("no module instantiated yet")
-        if isinstance(target, LoadFailure):
-            raise Blocked(f"module failed to load (line {target.line}): {target.reason}")
+        if isinstance(target, LoadFailure):  # its own command reports the whole reason
+            raise Blocked(f"module failed to load (line {target.line}): {one_line(target.reason, 100)}")
         return target
 
     def make_current(self, command: Command, instance: Any) -> None:
@@ -171,7 +171,7 @@ class ScriptInterpreter:
                 names = ", ".join(sorted(self.failed_registrations))
                 reason += f" (registered modules that failed to load: {names})"
             self.make_current(command, LoadFailure(command["line"], one_line(reason)))
-            raise
+            raise Mismatch(reason) from exc
 
     def do_register(self, command: Command) -> None:
         """Make an instance's exports importable under `as` (not counted, never fails)."""

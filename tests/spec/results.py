@@ -49,8 +49,12 @@ class FileResult:
 
 
 def one_line(text: str, limit: int = _REASON_LIMIT) -> str:
-    """Squeeze a message onto one short line, without object addresses (they change per run)."""
+    """Squeeze a message onto one short line, without what changes between runs and machines
+    (object addresses, the home directory), so RESULTS.md only changes when results do."""
     text = re.sub(r" at 0x[0-9a-fA-F]+", "", " ".join(text.split()))
+    home = str(Path.home())
+    if len(home) > 1:
+        text = text.replace(home, "~")
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
