@@ -215,9 +215,6 @@ class FunctionWriter:
             if not frame.dead and frame.kind == "if":
                 self.indent -= 1
                 self.emit("}")
-            elif not frame.dead and frame.kind in ("block", "loop"):
-                self.indent -= 1
-                self.emit("}")
             self.end_frame(frame)
             self.reachable_end = True
             return
@@ -241,13 +238,10 @@ class FunctionWriter:
                 self.emit(f"if ({self.slot(ValType.I32, h - 1)}) {{")
                 self.indent += 1
             return
+        # A block or loop needs no braces: its labels (where used) mark it.
         base = h - len(sig.params)
         frame = self.new_frame(instr.op.name, base, sig, dead)
-        if dead:
-            return
-        self.emit("{")
-        self.indent += 1
-        if frame.kind == "loop":
+        if not dead and frame.kind == "loop":
             frame.label_line = len(self.lines)
             self.lines.append("/*loop*/")
 
