@@ -6,7 +6,7 @@ import time
 import pytest
 
 from wasm2pyext import ir
-from wasm2pyext.decode import MAX_LOCALS, decode
+from wasm2pyext.decode import MAX_ARITY, MAX_LOCALS, decode
 from wasm2pyext.errors import DecodeError
 from wasm2pyext.ir import ExternKind, SegmentMode, ValType
 
@@ -419,6 +419,12 @@ def test_locals_are_limited():
     assert len(decode(data).funcs[0].locals) == MAX_LOCALS
     malformed(one_func(b"", locals_=[(MAX_LOCALS, I32), (1, I64)]), "too many locals")
     malformed(one_func(b"", locals_=[(2**32 - 1, I32), (2**32 - 1, I64)]), "too many locals")
+
+
+def test_function_types_have_at_most_max_arity_params_and_results():
+    decode(module(types=[functype(I32 * MAX_ARITY, F64 * MAX_ARITY)]))
+    malformed(module(types=[functype(I32 * (MAX_ARITY + 1))]), "too many parameters")
+    malformed(module(types=[functype(b"", I32 * (MAX_ARITY + 1))]), "too many results")
 
 
 def test_huge_declared_counts_fail_without_allocating():

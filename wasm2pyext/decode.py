@@ -18,13 +18,16 @@ from .errors import DecodeError
 from .ir import ExternKind, SegmentMode, ValType
 from .opcodes import BY_CODE, BY_FC, BY_NAME, PREFIX_FC, Op
 
-__all__ = ["decode", "MAX_LOCALS"]
+__all__ = ["decode", "MAX_LOCALS", "MAX_ARITY"]
 
 MAGIC = b"\x00asm"
 VERSION = b"\x01\x00\x00\x00"
 
-# More declared locals than this in one function is refused: every local becomes a C local.
+# Implementation limits, those of the JS API (which engines share). Every local becomes a C
+# local; and the validator's work per call or block is proportional to the arity of its type,
+# which the limit on params and results keeps from being quadratic in the module's size.
 MAX_LOCALS = 50_000
+MAX_ARITY = 1_000
 
 PREFIX_SIMD = 0xFD
 
@@ -282,7 +285,7 @@ _ONE_BYTE: list[Optional[tuple[Op, Optional[Callable[[_Reader], object]]]]] = [N
 for _op in BY_CODE.values():
     _ONE_BYTE[_op.code] = (_op, None if _op.imm == "-" else _IMMEDIATES[_op.imm])
 _PREFIXED = {sub: (op, None if op.imm == "-" else _IMMEDIATES[op.imm]) for sub, op in BY_FC.items()}
-assert {op.imm for op in BY_NAME.values()} - {"-"} <= set(_IMMEDIATES), "an immediate shape without reader"
+assert {op.imm for op in BY_NAME.values()} - {"-"} <= set(_IMMEDIATES), "a shape without reader"
 
 
 def _read_instrs(r: _Reader) -> tuple[list[ir.Instr], int]:
@@ -392,9 +395,9 @@ class _Decoder:
             func.type_index = type_index
         if m.data_count is not None and m.data_count != len(m.datas):
             raise r.fail("data count and data section have inconsistent lengths")
-        # Without any data segment, memory.init and data.drop name an unknown segment,
-        # whatever the data count section says: that is left to the validator ("unknown data
-        # segment"), which is what the spec suite's binaries of such modules expect.
+        # With no data segments at all, memory.init and data.drop name an unknown segment
+        # anyway: that is left to the validator ("unknown data segment"), as the spec suite
+        # expects of such modules (wast2json writes them without a data count section).
         if m.data_count is None and self.code_needs_data_count and m.datas:
             raise r.fail("data count section required")
         return m
@@ -420,12 +423,18 @@ class _Decoder:
     def type_section(self) -> None:
         r = self.r
 
+        def result_type(what: str) -> tuple[ValType, ...]:
+            start = r.pos
+            n = r.count()
+            if n > MAX_ARITY:
+                raise r.fail(f"too many {what} ({n}; at most {MAX_ARITY} are supported)", start)
+            return tuple(r.valtype() for _ in range(n))
+
         def functype() -> None:
             if r._type_byte() != 0x60:
                 raise r.fail("malformed function type", r.pos - 1)
-            params = tuple(r.valtype() for _ in range(r.count()))
-            results = tuple(r.valtype() for _ in range(r.count()))
-            self.m.types.append(ir.FuncType(params, results))
+            params = result_type("parameters")
+            self.m.types.append(ir.FuncType(params, result_type("results")))
 
         self.vec(functype)
 

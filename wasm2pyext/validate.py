@@ -26,6 +26,7 @@ Everything is iterative and linear in the size of the module.
 """
 from __future__ import annotations
 
+from itertools import compress
 from typing import Callable, Optional, Sequence
 
 from . import ir
@@ -66,13 +67,20 @@ class _Frame:
         return self.params if self.kind == _LOOP else self.results
 
 
+# A function or block type as the validator uses it: (params, results) as lists, compared
+# directly with slices of the operand stack. Never mutated: frames share them.
+_Sig = tuple[list[ValType], list[ValType]]
+_EMPTY_SIG: _Sig = ([], [])
+_RESULT_SIGS: dict[ValType, _Sig] = {t: ([], [t]) for t in ValType}
+
+
 class _Context:
     """What instructions may refer to: the module's index spaces."""
 
     def __init__(self, module: ir.Module):
         self.module = module
-        self.types = module.types
-        self.funcs: list[ir.FuncType] = []
+        self.types: list[_Sig] = [(list(t.params), list(t.results)) for t in module.types]
+        self.funcs: list[_Sig] = []
         self.tables = module.table_types
         self.mems = module.mem_types
         self.globals = module.global_types
@@ -81,12 +89,12 @@ class _Context:
         self.num_datas = len(module.datas)
         self.declared_funcs: set[int] = set()
 
-    def type(self, index: int, offset: int) -> ir.FuncType:
+    def type(self, index: int, offset: int) -> _Sig:
         if index >= len(self.types):
             raise ValidationError(f"unknown type {index}", offset)
         return self.types[index]
 
-    def func(self, index: int, offset: int) -> ir.FuncType:
+    def func(self, index: int, offset: int) -> _Sig:
         if index >= len(self.funcs):
             raise ValidationError(f"unknown function {index}", offset)
         return self.funcs[index]
@@ -126,7 +134,7 @@ def validate_module(module: ir.Module) -> None:
             _check_limits(imp.desc.limits, imp.offset)
         elif imp.kind == ExternKind.MEMORY:
             _check_memory(imp.desc, imp.offset)
-    c.funcs = [c.type(imp.desc, imp.offset) for imp in module.imports if imp.kind == ExternKind.FUNC]
+    c.funcs = [c.type(i.desc, i.offset) for i in module.imports if i.kind == ExternKind.FUNC]
     c.funcs += [c.type(f.type_index, f.offset) for f in module.funcs]
     c.declared_funcs = _declared_funcs(module)
 
@@ -156,7 +164,7 @@ def validate_module(module: ir.Module) -> None:
         _FuncValidator(c, func, c.funcs[num_imported + i]).run()
 
     if module.start is not None:
-        if c.func(module.start, 0) != ir.FuncType((), ()):
+        if c.func(module.start, 0) != ([], []):
             raise ValidationError("start function must not have parameters or results", 0)
     names: set[str] = set()
     for export in module.exports:
@@ -230,12 +238,12 @@ def _check_const(c: _Context, expr: ir.ConstExpr, want: ValType) -> None:
                               f"but has {_types_str(types)}", expr.offset)
 
 
-# The instructions fully typed by the opcode table, needing no look at their immediate.
-# (Tables here are keyed by name: hashing an Op, a frozen dataclass, is slow.)
-_PLAIN: dict[str, tuple[list[ValType], list[ValType]]] = {
-    op.name: (list(op.params), list(op.results))
-    for op in OPS if op.params is not None and op.imm in ("-", "i32", "i64", "f32", "f64")
-}
+# The instructions the opcode table types, by name (hashing an Op, a frozen dataclass, is
+# slow); _PLAIN those of them that need no look at their immediate either.
+_FIXED: dict[str, _Sig] = {op.name: (list(op.params), list(op.results))
+                           for op in OPS if op.params is not None}
+_PLAIN = {name: sig for name, sig in _FIXED.items()
+          if BY_NAME[name].imm in ("-", "i32", "i64", "f32", "f64")}
 
 _Handler = Callable[["_FuncValidator", ir.Instr], None]
 _HANDLERS: dict[str, _Handler] = {}
@@ -250,13 +258,13 @@ def _handles(*names: str) -> Callable[[_Handler], _Handler]:
 
 
 class _FuncValidator:
-    def __init__(self, c: _Context, func: ir.Func, type_: ir.FuncType):
+    def __init__(self, c: _Context, func: ir.Func, sig: _Sig):
         self.c = c
         self.func = func
-        self.type = type_
-        self.locals = list(type_.params) + list(func.locals)
+        params, results = sig
+        self.locals = params + list(func.locals)
         self.vals: list[Optional[ValType]] = []
-        self.ctrls: list[_Frame] = [_Frame(_FUNC, [], list(type_.results), 0, False)]
+        self.ctrls: list[_Frame] = [_Frame(_FUNC, [], results, 0, False)]
 
     def run(self) -> None:
         vals, ctrls = self.vals, self.ctrls
@@ -303,20 +311,24 @@ class _FuncValidator:
         vals.pop()
         return actual
 
-    def pop_vals(self, want: Sequence[ValType], offset: int) -> list[Optional[ValType]]:
+    def pop_vals(self, want: list[ValType], offset: int) -> list[Optional[ValType]]:
         """Pops operands of the types `want`; returns their types (None where unknown)."""
         vals, frame = self.vals, self.ctrls[-1]
         n = len(want)
         avail = len(vals) - frame.height
-        if avail < n and not frame.unreachable:
-            raise self.mismatch(want, offset)
         k = min(n, avail)  # the operands actually on the stack; the rest are unknown
-        popped = vals[len(vals) - k:] if k else []
-        for actual, expected in zip(popped, want[n - k:]):
-            if actual != expected and actual is not None:
-                raise self.mismatch(want, offset)
-        if k:
-            del vals[-k:]
+        popped = vals[len(vals) - k:]
+        if k == n and popped == want:  # the common case
+            del vals[len(vals) - n:]
+            return popped
+        if k < n and not frame.unreachable:
+            raise self.mismatch(want, offset)
+        expected = want[n - k:]
+        # Each operand must match or be unknown (None, falsy): compare the known ones with
+        # their expected types, at C speed since an arity can be 1000.
+        if popped != expected and list(filter(None, popped)) != list(compress(expected, popped)):
+            raise self.mismatch(want, offset)
+        del vals[len(vals) - k:]
         return [None] * (n - k) + popped
 
     def push_ctrl(self, kind: str, params: list[ValType], results: list[ValType]) -> None:
@@ -350,13 +362,12 @@ class _FuncValidator:
             raise ValidationError(f"unknown label {depth}", instr.offset)
         return self.ctrls[-1 - depth].label_types
 
-    def block_type(self, bt: ir.BlockType, instr: ir.Instr) -> tuple[list[ValType], list[ValType]]:
+    def block_type(self, bt: ir.BlockType, instr: ir.Instr) -> _Sig:
         if bt is None:
-            return [], []
+            return _EMPTY_SIG
         if isinstance(bt, ValType):
-            return [], [bt]
-        ft = self.c.type(bt, instr.offset)
-        return list(ft.params), list(ft.results)
+            return _RESULT_SIGS[bt]
+        return self.c.type(bt, instr.offset)
 
     # ---- control instructions ----
 
@@ -441,21 +452,21 @@ class _FuncValidator:
 
     @_handles("call")
     def op_call(self, instr: ir.Instr) -> None:
-        ft = self.c.func(instr.imm, instr.offset)
-        self.pop_vals(ft.params, instr.offset)
-        self.vals += ft.results
+        params, results = self.c.func(instr.imm, instr.offset)
+        self.pop_vals(params, instr.offset)
+        self.vals += results
 
     @_handles("call_indirect")
     def op_call_indirect(self, instr: ir.Instr) -> None:
         type_index, table_index = instr.imm
         table = self.c.table(table_index, instr.offset)
-        ft = self.c.type(type_index, instr.offset)
+        params, results = self.c.type(type_index, instr.offset)
         if table.elem != FUNCREF:
             raise ValidationError(f"type mismatch: instruction requires table of functions "
                                   f"but table has {table.elem}", instr.offset)
         self.pop(I32, instr.offset)
-        self.pop_vals(ft.params, instr.offset)
-        self.vals += ft.results
+        self.pop_vals(params, instr.offset)
+        self.vals += results
 
     # ---- parametric instructions ----
 
@@ -577,8 +588,9 @@ class _FuncValidator:
 
     def fixed(self, instr: ir.Instr) -> None:
         """Types an instruction by its row in the opcode table."""
-        self.pop_vals(instr.op.params, instr.offset)
-        self.vals += instr.op.results
+        params, results = _FIXED[instr.op.name]
+        self.pop_vals(params, instr.offset)
+        self.vals += results
 
     def op_memory_access(self, instr: ir.Instr) -> None:
         self.c.memory(0, instr.offset)
