@@ -291,7 +291,8 @@ def print_summary(results: dict[str, FileResult], verbose: bool) -> None:
             print("\n".join("    " + line for line in failure_block(result)))
     passed = sum(r.passed for r in results.values())
     total = sum(r.total for r in results.values())
-    print(f"{'total':<{width}}  {passed:>5}/{total:<5}")
+    text_format = sum(r.text_format for r in results.values())
+    print(f"{'total':<{width}}  {passed:>5}/{total:<5}  (not counted (text format): {text_format})")
 
 
 def main(argv: list[str] | None = None) -> int:
