@@ -165,12 +165,11 @@ int w2p_table_init_from(w2p_table *table, uint32_t dst, const w2p_elem_segment *
 /* Stack kept free below the floor: for the trap path, runtime calls and libc. */
 #define W2P_STACK_RESERVE_MAX (256u * 1024u)
 
-static __thread uintptr_t thread_stack_floor;
+/* The calling thread's bounds, computed once per thread. */
+static __thread uintptr_t thread_floor, thread_span;
 
-uintptr_t w2p_thread_stack_floor(void)
+static void thread_bounds(void)
 {
-    if (thread_stack_floor)
-        return thread_stack_floor;
     uintptr_t low = 0, size = 0;
     pthread_attr_t attr;
     if (pthread_getattr_np(pthread_self(), &attr) == 0) {
@@ -189,8 +188,23 @@ uintptr_t w2p_thread_stack_floor(void)
         low = (uintptr_t)&here - size / 2;
     }
     uintptr_t reserve = size / 8 < W2P_STACK_RESERVE_MAX ? size / 8 : W2P_STACK_RESERVE_MAX;
-    thread_stack_floor = low + reserve;
-    return thread_stack_floor;
+    thread_floor = low + reserve;
+    thread_span = size - reserve;
+}
+
+void w2p_stack_bounds(w2p_ctx *ctx)
+{
+    if (!thread_floor)
+        thread_bounds();
+    ctx->stack_floor = thread_floor;
+    ctx->stack_span = thread_span;
+}
+
+void w2p_stack_check(w2p_ctx *ctx, uintptr_t sp, const char *where)
+{
+    w2p_stack_bounds(ctx);
+    if (sp < ctx->stack_floor)
+        ctx->trap(W2P_TRAP_EXHAUSTION, where);
 }
 
 /* ---- Traps and the boundary ---- */
@@ -223,7 +237,7 @@ int w2p_invoke(const w2p_func *f, const w2p_val *args, w2p_val *results, const c
     b.outer = innermost;
     b.kind = W2P_TRAP_NONE;
     b.where = NULL;
-    f->ctx->stack_floor = w2p_thread_stack_floor();
+    w2p_stack_bounds(f->ctx);
     innermost = &b;
     if (setjmp(b.target) == 0)
         f->entry(f, args, results);

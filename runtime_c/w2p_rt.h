@@ -70,9 +70,12 @@ typedef struct w2p_functype {
 /* The first member of every context a Wasm-callable C function receives: an instance,
    or a host function. */
 typedef struct w2p_ctx {
-    /* Lowest stack address Wasm code may reach on the running thread; set on entry from
-       Python and passed along on calls between contexts. */
+    /* The running thread's usable stack: [stack_floor, stack_floor + stack_span]. A
+       function entered with its frame outside it takes the slow path, w2p_stack_check:
+       below the floor is "call stack exhausted"; elsewhere the context was last used
+       on another thread, and the bounds are refreshed. */
     uintptr_t stack_floor;
+    uintptr_t stack_span;
     /* Leaves Wasm code for the innermost Python -> Wasm boundary; never returns. */
     void (*trap)(int kind, const char *where);
     /* The Python object owning this context (borrowed). */
@@ -249,8 +252,11 @@ int w2p_table_fill(w2p_table *table, uint32_t dst, void *value, uint32_t n);
 int w2p_table_copy(w2p_table *dst_table, uint32_t dst, w2p_table *src_table, uint32_t src, uint32_t n);
 int w2p_table_init_from(w2p_table *table, uint32_t dst, const w2p_elem_segment *seg, uint32_t src, uint32_t n);
 
-/* The stack floor for Wasm code on the calling thread (see w2p_ctx.stack_floor). */
-uintptr_t w2p_thread_stack_floor(void);
+/* Sets ctx's stack bounds to the calling thread's (see w2p_ctx.stack_floor). */
+void w2p_stack_bounds(w2p_ctx *ctx);
+/* The slow path of the stack check at `sp`: traps if sp is below the calling thread's
+   floor, else refreshes ctx's bounds. */
+void w2p_stack_check(w2p_ctx *ctx, uintptr_t sp, const char *where);
 
 /* The boundary from Python into Wasm: calls f through its entry. Returns W2P_TRAP_NONE,
    or the trap kind, with *where set to the trapping C function's name (or NULL).

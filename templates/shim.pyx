@@ -449,11 +449,13 @@ cdef int host_call(w2p_host_func *self, w2p_val *vals) except -1:
     """The w2p_host_func.call of every host function: on a Python exception it returns -1
     with the exception set, and the trampoline unwinds to the boundary, which re-raises it."""
     cdef char here
+    cdef w2p_ctx bounds
     cdef HostFunction hf = <HostFunction><object>self.ctx.owner
     cdef FuncType t = hf.type
     cdef const char *sig = t.sig
     cdef Py_ssize_t np = len(t.params), nr = len(t.results), i
-    if <uintptr_t>&here < self.ctx.stack_floor + HOST_CALL_STACK:
+    w2p_stack_bounds(&bounds)
+    if <uintptr_t>&here < bounds.stack_floor + HOST_CALL_STACK:
         raise Trap("call stack exhausted", "call stack exhausted (calling a host function)")
     args = [from_val(&vals[i], sig[i]) for i in range(np)]
     result = hf.callable(*args)

@@ -37,6 +37,7 @@ cdef extern from "w2p_rt.h":
         uint32_t num_results
     ctypedef struct w2p_ctx:
         uintptr_t stack_floor
+        uintptr_t stack_span
         void (*trap)(int kind, const char *where)
         void *owner
     ctypedef void (*w2p_fnptr)()
@@ -143,7 +144,8 @@ cdef extern from "w2p_rt.h":
     int w2p_table_fill(w2p_table *table, uint32_t dst, void *value, uint32_t n)
     int w2p_table_copy(w2p_table *dst_table, uint32_t dst, w2p_table *src_table, uint32_t src, uint32_t n)
     int w2p_table_init_from(w2p_table *table, uint32_t dst, const w2p_elem_segment *seg, uint32_t src, uint32_t n)
-    uintptr_t w2p_thread_stack_floor()
+    void w2p_stack_bounds(w2p_ctx *ctx)
+    void w2p_stack_check(w2p_ctx *ctx, uintptr_t sp, const char *where)
     int w2p_invoke(const w2p_func *f, const w2p_val *args, w2p_val *results, const char **where)
     int w2p_instantiate(const w2p_module *module, w2p_ctx *instance, const char **where)
     void w2p_trap_unwind(int kind, const char *where)

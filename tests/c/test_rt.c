@@ -97,19 +97,52 @@ static void trapping_entry(const w2p_func *f, const w2p_val *args, w2p_val *resu
 
 static void boundary_unwinds_and_nests(void)
 {
-    w2p_ctx ctx = {0, w2p_trap_unwind, NULL};
+    w2p_ctx ctx = {0, 0, w2p_trap_unwind, NULL};
     w2p_func f = {NULL, NULL, &ctx, trapping_entry, 0};
     w2p_val r;
     const char *where = NULL;
     CHECK(w2p_invoke(&f, NULL, &r, &where) == W2P_TRAP_UNREACHABLE);
     CHECK(r.i32 == 1 && where && strcmp(where, "here") == 0);
     CHECK(ctx.stack_floor != 0 && ctx.stack_floor < (uintptr_t)&r);
+    CHECK((uintptr_t)&r - ctx.stack_floor <= ctx.stack_span);
     /* After a trap the boundary is gone: a second call traps the same way. */
     CHECK(w2p_invoke(&f, NULL, &r, &where) == W2P_TRAP_UNREACHABLE);
 }
 
+static void trap_records(int kind, const char *where)
+{
+    (void)where;
+    w2p_trap_unwind(kind, "recorded");
+}
+
+static void stack_check_entry(const w2p_func *f, const w2p_val *args, w2p_val *results)
+{
+    (void)args;
+    char here;
+    /* Bounds of another thread (a range not holding this frame): refreshed, no trap. */
+    f->ctx->stack_floor = 4096;
+    f->ctx->stack_span = 4096;
+    w2p_stack_check(f->ctx, (uintptr_t)&here, "ok");
+    results[0].i32 = (uintptr_t)&here - f->ctx->stack_floor <= f->ctx->stack_span;
+    /* Below this thread's floor: exhausted. */
+    w2p_stack_check(f->ctx, f->ctx->stack_floor - 16, "deep");
+    results[0].i32 = 99;
+}
+
+static void stack_check_refreshes_or_traps(void)
+{
+    w2p_ctx ctx = {0, 0, trap_records, NULL};
+    w2p_func f = {NULL, NULL, &ctx, stack_check_entry, 0};
+    w2p_val r;
+    const char *where = NULL;
+    CHECK(w2p_invoke(&f, NULL, &r, &where) == W2P_TRAP_EXHAUSTION);
+    CHECK(r.i32 == 1);
+    CHECK(where && strcmp(where, "recorded") == 0);
+}
+
 int main(void)
 {
+    stack_check_refreshes_or_traps();
     memory_grow_to_maximum();
     memory_without_maximum_reserves_4gib();
     bulk_bounds_do_not_wrap_at_2_32();

@@ -27,15 +27,23 @@ __attribute__((noreturn, cold)) static void trap(const w2p_ctx *ctx, int kind, c
 #define TRAP(kind) trap(&inst->ctx, W2P_TRAP_##kind, __func__)
 
 /* Call depth is bounded by stack space, not a count: a function entered below the
-   thread's floor traps with "call stack exhausted" before the C stack overflows. */
-#define STACK_CHECK() \
-    if (UNLIKELY((uintptr_t)__builtin_frame_address(0) < inst->ctx.stack_floor)) TRAP(EXHAUSTION)
+   thread's floor traps with "call stack exhausted" before the C stack overflows. One
+   unsigned compare also catches a frame outside the range entirely (the context was last
+   used on another thread): the slow path sorts the two out. */
+#define STACK_CHECK()                                                                    \
+    do {                                                                                 \
+        uintptr_t sp_ = (uintptr_t)__builtin_frame_address(0);                           \
+        if (UNLIKELY(sp_ - inst->ctx.stack_floor > inst->ctx.stack_span))                \
+            w2p_stack_check(&inst->ctx, sp_, __func__);                                  \
+    } while (0)
 
 /* A call through a function reference enters another context (an instance or a host
-   function): it inherits the caller's stack floor. */
+   function): it inherits the caller's stack bounds. */
 static inline w2p_ctx *enter(const w2p_func *f, const Instance *inst)
 {
-    f->ctx->stack_floor = ((const w2p_ctx *)inst)->stack_floor;
+    const w2p_ctx *from = (const w2p_ctx *)inst;
+    f->ctx->stack_floor = from->stack_floor;
+    f->ctx->stack_span = from->stack_span;
     return f->ctx;
 }
 
