@@ -439,7 +439,9 @@ cdef class HostFunction:
         return f"<host function {self.callable!r} {self.type!r}>"
 
 
-# Headroom a host call needs on the C stack before it may enter Python.
+# Headroom a host call needs on the C stack before it may enter Python: 256 KiB, but at
+# most a quarter of the thread's usable stack (a 256 KiB thread could not call a host
+# function at all otherwise).
 cdef uintptr_t HOST_CALL_STACK = 256 * 1024
 
 ctypedef int (*host_call_fn)(w2p_host_func *, w2p_val *) noexcept
@@ -455,7 +457,7 @@ cdef int host_call(w2p_host_func *self, w2p_val *vals) except -1:
     cdef const char *sig = t.sig
     cdef Py_ssize_t np = len(t.params), nr = len(t.results), i
     w2p_stack_bounds(&bounds)
-    if <uintptr_t>&here < bounds.stack_floor + HOST_CALL_STACK:
+    if <uintptr_t>&here < bounds.stack_floor + min(HOST_CALL_STACK, bounds.stack_span // 4):
         raise Trap("call stack exhausted", "call stack exhausted (calling a host function)")
     args = [from_val(&vals[i], sig[i]) for i in range(np)]
     result = hf.callable(*args)

@@ -2,6 +2,7 @@
 instantiate them, as the classic wasmer-python API does."""
 from __future__ import annotations
 
+import sys
 import threading
 from types import ModuleType
 from typing import Any, Mapping, Optional
@@ -23,6 +24,12 @@ def validate(wasm_bytes: bytes) -> bool:
     except CompileError:
         return False
     return True
+
+
+# Importing the submodule wasm2pyext.validate (above) bound the package's attribute
+# `validate` to it, hiding the public function from `wasm2pyext.validate(...)` and
+# `from wasm2pyext import validate`: the public name is this function.
+sys.modules[__package__].validate = validate
 
 
 class Module:

@@ -1,0 +1,202 @@
+"""Traps through the Python API: each kind as wasm2pyext.Trap with its .kind and a message
+naming the Wasm function, instances usable afterwards, stack exhaustion as a trap (also on
+small thread stacks and under deep Python recursion), and traps at instantiation."""
+from __future__ import annotations
+
+import functools
+import threading
+
+import pytest
+
+import wasm2pyext
+from wasm2pyext import Trap
+
+from wat import wat
+
+TRAPS = wat(r"""
+(module
+  (type $to_i32 (func (result i32)))
+  (type $i32_to_i32 (func (param i32) (result i32)))
+  (memory 1)
+  (table $t 3 funcref)
+  (elem (table $t) (i32.const 0) func $seven $takes_one)
+  (func $seven (result i32) i32.const 7)
+  (func $takes_one (param i32) (result i32) local.get 0)
+  (func $do_unreachable (export "unreachable") unreachable)
+  (func $load_word (export "load") (param i32) (result i32) local.get 0 i32.load)
+  (func $store_word (export "store") (param i32 i32) local.get 0 local.get 1 i32.store)
+  (func $divide (export "div") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)
+  (func $remainder64 (export "rem64") (param i64 i64) (result i64) local.get 0 local.get 1 i64.rem_u)
+  (func $truncate (export "trunc") (param f64) (result i32) local.get 0 i32.trunc_f64_s)
+  (func $indirect (export "call_indirect") (param i32) (result i32) local.get 0 call_indirect $t (type $to_i32))
+  (func $get_elem (export "table_get") (param i32) (result funcref) local.get 0 table.get $t)
+  (func $recurse (export "recurse") (param i32) (result i32)
+    local.get 0 i32.const 1 i32.add call $recurse)
+  (func $depth (export "depth") (param i32) (result i32)
+    local.get 0 i32.eqz if (result i32) i32.const 0
+    else local.get 0 i32.const 1 i32.sub call $depth i32.const 1 i32.add end)
+  (func $outer_fn (export "nested") call $middle_fn)
+  (func $middle_fn call $inner_fn)
+  (func $inner_fn unreachable))
+""")
+
+
+@pytest.fixture
+def ex():
+    return wasm2pyext.Instance(TRAPS).exports
+
+
+def trap_of(call, *args) -> Trap:
+    with pytest.raises(Trap) as info:
+        call(*args)
+    return info.value
+
+
+@pytest.mark.parametrize("export, args, kind, function", [
+    ("unreachable", (), "unreachable", "do_unreachable"),
+    ("load", (65536,), "out of bounds memory access", "load_word"),
+    ("load", (65533,), "out of bounds memory access", "load_word"),
+    ("load", (-1,), "out of bounds memory access", "load_word"),
+    ("store", (65534, 1), "out of bounds memory access", "store_word"),
+    ("div", (1, 0), "integer divide by zero", "divide"),
+    ("rem64", (1, 0), "integer divide by zero", "remainder64"),
+    ("div", (-2**31, -1), "integer overflow", "divide"),
+    ("trunc", (1e10,), "integer overflow", "truncate"),
+    ("trunc", (float("nan"),), "invalid conversion to integer", "truncate"),
+    ("call_indirect", (3,), "undefined element", "indirect"),
+    ("call_indirect", (2,), "uninitialized element", "indirect"),
+    ("call_indirect", (1,), "indirect call type mismatch", "indirect"),
+    ("table_get", (3,), "out of bounds table access", "get_elem"),
+    ("recurse", (0,), "call stack exhausted", "recurse"),
+])
+def test_trap_kind_and_message(ex, export, args, kind, function):
+    trap = trap_of(ex[export], *args)
+    assert trap.kind == kind
+    assert str(trap).startswith(kind)
+    assert function in str(trap)
+
+
+def test_every_trap_kind_is_listed():
+    assert set(wasm2pyext.TRAP_KINDS) == {
+        "unreachable", "out of bounds memory access", "out of bounds table access", "undefined element",
+        "uninitialized element", "indirect call type mismatch", "integer divide by zero", "integer overflow",
+        "invalid conversion to integer", "call stack exhausted"}
+
+
+def test_trap_is_a_wasm2pyext_error(ex):
+    trap = trap_of(ex.unreachable)
+    assert isinstance(trap, wasm2pyext.Error)
+    assert type(trap) is Trap
+
+
+def test_trap_names_the_innermost_function(ex):
+    message = str(trap_of(ex.nested))
+    assert "inner_fn" in message
+    assert "outer_fn" not in message
+
+
+def test_trap_without_name_section_still_names_a_function():
+    instance = wasm2pyext.Instance(wat("(module (func (export \"f\") unreachable))", names=False))
+    trap = trap_of(instance.exports.f)
+    assert trap.kind == "unreachable"
+    assert str(trap) != "unreachable"
+
+
+def test_instance_usable_after_a_trap(ex):
+    trap_of(ex.div, 1, 0)
+    assert ex.div(6, 3) == 2
+    assert ex.call_indirect(0) == 7
+
+
+def test_memory_intact_after_a_trap(ex):
+    ex.store(8, 1234)
+    trap_of(ex.store, 65536, 1)
+    trap_of(ex.unreachable)
+    assert ex.load(8) == 1234
+
+
+def test_instance_usable_after_stack_exhaustion(ex):
+    ex.store(0, 99)
+    trap_of(ex.recurse, 0)
+    assert ex.depth(100) == 100
+    assert ex.load(0) == 99
+    assert trap_of(ex.recurse, 0).kind == "call stack exhausted"
+
+
+def test_deep_but_bounded_recursion_succeeds(ex):
+    assert ex.depth(20000) == 20000
+
+
+def run_in_thread(function, stack_size: int):
+    """function() on a fresh thread with the given stack size: (result, exception)."""
+    outcome: dict = {}
+
+    def body():
+        try:
+            outcome["result"] = function()
+        except BaseException as e:  # noqa: BLE001 - reported to the test
+            outcome["error"] = e
+
+    previous = threading.stack_size(stack_size)
+    try:
+        thread = threading.Thread(target=body)
+        thread.start()
+    finally:
+        threading.stack_size(previous)
+    thread.join()
+    return outcome.get("result"), outcome.get("error")
+
+
+def test_stack_exhaustion_on_a_small_thread_stack_is_a_trap(ex):
+    _, error = run_in_thread(lambda: ex.recurse(0), 256 * 1024)
+    assert isinstance(error, Trap) and error.kind == "call stack exhausted"
+
+
+def test_small_thread_stack_still_runs_bounded_recursion(ex):
+    result, error = run_in_thread(lambda: ex.depth(100), 256 * 1024)
+    assert error is None and result == 100
+
+
+def test_stack_exhaustion_after_deep_python_recursion_is_a_trap(ex):
+    # functools.partial makes every level a C-level call, so the C stack really is deep.
+    def deep(n):
+        if n == 0:
+            return trap_of(ex.recurse, 0), ex.depth(50)
+        return functools.partial(deep, n - 1)()
+
+    trap, depth = deep(400)
+    assert trap.kind == "call stack exhausted"
+    assert depth == 50
+
+
+def test_trap_in_start_function_raises_at_instantiation():
+    module = wat("""(module (func $start_here unreachable) (start $start_here))""")
+    with pytest.raises(Trap) as info:
+        wasm2pyext.Instance(module)
+    assert info.value.kind == "unreachable"
+    assert "start_here" in str(info.value)
+
+
+def test_out_of_bounds_data_segment_traps_at_instantiation():
+    module = wat("""(module (memory 1) (data (i32.const 65535) "ab"))""")
+    with pytest.raises(Trap) as info:
+        wasm2pyext.Instance(module)
+    assert info.value.kind == "out of bounds memory access"
+
+
+def test_out_of_bounds_element_segment_traps_at_instantiation():
+    module = wat("""(module (table 1 funcref) (func $f) (elem (i32.const 1) func $f))""")
+    with pytest.raises(Trap) as info:
+        wasm2pyext.Instance(module)
+    assert info.value.kind == "out of bounds table access"
+
+
+def test_module_instantiates_again_after_a_trap_at_instantiation():
+    module = wasm2pyext.Module(wat("""
+      (module (import "env" "fail" (global $fail i32))
+        (func $start (if (global.get $fail) (then unreachable))) (start $start)
+        (func (export "ok") (result i32) i32.const 1))"""))
+    with pytest.raises(Trap):
+        module.instantiate({"env": {"fail": wasm2pyext.Global(wasm2pyext.Value.i32(1))}})
+    instance = module.instantiate({"env": {"fail": wasm2pyext.Global(wasm2pyext.Value.i32(0))}})
+    assert instance.exports.ok() == 1
