@@ -10,11 +10,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from . import __version__
+from . import __version__, ir
 from .codegen.module import generate_c
 from .codegen.names import module_identifier
 from .decode import decode
 from .resources import runtime_dir, templates_dir
+from .stubs import generate_stub
 from .toolchain import (SEMANTIC_FLAGS, Toolchain, cache_root, digest, ext_suffix, link_shared, runtime_inputs,
                         runtime_object)
 from .validate import validate_module
@@ -27,18 +28,25 @@ DEFAULT_OPT = "-O2"
 class BuildOptions:
     opt: str = DEFAULT_OPT
     toolchain: Toolchain = field(default_factory=Toolchain.default)
-    keep_c: bool = False
+    keep_c: bool = False  # the generated C beside the module, for people
+    stubs: bool = False  # NAME.pyi beside the module
+    debug: bool = False  # debug info (-g); otherwise the module is stripped
 
     def __post_init__(self) -> None:
         if self.opt not in OPT_LEVELS:
             raise ValueError(f"optimisation level must be one of {OPT_LEVELS}, not {self.opt!r}")
 
 
-def compile_to_c(wasm: bytes, name: str) -> str:
-    """Decode, validate and generate: the C source of extension module `name`."""
+def front_end(wasm: bytes) -> ir.Module:
+    """Decoded and validated, or DecodeError / ValidationError."""
     module = decode(wasm)
     validate_module(module)
-    return generate_c(module, name, wasm)
+    return module
+
+
+def compile_to_c(wasm: bytes, name: str) -> str:
+    """Decode, validate and generate: the C source of extension module `name`."""
+    return generate_c(front_end(wasm), name, wasm)
 
 
 def build_extension(wasm: bytes, name: str, out_path: Path, options: Optional[BuildOptions] = None) -> Path:
@@ -47,7 +55,8 @@ def build_extension(wasm: bytes, name: str, out_path: Path, options: Optional[Bu
     options = options or BuildOptions()
     if module_identifier(name) != name:
         raise ValueError(f"module name {name!r} is not an identifier")
-    c_source = compile_to_c(wasm, name)
+    module = front_end(wasm)
+    c_source = generate_c(module, name, wasm)
     runtime = runtime_object(options.toolchain)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,8 +71,10 @@ def build_extension(wasm: bytes, name: str, out_path: Path, options: Optional[Bu
         # leave symbols for the interpreter to resolve): make it a compile error.
         options.toolchain.run(["-c", str(c_file), "-o", str(obj), options.opt, *SEMANTIC_FLAGS,
                                "-Werror=implicit-function-declaration", f"-I{runtime_dir()}",
-                               *options.toolchain.cflags], f"compiling {name}")
-        link_shared(options.toolchain, [obj, runtime], out_path, f"PyInit_{name}", work)
+                               *(["-g"] if options.debug else []), *options.toolchain.cflags], f"compiling {name}")
+        link_shared(options.toolchain, [obj, runtime], out_path, f"PyInit_{name}", work, strip=not options.debug)
+    if options.stubs:
+        out_path.with_name(f"{name}.pyi").write_text(generate_stub(module, name))
     return out_path
 
 

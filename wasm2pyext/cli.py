@@ -1,4 +1,4 @@
-"""The command line: wasm2pyext build | validate | inspect | c (see API.md)."""
+"""The command line: wasm2pyext build | wheel | validate | inspect | c (see API.md)."""
 from __future__ import annotations
 
 import argparse
@@ -33,10 +33,23 @@ def cmd_build(args: argparse.Namespace) -> int:
     if module_identifier(name) != name:
         return _fail(args.file, ValueError(f"--name {name!r} is not a Python identifier"))
     out_dir = Path(args.output) if args.output else src.parent
-    options = BuildOptions(opt=args.opt, toolchain=Toolchain.default(args.cc, args.cflags), keep_c=args.keep_c)
+    options = BuildOptions(opt=args.opt, toolchain=Toolchain.default(args.cc, args.cflags), keep_c=args.keep_c,
+                           stubs=True, debug=args.debug)
     try:
         path = build_extension(wasm, name, out_dir / f"{name}{ext_suffix()}", options)
     except (CompileError, BuildError) as e:
+        return _fail(args.file, e)
+    print(path)
+    return 0
+
+
+def cmd_wheel(args: argparse.Namespace) -> int:
+    from .wheel import build_wheel
+
+    options = BuildOptions(opt=args.opt, toolchain=Toolchain.default(args.cc, args.cflags), debug=args.debug)
+    try:
+        path = build_wheel(_read(args.file), args.name, args.version, Path(args.output), options)
+    except (CompileError, BuildError, ValueError) as e:
         return _fail(args.file, e)
     print(path)
     return 0
@@ -98,17 +111,29 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="wasm2pyext", description="WebAssembly modules as Python extension modules.")
     sub = p.add_subparsers(dest="command", required=True)
 
+    def compiler_options(p: argparse.ArgumentParser) -> None:
+        for level in OPT_LEVELS:
+            p.add_argument(level, dest="opt", action="store_const", const=level, help=f"C optimisation {level}")
+        p.set_defaults(opt=DEFAULT_OPT)
+        p.add_argument("--debug", action="store_true", help="keep debug information (-g, not stripped)")
+        p.add_argument("--cc", help="the C compiler (default: $CC or Python's)")
+        p.add_argument("--cflags", help="extra C compiler flags (default: $WASM2PYEXT_CFLAGS)")
+
     b = sub.add_parser("build", help="build FILE.wasm into an importable extension module")
     b.add_argument("file")
     b.add_argument("-o", "--output", metavar="DIR", help="output folder (default: beside FILE)")
     b.add_argument("--name", help="module name (default: FILE's stem made an identifier)")
-    for level in OPT_LEVELS:
-        b.add_argument(level, dest="opt", action="store_const", const=level, help=f"C optimisation {level}")
-    b.set_defaults(opt=DEFAULT_OPT)
     b.add_argument("--keep-c", action="store_true", help="keep the generated C beside the module")
-    b.add_argument("--cc", help="the C compiler (default: $CC or Python's)")
-    b.add_argument("--cflags", help="extra C compiler flags (default: $WASM2PYEXT_CFLAGS)")
+    compiler_options(b)
     b.set_defaults(func=cmd_build)
+
+    w = sub.add_parser("wheel", help="build FILE.wasm into an installable wheel")
+    w.add_argument("file")
+    w.add_argument("--name", required=True, help="the import name of the package")
+    w.add_argument("--version", required=True, help="the package version")
+    w.add_argument("-o", "--output", default="dist", metavar="DIST", help="output folder (default: dist)")
+    compiler_options(w)
+    w.set_defaults(func=cmd_wheel)
 
     v = sub.add_parser("validate", help="check that FILE.wasm is a valid module")
     v.add_argument("file")

@@ -152,14 +152,16 @@ def ext_suffix() -> str:
     return sysconfig.get_config_var("EXT_SUFFIX") or ".so"
 
 
-def link_shared(toolchain: Toolchain, objects: list[Path], out_path: Path, export: str, work: Path) -> None:
+def link_shared(toolchain: Toolchain, objects: list[Path], out_path: Path, export: str, work: Path,
+                strip: bool = True) -> None:
     """Links a shared object whose only exported symbol is `export`: every built module
-    carries its own copy of the runtime, and they must not bind to one another's symbols."""
+    carries its own copy of the runtime, and they must not bind to one another's symbols.
+    Stripped unless told otherwise: a module should be about the size of its code."""
     exports = work / f"{export}.map"
     exports.write_text(f"{{ global: {export}; local: *; }};\n")
     staged = work / out_path.name
     toolchain.run(["-shared", *map(str, objects), "-o", str(staged), "-lm", f"-Wl,--version-script={exports}",
-                   *toolchain.cflags], f"linking {out_path.name}")
+                   *(["-s"] if strip else []), *toolchain.cflags], f"linking {out_path.name}")
     tmp_out = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(staged, tmp_out)

@@ -1,0 +1,88 @@
+"""`wasm2pyext wheel`: a standard wheel that installs into a fresh virtual environment
+without wasm2pyext and imports there."""
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import os
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from wasm2pyext.wheel import build_wheel, wheel_tags
+
+ROOT = Path(__file__).resolve().parents[1]
+SIMPLE = (ROOT / "examples" / "simple.wasm").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def simple_wheel(tmp_path_factory) -> Path:
+    return build_wheel(SIMPLE, "simple_adder", "1.2.3", tmp_path_factory.mktemp("dist"))
+
+
+def test_wheel_is_named_and_tagged_for_this_interpreter(simple_wheel):
+    python, abi, platform = wheel_tags()
+    assert simple_wheel.name == f"simple_adder-1.2.3-{python}-{abi}-{platform}.whl"
+    with zipfile.ZipFile(simple_wheel) as whl:
+        wheel_file = whl.read("simple_adder-1.2.3.dist-info/WHEEL").decode()
+        metadata = whl.read("simple_adder-1.2.3.dist-info/METADATA").decode()
+    assert f"Tag: {python}-{abi}-{platform}" in wheel_file
+    assert "Root-Is-Purelib: false" in wheel_file
+    assert "Name: simple_adder" in metadata and "Version: 1.2.3" in metadata
+
+
+def test_record_lists_every_file_with_its_hash_and_size(simple_wheel):
+    with zipfile.ZipFile(simple_wheel) as whl:
+        record = list(csv.reader(io.StringIO(whl.read("simple_adder-1.2.3.dist-info/RECORD").decode())))
+        names = set(whl.namelist())
+        assert {row[0] for row in record} == names
+        for path, digest, size in record:
+            if path.endswith("RECORD"):
+                assert digest == "" and size == ""
+                continue
+            data = whl.read(path)
+            expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            assert digest == f"sha256={expected}" and int(size) == len(data)
+
+
+def test_wheel_holds_stubs_and_py_typed(simple_wheel):
+    with zipfile.ZipFile(simple_wheel) as whl:
+        names = whl.namelist()
+        stub = whl.read("simple_adder/__init__.pyi").decode()
+    assert "simple_adder/py.typed" in names
+    assert "def sum(self, x: int | Value, y: int | Value) -> int: ..." in stub
+
+
+def test_wheel_is_reproducible(simple_wheel, tmp_path):
+    again = build_wheel(SIMPLE, "simple_adder", "1.2.3", tmp_path)
+    assert again.read_bytes() == simple_wheel.read_bytes()
+
+
+def test_bad_name_or_version_is_refused(tmp_path):
+    with pytest.raises(ValueError):
+        build_wheel(SIMPLE, "not-an-identifier", "1.0", tmp_path)
+    with pytest.raises(ValueError):
+        build_wheel(SIMPLE, "ok", "one point oh", tmp_path)
+
+
+def test_installs_in_a_fresh_venv_without_wasm2pyext_and_runs(simple_wheel, tmp_path):
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = str(env_dir / "bin" / "python")
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PIP_NO_INDEX": "1",
+           "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    install = subprocess.run([python, "-m", "pip", "install", "--quiet", str(simple_wheel)], env=env,
+                             capture_output=True, text=True)
+    assert install.returncode == 0, install.stderr
+    code = ("import importlib.util, simple_adder; "
+            "assert importlib.util.find_spec('wasm2pyext') is None; "
+            "print(simple_adder.Instance().exports.sum(5, 37))")
+    run = subprocess.run([python, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "42"

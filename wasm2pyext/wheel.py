@@ -1,0 +1,78 @@
+"""A Wasm module as an installable wheel (PEP 427): the built extension as the package's
+__init__, its type stubs and a py.typed marker. The wheel is tagged for the interpreter
+and platform it was built on, and needs nothing at run time."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import sys
+import sysconfig
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Optional
+
+from . import __version__
+from .build import BuildOptions, build_extension, front_end
+from .stubs import generate_stub
+from .toolchain import ext_suffix
+
+_VERSION = re.compile(r"^[0-9]+(\.[0-9]+)*([._-]?(a|b|rc|post|dev)[0-9]*)*(\+[A-Za-z0-9.]+)?$")
+
+
+def wheel_tags() -> tuple[str, str, str]:
+    """(python, abi, platform) of this interpreter, e.g. ("cp311", "cp311", "linux_x86_64")."""
+    python = f"cp{sys.version_info.major}{sys.version_info.minor}"
+    abi = python + getattr(sys, "abiflags", "")
+    platform = re.sub(r"[-.]", "_", sysconfig.get_platform())
+    return python, abi, platform
+
+
+def _record_hash(data: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+    return f"sha256={digest.decode()}"
+
+
+def _metadata(distribution: str, version: str, summary: str) -> str:
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return (f"Metadata-Version: 2.1\nName: {distribution}\nVersion: {version}\nSummary: {summary}\n"
+            f"Requires-Python: =={python}.*\n")
+
+
+def build_wheel(wasm: bytes, name: str, version: str, dist_dir: Path, options: Optional[BuildOptions] = None,
+                summary: Optional[str] = None) -> Path:
+    """Writes DIST/NAME-VERSION-TAGS.whl holding package `name` and returns its path."""
+    if not name.isidentifier() or not name.isascii():
+        raise ValueError(f"wheel name {name!r} must be a Python identifier (it is the import name)")
+    if not _VERSION.match(version):
+        raise ValueError(f"{version!r} is not a valid version")
+    module = front_end(wasm)
+    python, abi, platform = wheel_tags()
+    tag = f"{python}-{abi}-{platform}"
+    dist_info = f"{name}-{version}.dist-info"
+    summary = summary or f"The WebAssembly module {name}, compiled by wasm2pyext"
+    with tempfile.TemporaryDirectory(prefix="w2p-wheel-") as tmp:
+        # The extension is the package's __init__: `import NAME` loads it, and the
+        # package can carry py.typed (PEP 561) beside the stubs.
+        ext = build_extension(wasm, name, Path(tmp) / f"__init__{ext_suffix()}", options)
+        files = {
+            f"{name}/__init__{ext_suffix()}": ext.read_bytes(),
+            f"{name}/__init__.pyi": generate_stub(module, name).encode(),
+            f"{name}/py.typed": b"",
+            f"{dist_info}/METADATA": _metadata(name, version, summary).encode(),
+            f"{dist_info}/WHEEL": (f"Wheel-Version: 1.0\nGenerator: wasm2pyext {__version__}\n"
+                                   f"Root-Is-Purelib: false\nTag: {tag}\n").encode(),
+        }
+    record = "".join(f"{path},{_record_hash(data)},{len(data)}\n" for path, data in files.items())
+    files[f"{dist_info}/RECORD"] = (record + f"{dist_info}/RECORD,,\n").encode()
+    dist_dir = Path(dist_dir)
+    dist_dir.mkdir(parents=True, exist_ok=True)
+    wheel_path = dist_dir / f"{name}-{version}-{tag}.whl"
+    with zipfile.ZipFile(wheel_path, "w", zipfile.ZIP_DEFLATED) as whl:
+        for path, data in files.items():
+            info = zipfile.ZipInfo(path, date_time=(1980, 1, 1, 0, 0, 0))  # reproducible
+            info.external_attr = (0o755 if path.endswith(ext_suffix()) else 0o644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            whl.writestr(info, data)
+    return wheel_path
