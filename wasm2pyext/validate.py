@@ -4,7 +4,8 @@ Function bodies are checked by the spec's single-pass algorithm (appendix "Valid
 Algorithm"): a stack of operand types, a stack of control frames, and stack polymorphism after
 unconditional branches (an operand popped below the frame's base in unreachable code has an
 unknown type, None here). Errors are ValidationError(reason, offset), worded like the spec's
-reference interpreter, at the offending instruction or entity.
+reference interpreter, at the offending instruction or entity (at 0 for a table, memory or
+start function defined in the module: the IR does not record where those were).
 
 While checking a body the validator annotates every instruction for the code generator:
 
@@ -167,10 +168,10 @@ def validate_module(module: ir.Module) -> None:
         if c.func(module.start, 0) != ([], []):
             raise ValidationError("start function must not have parameters or results", 0)
     names: set[str] = set()
+    lookups = {ExternKind.FUNC: c.func, ExternKind.TABLE: c.table,
+               ExternKind.MEMORY: c.memory, ExternKind.GLOBAL: c.global_}
     for export in module.exports:
-        lookup = {ExternKind.FUNC: c.func, ExternKind.TABLE: c.table,
-                  ExternKind.MEMORY: c.memory, ExternKind.GLOBAL: c.global_}[export.kind]
-        lookup(export.index, export.offset)
+        lookups[export.kind](export.index, export.offset)
         if export.name in names:
             raise ValidationError(f"duplicate export name {export.name!r}", export.offset)
         names.add(export.name)
@@ -208,7 +209,7 @@ def _declared_funcs(module: ir.Module) -> set[int]:
 _REF_FUNC = BY_NAME["ref.func"]
 _REF_NULL = BY_NAME["ref.null"]
 _GLOBAL_GET = BY_NAME["global.get"]
-_CONSTS = {BY_NAME[name]: BY_NAME[name].results[0]
+_CONSTS = {name: BY_NAME[name].results[0]
            for name in ("i32.const", "i64.const", "f32.const", "f64.const")}
 
 
@@ -217,8 +218,8 @@ def _check_const(c: _Context, expr: ir.ConstExpr, want: ValType) -> None:
     types = []
     for instr in expr.instrs:
         op = instr.op
-        if op in _CONSTS:
-            types.append(_CONSTS[op])
+        if op.name in _CONSTS:
+            types.append(_CONSTS[op.name])
         elif op is _REF_NULL:
             types.append(instr.imm)
         elif op is _REF_FUNC:
@@ -252,7 +253,8 @@ _HANDLERS: dict[str, _Handler] = {}
 def _handles(*names: str) -> Callable[[_Handler], _Handler]:
     def register(fn: _Handler) -> _Handler:
         for name in names:
-            _HANDLERS[BY_NAME[name].name] = fn
+            assert name in BY_NAME, f"no instruction {name}"
+            _HANDLERS[name] = fn
         return fn
     return register
 
