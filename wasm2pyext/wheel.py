@@ -40,35 +40,49 @@ def _metadata(distribution: str, version: str, summary: str) -> str:
             f"Requires-Python: =={python}.*\n")
 
 
+def normalized_distribution(name: str) -> str:
+    """The distribution name as wheel file names spell it (PEP 427 / PEP 503)."""
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
 def build_wheel(wasm: bytes, name: str, version: str, dist_dir: Path, options: Optional[BuildOptions] = None,
                 summary: Optional[str] = None) -> Path:
     """Writes DIST/NAME-VERSION-TAGS.whl holding package `name` and returns its path."""
-    if not name.isidentifier() or not name.isascii():
-        raise ValueError(f"wheel name {name!r} must be a Python identifier (it is the import name)")
+    return write_wheel(name, version, {name: wasm}, dist_dir, options, summary)
+
+
+def write_wheel(distribution: str, version: str, modules: dict[str, bytes], dist_dir: Path,
+                options: Optional[BuildOptions] = None, summary: Optional[str] = None) -> Path:
+    """A wheel of distribution `distribution` holding one package per module (import name
+    -> Wasm bytes); returns its path."""
+    for name in modules:
+        if not name.isidentifier() or not name.isascii():
+            raise ValueError(f"module name {name!r} must be a Python identifier (it is the import name)")
     if not _VERSION.match(version):
         raise ValueError(f"{version!r} is not a valid version")
-    module = front_end(wasm)
     python, abi, platform = wheel_tags()
     tag = f"{python}-{abi}-{platform}"
-    dist_info = f"{name}-{version}.dist-info"
-    summary = summary or f"The WebAssembly module {name}, compiled by wasm2pyext"
+    dist_name = normalized_distribution(distribution)
+    dist_info = f"{dist_name}-{version}.dist-info"
+    summary = summary or f"WebAssembly compiled by wasm2pyext: {', '.join(modules)}"
+    files: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory(prefix="w2p-wheel-") as tmp:
-        # The extension is the package's __init__: `import NAME` loads it, and the
-        # package can carry py.typed (PEP 561) beside the stubs.
-        ext = build_extension(wasm, name, Path(tmp) / f"__init__{ext_suffix()}", options)
-        files = {
-            f"{name}/__init__{ext_suffix()}": ext.read_bytes(),
-            f"{name}/__init__.pyi": generate_stub(module, name).encode(),
-            f"{name}/py.typed": b"",
-            f"{dist_info}/METADATA": _metadata(name, version, summary).encode(),
-            f"{dist_info}/WHEEL": (f"Wheel-Version: 1.0\nGenerator: wasm2pyext {__version__}\n"
-                                   f"Root-Is-Purelib: false\nTag: {tag}\n").encode(),
-        }
+        for name, wasm in modules.items():
+            module = front_end(wasm)
+            # The extension is the package's __init__: `import NAME` loads it, and the
+            # package can carry py.typed (PEP 561) beside the stubs.
+            ext = build_extension(wasm, name, Path(tmp) / name / f"__init__{ext_suffix()}", options)
+            files[f"{name}/__init__{ext_suffix()}"] = ext.read_bytes()
+            files[f"{name}/__init__.pyi"] = generate_stub(module, name).encode()
+            files[f"{name}/py.typed"] = b""
+    files[f"{dist_info}/METADATA"] = _metadata(distribution, version, summary).encode()
+    files[f"{dist_info}/WHEEL"] = (f"Wheel-Version: 1.0\nGenerator: wasm2pyext {__version__}\n"
+                                   f"Root-Is-Purelib: false\nTag: {tag}\n").encode()
     record = "".join(f"{path},{_record_hash(data)},{len(data)}\n" for path, data in files.items())
     files[f"{dist_info}/RECORD"] = (record + f"{dist_info}/RECORD,,\n").encode()
     dist_dir = Path(dist_dir)
     dist_dir.mkdir(parents=True, exist_ok=True)
-    wheel_path = dist_dir / f"{name}-{version}-{tag}.whl"
+    wheel_path = dist_dir / f"{dist_name}-{version}-{tag}.whl"
     with zipfile.ZipFile(wheel_path, "w", zipfile.ZIP_DEFLATED) as whl:
         for path, data in files.items():
             info = zipfile.ZipInfo(path, date_time=(1980, 1, 1, 0, 0, 0))  # reproducible
