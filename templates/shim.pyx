@@ -180,6 +180,8 @@ cdef class Value:
         return self._ref
 
     def __repr__(self):
+        if self.type == "f32":
+            return f"F32({_f32_text(self.value)})"
         return f"{self.type.capitalize()}({self.value!r})"
 
     def __eq__(self, other):
@@ -194,6 +196,18 @@ cdef class Value:
 
     def __hash__(self):
         return hash((self.type, self._bits, id(self._ref)))
+
+
+cdef str _f32_text(double x):
+    """The shortest decimal that reads back as the same f32 (F32(7.42), not 7.4200000762...)."""
+    cdef float f = <float>x
+    if x != x or x in (float("inf"), float("-inf")):
+        return repr(x)
+    for digits in range(1, 10):
+        text = f"{x:.{digits}g}"
+        if <float>float(text) == f:
+            return repr(float(text))
+    return repr(x)
 
 
 cdef object _check_range(object n, object low, object high):
