@@ -15,8 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from wasm2pyext import ir
 from wasm2pyext.decode import decode
 from wasm2pyext.errors import DecodeError, ValidationError
+from wasm2pyext.opcodes import BY_NAME, OPS
 from wasm2pyext.validate import validate_module
 
 SPECTEST = Path(__file__).resolve().parents[2] / "shared" / "spectest"
@@ -78,6 +80,45 @@ def mutate(data: bytes, rng: random.Random, count: int) -> bytes:
     return bytes(buf)
 
 
+# Instruction-level mutations keep what the decoder guarantees (balanced blocks, immediates
+# of the op's shape), so that they reach the validator, which byte flips mostly do not.
+_STRUCTURE = {"block", "loop", "if", "else", "end"}
+_BY_SHAPE: dict[str, list] = {}
+for _op in OPS:
+    if _op.name not in _STRUCTURE:
+        _BY_SHAPE.setdefault(_op.imm, []).append(_op)
+
+
+def _tweak(imm: object, rng: random.Random) -> object:
+    if isinstance(imm, bool) or not isinstance(imm, int) or isinstance(imm, ir.ValType):
+        return imm
+    return max(0, rng.choice([0, 1, imm - 1, imm + 1, imm + 7, 2**32 - 1]))
+
+
+def mutate_body(body: list[ir.Instr], rng: random.Random, count: int) -> list[ir.Instr]:
+    body = [ir.Instr(i.op, i.imm, i.offset) for i in body]
+    movable = [k for k, i in enumerate(body) if i.op.name not in _STRUCTURE]
+    for _ in range(count):
+        if not movable:
+            break
+        k = rng.choice(movable)
+        instr = body[k]
+        kind = rng.randrange(5)
+        if kind == 0:  # another instruction with an immediate of the same shape
+            body[k] = ir.Instr(rng.choice(_BY_SHAPE[instr.op.imm]), instr.imm, instr.offset)
+        elif kind == 1:  # another index, depth or constant
+            body[k] = ir.Instr(instr.op, _tweak(instr.imm, rng), instr.offset)
+        elif kind == 2:  # a nop in its place (a deletion that keeps the indices valid)
+            body[k] = ir.Instr(BY_NAME["nop"], None, instr.offset)
+        elif kind == 3:  # a copy of another instruction
+            other = body[rng.choice(movable)]
+            body[k] = ir.Instr(other.op, other.imm, instr.offset)
+        else:  # swap with another
+            j = rng.choice(movable)
+            body[k], body[j] = body[j], body[k]
+    return body
+
+
 def front_end(data: bytes) -> None:
     """Decodes and validates; only the two front-end errors may escape."""
     try:
@@ -103,6 +144,21 @@ def test_mutated_modules_fail_only_with_front_end_errors(seed: int, index: int, 
 
 
 @pytest.mark.skipif(not SEEDS, reason=f"spec test suite not found at {SPECTEST}")
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), index=st.integers(0, 10**6), count=st.integers(1, 4))
+def test_mutated_function_bodies_fail_only_with_validation_errors(seed: int, index: int,
+                                                                   count: int):
+    rng = random.Random(seed)
+    module = decode(SEEDS[index % len(SEEDS)])
+    for func in module.funcs:
+        func.body = mutate_body(func.body, rng, count)
+    try:
+        validate_module(module)
+    except ValidationError:
+        pass
+
+
+@pytest.mark.skipif(not SEEDS, reason=f"spec test suite not found at {SPECTEST}")
 def test_every_truncation_of_some_seeds():
     for data in SEEDS[::100]:
         for n in range(len(data)):
@@ -122,13 +178,27 @@ def main(seconds: float, seed: int = 0) -> None:
     deadline = time.monotonic() + seconds
     runs = 0
     while time.monotonic() < deadline:
-        data = mutate(rng.choice(SEEDS), rng, rng.randrange(1, 7))
-        try:
-            front_end(data)
-        except Exception:
-            Path("fuzz-crash.wasm").write_bytes(data)
-            print("crash written to fuzz-crash.wasm")
-            raise
+        seed = rng.choice(SEEDS)
+        if runs % 2:
+            module = decode(seed)
+            state = rng.getstate()
+            for func in module.funcs:
+                func.body = mutate_body(func.body, rng, rng.randrange(1, 5))
+            try:
+                validate_module(module)
+            except ValidationError:
+                pass
+            except Exception:
+                print(f"crash: body mutation of seed {SEEDS.index(seed)}, rng state {state}")
+                raise
+        else:
+            data = mutate(seed, rng, rng.randrange(1, 7))
+            try:
+                front_end(data)
+            except Exception:
+                Path("fuzz-crash.wasm").write_bytes(data)
+                print("crash written to fuzz-crash.wasm")
+                raise
         runs += 1
     print(f"{runs} mutated modules, no crash")
 
