@@ -357,3 +357,33 @@ def test_invalid_module_raises_validation_error():
 def test_instance_of_garbage_raises_decode_error():
     with pytest.raises(wasm2pyext.DecodeError):
         wasm2pyext.Instance(b"")
+
+
+# ---- many parameters and results (more than fit the fast path) ----
+
+MANY = wat("(module (func (export \"sum20\") (param " + "i64 " * 20 + ") (result i64) "
+           + "local.get 0 " + " ".join(f"local.get {k} i64.add" for k in range(1, 20)) + ")"
+           + " (func (export \"seq17\") (result " + "i32 " * 17 + ") "
+           + " ".join(f"i32.const {k}" for k in range(17)) + ")"
+           + " (func (export \"mixed18\") (param " + "f64 i32 " * 9 + ") (result " + "i32 f64 " * 9 + ") "
+           + " ".join(f"local.get {2 * k + 1} local.get {2 * k}" for k in range(9)) + "))")
+
+
+def test_function_with_twenty_params():
+    sum20 = wasm2pyext.Instance(MANY).exports.sum20
+    assert sum20(*range(20)) == sum(range(20))
+    assert sum20.call_values(*range(20)) == (Value.i64(sum(range(20))),)
+    with pytest.raises(TypeError):
+        sum20(*range(19))
+
+
+def test_function_with_seventeen_results():
+    seq17 = wasm2pyext.Instance(MANY).exports.seq17
+    assert seq17() == tuple(range(17))
+    assert seq17.call_values() == tuple(Value.i32(k) for k in range(17))
+
+
+def test_function_with_many_mixed_params_and_results():
+    mixed = wasm2pyext.Instance(MANY).exports.mixed18
+    args = [x for k in range(9) for x in (k + 0.5, -k)]
+    assert mixed(*args) == tuple(x for k in range(9) for x in (-k, k + 0.5))

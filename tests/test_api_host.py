@@ -3,8 +3,11 @@ passing through Wasm unchanged, re-entrancy, bad results, and unbounded Wasm <->
 recursion."""
 from __future__ import annotations
 
+import gc
 import sys
 import threading
+import time
+import weakref
 
 import pytest
 
@@ -416,3 +419,166 @@ def test_instance_used_by_another_thread_during_a_host_call_keeps_working():
         done.set()
         thread.join()
     assert outcome == {"result": 2}  # down(1000) = down(50) + 1 = (back(50) + 1) + 1
+
+
+# ---- more shapes ----
+
+WIDE_HOST = wat(r"""
+(module
+  (import "env" "many" (func $many (param i32 i64 f32 f64 i32 i64 f32 f64 i32 i64 f32 f64 i32 i64 f32 f64 i32 i64)
+                                   (result i64 i32 f64 f32 i64 i32 f64 f32 i64 i32 f64 f32 i64 i32 f64 f32 i64 i32)))
+  (func (export "call_many")
+    (result i64 i32 f64 f32 i64 i32 f64 f32 i64 i32 f64 f32 i64 i32 f64 f32 i64 i32)
+    i32.const 0 i64.const 1 f32.const 2 f64.const 3 i32.const 4 i64.const 5 f32.const 6 f64.const 7
+    i32.const 8 i64.const 9 f32.const 10 f64.const 11 i32.const 12 i64.const 13 f32.const 14 f64.const 15
+    i32.const 16 i64.const -17
+    call $many))
+""")
+
+REFS_HOST = wat(r"""
+(module
+  (import "env" "make" (func $make (result externref)))
+  (import "env" "pick" (func $pick (param funcref) (result funcref)))
+  (table $kept 1 externref)
+  (func $seven (export "seven") (result i32) i32.const 7)
+  (elem declare func $seven)
+  (func (export "keep") i32.const 0 call $make table.set $kept)
+  (func (export "kept") (result externref) i32.const 0 table.get $kept)
+  (func (export "pick_seven") (result funcref) ref.func $seven call $pick))
+""")
+
+START_HOST = wat(r"""
+(module
+  (import "env" "init" (func $init))
+  (func $start call $init)
+  (start $start))
+""")
+
+
+def test_host_function_with_eighteen_params_and_results():
+    seen = []
+
+    def many(*args):
+        seen.append(args)
+        return tuple(reversed(args))
+
+    instance = wasm2pyext.Instance(WIDE_HOST, {"env": {"many": many}})
+    result = instance.exports.call_many()
+    assert seen == [tuple(range(17)) + (-17,)]
+    assert result == (-17,) + tuple(range(16, -1, -1))
+
+
+def test_host_function_gets_and_returns_a_funcref():
+    seen = []
+
+    def pick(f):
+        seen.append(f)
+        return f
+
+    instance = wasm2pyext.Instance(REFS_HOST, {"env": {"make": object, "pick": pick}})
+    picked = instance.exports.pick_seven()
+    assert picked == instance.exports.seven and picked() == 7
+    assert isinstance(seen[0], wasm2pyext.Function) and seen[0]() == 7
+
+
+def test_host_function_returning_a_non_function_for_a_funcref_is_a_type_error():
+    instance = wasm2pyext.Instance(REFS_HOST, {"env": {"make": object, "pick": lambda f: (lambda: 7)}})
+    with pytest.raises(TypeError):
+        instance.exports.pick_seven()
+
+
+def test_externref_made_by_a_host_function_is_kept_alive_while_wasm_holds_it():
+    class Thing:
+        pass
+
+    refs = []
+
+    def make():
+        thing = Thing()
+        refs.append(weakref.ref(thing))
+        return thing
+
+    instance = wasm2pyext.Instance(REFS_HOST, {"env": {"make": make, "pick": lambda f: f}})
+    instance.exports.keep()
+    gc.collect()
+    assert refs[0]() is not None
+    assert instance.exports.kept() is refs[0]()
+
+
+def test_host_exception_in_the_start_function_propagates_unchanged():
+    error = HostError("in start")
+
+    def init():
+        raise error
+
+    with pytest.raises(HostError) as info:
+        wasm2pyext.Instance(START_HOST, {"env": {"init": init}})
+    assert info.value is error
+
+
+def test_start_function_calls_the_host_function_once_per_instance():
+    calls = []
+    module = wasm2pyext.Module(START_HOST)
+    module.instantiate({"env": {"init": lambda: calls.append(1)}})
+    module.instantiate({"env": {"init": lambda: calls.append(2)}})
+    assert calls == [1, 2]
+
+
+def test_uncaught_trap_of_a_nested_call_reaches_the_outer_caller():
+    def back(instance, n):
+        return instance.exports.div(n, 0)
+
+    instance = reenter_instance(back)
+    with pytest.raises(Trap) as info:
+        instance.exports.down(3)
+    assert info.value.kind == "integer divide by zero"
+    assert instance.exports.down(0) == 0
+
+
+def test_threads_interleaving_host_calls_traps_and_exceptions_on_one_instance():
+    def back(instance, n):
+        time.sleep(0)  # let the other threads run inside their own calls
+        if n % 7 == 0:
+            raise HostError(n)
+        if n % 5 == 0:
+            return instance.exports.div(n, 0)
+        return instance.exports.down(n - 1) if n > 1 else 0
+
+    instance = reenter_instance(back)
+    failures = []
+
+    def body(seed):
+        for n in range(seed, seed + 40):
+            try:
+                result = instance.exports.down(n)
+            except HostError as e:
+                outcome = ("host", e.args[0])
+            except Trap as e:
+                outcome = ("trap", e.kind)
+            else:
+                outcome = ("ok", result)
+            expected = expected_down(n)
+            if outcome != expected:
+                failures.append((n, outcome, expected))
+
+    threads = [threading.Thread(target=body, args=(seed,)) for seed in (1, 50, 100)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
+def expected_down(n):
+    """What REENTER's down(n) gives with the `back` of the threads test."""
+    levels = 0
+    while n > 0:
+        if n % 7 == 0:
+            return ("host", n)
+        if n % 5 == 0:
+            return ("trap", "integer divide by zero")
+        levels += 1
+        if n == 1:
+            break
+        n -= 1
+    return ("ok", levels)
