@@ -11,7 +11,8 @@ from wasm2pyext.opcodes import BY_NAME
 
 HEADER = b"\x00asm\x01\x00\x00\x00"
 
-I32, I64, F32, F64, V128, FUNCREF, EXTERNREF = b"\x7f", b"\x7e", b"\x7d", b"\x7c", b"\x7b", b"\x70", b"\x6f"
+I32, I64, F32, F64, V128 = b"\x7f", b"\x7e", b"\x7d", b"\x7c", b"\x7b"
+FUNCREF, EXTERNREF = b"\x70", b"\x6f"
 EMPTY_BLOCK = b"\x40"
 
 

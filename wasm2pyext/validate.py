@@ -33,7 +33,7 @@ from typing import Callable, Optional, Sequence
 from . import ir
 from .errors import ValidationError
 from .ir import ExternKind, SegmentMode, ValType
-from .opcodes import BY_NAME, OPS, Op
+from .opcodes import BY_NAME, OPS
 
 __all__ = ["validate_module", "MAX_PAGES"]
 
