@@ -687,11 +687,14 @@ cdef class MemoryView:
         return self.get(self.address(index))
 
     def __setitem__(self, index, value):
+        cdef uint64_t scratch
         if isinstance(index, slice):
             positions = range(*index.indices(len(self)))
             values = list(value)
             if len(values) != len(positions):
                 raise ValueError(f"cannot assign {len(values)} values to a slice of {len(positions)}")
+            for x in values:  # all checked before any is written: a bad value writes nothing
+                self.put(<uint8_t *>&scratch, x)
             for i, x in zip(positions, values):
                 self.put(self.address(i), x)
             return
@@ -722,7 +725,7 @@ cdef class Global:
         to_val(x, self.cell.type, &v, None)
         self.cell.value = v
         if self.cell.type == ord("r") or self.cell.type == ord("x"):
-            self.ref = x._ref if isinstance(x, Value) else x
+            self.ref = (<Value>x)._ref if isinstance(x, Value) else x
         return 0
 
     @property

@@ -152,6 +152,44 @@ def test_host_global_defaults_to_immutable():
         g.value = 2
 
 
+REF_GLOBALS = wat(r"""
+(module
+  (import "env" "thing" (global $thing (mut externref)))
+  (import "env" "func" (global $func funcref))
+  (func (export "get_thing") (result externref) global.get $thing)
+  (func (export "set_thing") (param externref) local.get 0 global.set $thing)
+  (func (export "get_func") (result funcref) global.get $func))
+""")
+
+
+def test_host_externref_global_object():
+    thing = object()
+    g = Global(Value.externref(thing), mutable=True)
+    assert (g.type, g.mutable) == ("externref", True)
+    assert g.value is thing
+    g.value = None
+    assert g.value is None
+
+
+def test_host_funcref_global_object(tx):
+    g = Global(Value.funcref(tx.double))
+    assert g.type == "funcref"
+    assert g.value == tx.double and g.value(3) == 6
+    assert Global(Value.funcref(None)).value is None
+
+
+def test_imported_host_reference_globals(tx):
+    thing = object()
+    thing_global = Global(Value.externref(thing), mutable=True)
+    ex = wasm2pyext.Instance(REF_GLOBALS, {"env": {"thing": thing_global,
+                                                   "func": Global(Value.funcref(tx.increment))}}).exports
+    assert ex.get_thing() is thing
+    assert ex.get_func()(1) == 2
+    other = object()
+    ex.set_thing(other)
+    assert thing_global.value is other
+
+
 def test_host_global_needs_a_value():
     with pytest.raises(TypeError):
         Global(1)

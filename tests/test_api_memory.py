@@ -226,9 +226,18 @@ def test_slice_set_of_another_length_is_an_error_and_writes_nothing(memory):
     assert view[0:3] == [0, 0, 0]
 
 
-def test_slice_set_out_of_range_value_is_an_overflow_error(memory):
+def test_slice_set_out_of_range_value_is_an_overflow_error_and_writes_nothing(memory):
+    view = memory.uint8_view()
     with pytest.raises(OverflowError):
-        memory.uint8_view()[0:2] = [1, 256]
+        view[0:3] = [1, 2, 256]
+    assert view[0:3] == [0, 0, 0]
+
+
+def test_slice_set_of_a_wrong_type_is_a_type_error_and_writes_nothing(memory):
+    view = memory.int32_view()
+    with pytest.raises(TypeError):
+        view[0:2] = [1, 2.5]
+    assert view[0:2] == [0, 0]
 
 
 def test_non_int_index_is_a_type_error(memory):
