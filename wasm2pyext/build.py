@@ -2,16 +2,19 @@
 compile and one link against the cached runtime object (wasm2pyext/toolchain.py)."""
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from . import __version__, ir
-from .codegen.module import generate_c
+from .codegen.module import generate_c, generate_c_parts
 from .codegen.names import module_identifier
 from .decode import decode
 from .resources import runtime_dir, templates_dir
@@ -22,6 +25,11 @@ from .validate import validate_module
 
 OPT_LEVELS = ("-O0", "-O1", "-O2", "-O3")
 DEFAULT_OPT = "-O2"
+# Functions beyond this much C go into several translation units, compiled in parallel.
+PART_SIZE = 400_000
+
+# Reports a build's progress: (step, done, total), e.g. ("compiling", 3, 8).
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -31,6 +39,12 @@ class BuildOptions:
     keep_c: bool = False  # the generated C beside the module, for people
     stubs: bool = False  # NAME.pyi beside the module
     debug: bool = False  # debug info (-g); otherwise the module is stripped
+    progress: Optional[Progress] = None
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)  # parallel C compiles
+
+    def report(self, step: str, done: int = 0, total: int = 0) -> None:
+        if self.progress:
+            self.progress(step, done, total)
 
     def __post_init__(self) -> None:
         if self.opt not in OPT_LEVELS:
@@ -55,27 +69,52 @@ def build_extension(wasm: bytes, name: str, out_path: Path, options: Optional[Bu
     options = options or BuildOptions()
     if module_identifier(name) != name:
         raise ValueError(f"module name {name!r} is not an identifier")
+    options.report("decoding and validating")
     module = front_end(wasm)
-    c_source = generate_c(module, name, wasm)
+    options.report("generating C")
+    sources = generate_c_parts(module, name, wasm, PART_SIZE)
+    options.report("preparing the runtime (compiled once, then cached)")
     runtime = runtime_object(options.toolchain)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="w2p-build-") as tmp:
         work = Path(tmp)
-        c_file = work / f"{name}.c"
-        c_file.write_text(c_source)
-        if options.keep_c:
-            shutil.copyfile(c_file, out_path.with_name(f"{name}.c"))
-        obj = work / f"{name}.o"
-        # A call to an undeclared function would only fail at import (the shared object may
-        # leave symbols for the interpreter to resolve): make it a compile error.
-        options.toolchain.run(["-c", str(c_file), "-o", str(obj), options.opt, *SEMANTIC_FLAGS,
-                               "-Werror=implicit-function-declaration", f"-I{runtime_dir()}",
-                               *(["-g"] if options.debug else []), *options.toolchain.cflags], f"compiling {name}")
-        link_shared(options.toolchain, [obj, runtime], out_path, f"PyInit_{name}", work, strip=not options.debug)
+        for file_name, text in sources.items():
+            (work / file_name).write_text(text)
+            if options.keep_c:
+                shutil.copyfile(work / file_name, out_path.with_name(file_name))
+        units = [work / f for f in sources if f.endswith(".c")]
+        objects = _compile_parallel(units, options, name)
+        options.report("linking")
+        link_shared(options.toolchain, objects + [runtime], out_path, f"PyInit_{name}", work, strip=not options.debug)
     if options.stubs:
         out_path.with_name(f"{name}.pyi").write_text(generate_stub(module, name))
     return out_path
+
+
+def _compile_parallel(units: list[Path], options: BuildOptions, name: str) -> list[Path]:
+    """Compiles each translation unit to an object, options.jobs at a time."""
+    flags = [options.opt, *SEMANTIC_FLAGS,
+             # A call to an undeclared function would only fail at import (the shared object
+             # may leave symbols for the interpreter to resolve): make it a compile error.
+             "-Werror=implicit-function-declaration",
+             f"-I{runtime_dir()}", *(["-g"] if options.debug else []), *options.toolchain.cflags]
+    done = [0]
+    lock = threading.Lock()
+    options.report("compiling", 0, len(units))
+
+    def compile_one(unit: Path) -> Path:
+        obj = unit.with_suffix(".o")
+        options.toolchain.run(["-c", str(unit), "-o", str(obj), *flags], f"compiling {name} ({unit.name})")
+        with lock:
+            done[0] += 1
+            options.report("compiling", done[0], len(units))
+        return obj
+
+    if len(units) == 1:
+        return [compile_one(units[0])]
+    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+        return list(pool.map(compile_one, units))
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -26,6 +27,39 @@ def _fail(path: str, error: Exception) -> int:
     return 1
 
 
+class ProgressLine:
+    """Build progress on stderr: one line rewritten in place on a terminal, a line per
+    step otherwise."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last = ""
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        if total:
+            width = 24
+            filled = width * done // total
+            text = f"{step} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+        else:
+            text = step
+        if self.tty:
+            self.stream.write("\r" + text.ljust(len(self.last)))
+            self.last = text
+        elif text != self.last and (not total or done in (0, total) or total > 1):
+            self.stream.write(text + "\n")
+            self.last = text
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty and self.last:
+            self.stream.write("\n")
+
+
+def _progress(args: argparse.Namespace) -> ProgressLine | None:
+    return ProgressLine() if args.progress or sys.stderr.isatty() else None
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     wasm = _read(args.file)
     src = Path(args.file)
@@ -33,12 +67,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     if module_identifier(name) != name:
         return _fail(args.file, ValueError(f"--name {name!r} is not a Python identifier"))
     out_dir = Path(args.output) if args.output else src.parent
+    progress = _progress(args)
     options = BuildOptions(opt=args.opt, toolchain=Toolchain.default(args.cc, args.cflags), keep_c=args.keep_c,
-                           stubs=True, debug=args.debug)
+                           stubs=True, debug=args.debug, progress=progress, jobs=args.jobs)
     try:
         path = build_extension(wasm, name, out_dir / f"{name}{ext_suffix()}", options)
     except (CompileError, BuildError) as e:
         return _fail(args.file, e)
+    finally:
+        if progress:
+            progress.close()
     print(path)
     return 0
 
@@ -46,11 +84,16 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_wheel(args: argparse.Namespace) -> int:
     from .wheel import build_wheel
 
-    options = BuildOptions(opt=args.opt, toolchain=Toolchain.default(args.cc, args.cflags), debug=args.debug)
+    progress = _progress(args)
+    options = BuildOptions(opt=args.opt, toolchain=Toolchain.default(args.cc, args.cflags), debug=args.debug,
+                           progress=progress, jobs=args.jobs)
     try:
         path = build_wheel(_read(args.file), args.name, args.version, Path(args.output), options)
     except (CompileError, BuildError, ValueError) as e:
         return _fail(args.file, e)
+    finally:
+        if progress:
+            progress.close()
     print(path)
     return 0
 
@@ -118,6 +161,9 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--debug", action="store_true", help="keep debug information (-g, not stripped)")
         p.add_argument("--cc", help="the C compiler (default: $CC or Python's)")
         p.add_argument("--cflags", help="extra C compiler flags (default: $WASM2PYEXT_CFLAGS)")
+        p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                       help="C compiles at a time, for big modules (default: the number of CPUs)")
+        p.add_argument("--progress", action="store_true", help="report each step (default: on a terminal)")
 
     b = sub.add_parser("build", help="build FILE.wasm into an importable extension module")
     b.add_argument("file")

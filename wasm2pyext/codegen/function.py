@@ -76,8 +76,9 @@ def c_return_type(ctx: ModuleContext, results: tuple[ValType, ...]) -> str:
 
 
 class FunctionWriter:
-    def __init__(self, ctx: ModuleContext, index: int, func: ir.Func):
+    def __init__(self, ctx: ModuleContext, index: int, func: ir.Func, storage: str = "static"):
         self.ctx = ctx
+        self.storage = storage  # "static", or "" when the module is compiled in parts
         self.module = ctx.module
         self.index = index
         self.func = func
@@ -114,7 +115,8 @@ class FunctionWriter:
         params = ["Instance *inst"] + [
             f"{names.C_TYPES[t]} {self.local_names[i]}" for i, t in enumerate(self.type.params)
         ]
-        return f"static {ret} {self.ctx.func_names[self.index]}({', '.join(params)})"
+        storage = f"{self.storage} " if self.storage else ""
+        return f"{storage}{ret} {self.ctx.func_names[self.index]}({', '.join(params)})"
 
     def write(self) -> list[str]:
         self.new_frame("func", 0, FuncType((), self.type.results), False)
@@ -462,13 +464,13 @@ class FunctionWriter:
         self.emit(f"{self.slot(ValType.FUNCREF, h)} = inst->funcs[{instr.imm}];")
 
 
-def write_function(ctx: ModuleContext, index: int, func: ir.Func) -> list[str]:
-    writer = FunctionWriter(ctx, index, func)
+def write_function(ctx: ModuleContext, index: int, func: ir.Func, storage: str = "static") -> list[str]:
+    writer = FunctionWriter(ctx, index, func, storage)
     lines = writer.write()
     if writer.uses_fp:
         lines.insert(3, "    const w2p_func *fp;")
     return [line for line in lines if line is not None]
 
 
-def prototype(ctx: ModuleContext, index: int, func: ir.Func) -> str:
-    return FunctionWriter(ctx, index, func).signature() + ";"
+def prototype(ctx: ModuleContext, index: int, func: ir.Func, storage: str = "static") -> str:
+    return FunctionWriter(ctx, index, func, storage).signature() + ";"

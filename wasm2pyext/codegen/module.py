@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Optional
 
 import jinja2
 
@@ -102,12 +103,12 @@ class ModuleWriter:
 
     # ---- pieces ----
 
-    def functions(self) -> tuple[list[str], list[str]]:
+    def functions(self, storage: str) -> tuple[list[str], list[str]]:
         n_imp = self.module.num_imported_funcs
         protos, bodies = [], []
         for k, func in enumerate(self.module.funcs):
-            protos.append(prototype(self.ctx, n_imp + k, func))
-            bodies.append("\n".join(write_function(self.ctx, n_imp + k, func)))
+            protos.append(prototype(self.ctx, n_imp + k, func, storage))
+            bodies.append("\n".join(write_function(self.ctx, n_imp + k, func, storage)))
         return protos, bodies
 
     def instance_fields(self) -> list[str]:
@@ -295,9 +296,15 @@ class ModuleWriter:
 
     # ---- the whole ----
 
-    def render(self) -> str:
+    def render(self, part_size: Optional[int] = None) -> dict[str, str]:
+        """The C files of the module: one, NAME.c; or, when its functions come to more than
+        part_size characters of C, a header NAME.h, NAME.c and NAME_1.c ... NAME_K.c of
+        about part_size each, to compile in parallel."""
         m = self.module
-        protos, bodies = self.functions()
+        protos, bodies = self.functions("static")
+        split = part_size is not None and sum(map(len, bodies)) > part_size
+        if split:
+            protos, bodies = self.functions("")
         instantiate = self.instantiate_body()
         sigs = self.signatures()
         entries = [self.entry(ft) for ft in sigs]
@@ -310,7 +317,7 @@ class ModuleWriter:
         for ident, ft in sorted(self.ctx.used_fn_types.items()):
             params = ", ".join(["w2p_ctx *"] + [names.C_TYPES[t] for t in ft.params])
             fn_types.append({"name": ident, "ret": c_return_type(self.ctx, ft.results), "params": params})
-        return _template().render(
+        context = dict(
             name=self.name,
             sha256=self.sha256,
             float_to_int=_float_to_int(),
@@ -319,15 +326,37 @@ class ModuleWriter:
             instance_fields=self.instance_fields(),
             data_segments=self.data_segments(),
             prototypes=protos,
-            functions=bodies,
             instantiate_body=instantiate,
             entries=entries,
             trampolines=trampolines,
             desc_tables=desc_tables,
             desc_fields=desc_fields,
         )
+        if not split:
+            return {f"{self.name}.c": _template().render(part="whole", functions=bodies, **context)}
+        files = {f"{self.name}.h": _template().render(part="header", functions=[], **context),
+                 f"{self.name}.c": _template().render(part="main", functions=[], **context)}
+        first, chunk, size = 0, [], 0
+        n_imp = m.num_imported_funcs
+        for k, body in enumerate(bodies + [None]):
+            if body is not None:
+                chunk.append(body)
+                size += len(body)
+            if chunk and (body is None or size >= part_size):
+                files[f"{self.name}_{len(files) - 1}.c"] = _template().render(
+                    part="functions", functions=chunk, first_function=n_imp + first,
+                    last_function=n_imp + k - (body is None), **context)
+                first, chunk, size = k + 1, [], 0
+        return files
 
 
 def generate_c(module: ir.Module, name: str, wasm: bytes) -> str:
-    """The C source of the extension module `name` for a validated module."""
-    return ModuleWriter(module, name, wasm).render()
+    """The C source of the extension module `name` for a validated module, as one file."""
+    (source,) = ModuleWriter(module, name, wasm).render().values()
+    return source
+
+
+def generate_c_parts(module: ir.Module, name: str, wasm: bytes, part_size: Optional[int]) -> dict[str, str]:
+    """The C sources, split into parts of about part_size characters when bigger (see
+    ModuleWriter.render): file name -> text."""
+    return ModuleWriter(module, name, wasm).render(part_size)
