@@ -665,6 +665,8 @@ cdef class MemoryView:
         cdef uint64_t u
         cdef float f
         cdef double d
+        if (code == ord("f") or code == ord("d")) and not isinstance(x, (int, float)):
+            raise TypeError(f"expected a float, got {type(x).__name__}")
         if code == ord("f"):
             f = <float>float(x)
             memcpy(p, &f, 4)

@@ -129,6 +129,23 @@ def test_float_views_store_and_load(memory, name, size, fmt):
     assert raw(memory, 4 + size, size) == struct.pack(fmt, 1.5)
 
 
+@pytest.mark.parametrize("name", ["float32_view", "float64_view"])
+def test_float_view_rejects_non_numbers(memory, name):
+    view = getattr(memory, name)()
+    for value in ("1.5", None, b"1"):
+        with pytest.raises(TypeError):
+            view[0] = value
+    assert view[0] == 0.0
+
+
+@pytest.mark.parametrize("name", ["uint8_view", "int32_view", "uint64_view"])
+def test_int_view_rejects_floats_and_strings(memory, name):
+    view = getattr(memory, name)()
+    for value in (1.0, "1", None):
+        with pytest.raises(TypeError):
+            view[0] = value
+
+
 def test_float32_view_rounds_to_single_precision(memory):
     view = memory.float32_view()
     view[0] = 0.1
