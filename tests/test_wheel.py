@@ -86,3 +86,20 @@ def test_installs_in_a_fresh_venv_without_wasm2pyext_and_runs(simple_wheel, tmp_
     run = subprocess.run([python, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "42"
+
+
+def test_abi3_wheel_is_tagged_for_every_cpython_from_311_and_runs(tmp_path):
+    from wasm2pyext.build import BuildOptions
+
+    wheel = build_wheel(SIMPLE, "simple_abi3", "1.0", tmp_path, BuildOptions(abi3=True))
+    _, _, platform = wheel_tags()
+    assert wheel.name == f"simple_abi3-1.0-cp311-abi3-{platform}.whl"
+    with zipfile.ZipFile(wheel) as whl:
+        assert "simple_abi3/__init__.abi3.so" in whl.namelist()
+        assert "Requires-Python: >=3.11" in whl.read("simple_abi3-1.0.dist-info/METADATA").decode()
+        whl.extractall(tmp_path / "site")
+    code = "import simple_abi3; print(simple_abi3.Instance().exports.sum(5, 37))"
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path / "site", capture_output=True, text=True,
+                         env={"PATH": os.environ["PATH"]})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "42"

@@ -12,6 +12,7 @@ wheel with `pip wheel .` (or `python -m build`, or cibuildwheel for many platfor
     [tool.wasm2pyext]
     modules = { simple = "simple.wasm" }   # import name = .wasm file (relative to pyproject)
     # opt = "-O2"                          # optional: -O0 .. -O3
+    # abi3 = true                          # optional: one wheel for CPython 3.11 and later
 
 The sdist carries pyproject.toml, the .wasm files and the usual README/LICENSE; building
 the wheel from it regenerates the C.
@@ -55,6 +56,7 @@ class Project:
             raise ConfigError(f"{path}: [tool.wasm2pyext] needs modules = {{ import_name = \"file.wasm\" }}")
         self.modules: dict[str, str] = modules
         self.opt: str = config.get("opt", DEFAULT_OPT)
+        self.abi3: bool = bool(config.get("abi3", False))
 
     def wasm(self) -> dict[str, bytes]:
         out = {}
@@ -89,7 +91,7 @@ def build_wheel(wheel_directory: str, config_settings: Optional[dict[str, Any]] 
                 metadata_directory: Optional[str] = None) -> str:
     project = _project()
     path = write_wheel(project.name, project.version, project.wasm(), Path(wheel_directory),
-                       BuildOptions(opt=project.opt), project.summary)
+                       BuildOptions(opt=project.opt, abi3=project.abi3), project.summary)
     return path.name
 
 

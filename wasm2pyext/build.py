@@ -39,6 +39,7 @@ class BuildOptions:
     keep_c: bool = False  # the generated C beside the module, for people
     stubs: bool = False  # NAME.pyi beside the module
     debug: bool = False  # debug info (-g); otherwise the module is stripped
+    abi3: bool = False  # against the stable ABI: one build serves CPython 3.11 and later
     progress: Optional[Progress] = None
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)  # parallel C compiles
 
@@ -74,7 +75,7 @@ def build_extension(wasm: bytes, name: str, out_path: Path, options: Optional[Bu
     options.report("generating C")
     sources = generate_c_parts(module, name, wasm, PART_SIZE)
     options.report("preparing the runtime (compiled once, then cached)")
-    runtime = runtime_object(options.toolchain)
+    runtime = runtime_object(options.toolchain, options.abi3)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="w2p-build-") as tmp:
@@ -128,9 +129,9 @@ def build_identity() -> str:
 def cached_extension(wasm: bytes, options: Optional[BuildOptions] = None) -> tuple[str, Path]:
     """(module name, path) of the extension for these bytes, built on first use."""
     options = options or BuildOptions()
-    key = digest(wasm, build_identity(), options.opt, options.toolchain.identity())
+    key = digest(wasm, build_identity(), options.opt, options.toolchain.identity(), str(options.abi3))
     name = f"w2p_{key[:20]}"
-    path = cache_root() / "modules" / key[:2] / f"{name}{ext_suffix()}"
+    path = cache_root() / "modules" / key[:2] / f"{name}{ext_suffix(options.abi3)}"
     if not path.exists():
         build_extension(wasm, name, path, options)
     return name, path

@@ -69,9 +69,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     out_dir = Path(args.output) if args.output else src.parent
     progress = _progress(args)
     options = BuildOptions(opt=args.opt, toolchain=Toolchain.default(args.cc, args.cflags), keep_c=args.keep_c,
-                           stubs=True, debug=args.debug, progress=progress, jobs=args.jobs)
+                           stubs=True, debug=args.debug, progress=progress, jobs=args.jobs, abi3=args.abi3)
     try:
-        path = build_extension(wasm, name, out_dir / f"{name}{ext_suffix()}", options)
+        path = build_extension(wasm, name, out_dir / f"{name}{ext_suffix(options.abi3)}", options)
     except (CompileError, BuildError) as e:
         return _fail(args.file, e)
     finally:
@@ -86,7 +86,7 @@ def cmd_wheel(args: argparse.Namespace) -> int:
 
     progress = _progress(args)
     options = BuildOptions(opt=args.opt, toolchain=Toolchain.default(args.cc, args.cflags), debug=args.debug,
-                           progress=progress, jobs=args.jobs)
+                           progress=progress, jobs=args.jobs, abi3=args.abi3)
     try:
         path = build_wheel(_read(args.file), args.name, args.version, Path(args.output), options)
     except (CompileError, BuildError, ValueError) as e:
@@ -164,6 +164,8 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
                        help="C compiles at a time, for big modules (default: the number of CPUs)")
         p.add_argument("--progress", action="store_true", help="report each step (default: on a terminal)")
+        p.add_argument("--abi3", action="store_true",
+                       help="build against the stable ABI: one build for CPython 3.11 and later")
 
     b = sub.add_parser("build", help="build FILE.wasm into an importable extension module")
     b.add_argument("file")

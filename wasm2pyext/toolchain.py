@@ -97,12 +97,17 @@ def atomic_install(tmp: Path, final: Path) -> None:
             raise
 
 
+# The stable ABI an --abi3 build targets: CPython 3.11 and every later version.
+LIMITED_API = "0x030B0000"
+
+
 @lru_cache(maxsize=None)
-def runtime_object(toolchain: Toolchain) -> Path:
-    """The compiled shim + runtime + glue, as one object file (built once, cached)."""
+def runtime_object(toolchain: Toolchain, abi3: bool = False) -> Path:
+    """The compiled shim + runtime + glue, as one object file (built once, cached); with
+    abi3, against the stable ABI (the limited API of CPython 3.11)."""
     import Cython
 
-    key = digest(*(p.read_bytes() for p in runtime_inputs()), Cython.__version__, sys.version,
+    key = digest(*(p.read_bytes() for p in runtime_inputs()), Cython.__version__, sys.version, str(abi3),
                   sysconfig.get_config_var("EXT_SUFFIX") or "", toolchain.identity())
     final = cache_root() / "runtime" / f"{key[:24]}.o"
     if final.exists():
@@ -115,7 +120,7 @@ def runtime_object(toolchain: Toolchain) -> Path:
         unity.write_text("".join(f'#include "{p}"\n' for p in
                                  [shim_c] + [runtime_dir() / s for s in RUNTIME_SOURCES]))
         obj = work / "runtime.o"
-        toolchain.run(["-c", str(unity), "-o", str(obj), "-O2", *SEMANTIC_FLAGS, *runtime_cflags(),
+        toolchain.run(["-c", str(unity), "-o", str(obj), "-O2", *SEMANTIC_FLAGS, *runtime_cflags(abi3),
                        *toolchain.cflags], "compiling the wasm2pyext runtime")
         staged = final.with_name(f"{final.name}.{os.getpid()}.tmp")
         staged.parent.mkdir(parents=True, exist_ok=True)
@@ -124,11 +129,14 @@ def runtime_object(toolchain: Toolchain) -> Path:
     return final
 
 
-def runtime_cflags() -> list[str]:
+def runtime_cflags(abi3: bool = False) -> list[str]:
     """Flags for the runtime's C: Python's headers, and single-phase init for the shim so
     the glue can create the embedded copy by calling its PyInit directly."""
     include = sysconfig.get_paths()["include"]
-    return [f"-I{include}", f"-I{runtime_dir()}", "-DCYTHON_PEP489_MULTI_PHASE_INIT=0"]
+    flags = [f"-I{include}", f"-I{runtime_dir()}", "-DCYTHON_PEP489_MULTI_PHASE_INIT=0"]
+    if abi3:
+        flags += [f"-DPy_LIMITED_API={LIMITED_API}", "-DCYTHON_LIMITED_API=1"]
+    return flags
 
 
 def translate_shim(out_c: Path) -> None:
@@ -148,7 +156,10 @@ def translate_shim(out_c: Path) -> None:
         raise BuildError("Cython could not translate templates/shim.pyx")
 
 
-def ext_suffix() -> str:
+def ext_suffix(abi3: bool = False) -> str:
+    """The file name ending of an extension module: this interpreter's, or the stable ABI's."""
+    if abi3:
+        return ".abi3.so" if sys.platform != "win32" else ".pyd"
     return sysconfig.get_config_var("EXT_SUFFIX") or ".so"
 
 

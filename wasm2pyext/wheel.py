@@ -21,10 +21,11 @@ from .toolchain import ext_suffix
 _VERSION = re.compile(r"^[0-9]+(\.[0-9]+)*([._-]?(a|b|rc|post|dev)[0-9]*)*(\+[A-Za-z0-9.]+)?$")
 
 
-def wheel_tags() -> tuple[str, str, str]:
-    """(python, abi, platform) of this interpreter, e.g. ("cp311", "cp311", "linux_x86_64")."""
-    python = f"cp{sys.version_info.major}{sys.version_info.minor}"
-    abi = python + getattr(sys, "abiflags", "")
+def wheel_tags(abi3: bool = False) -> tuple[str, str, str]:
+    """(python, abi, platform) of this interpreter, e.g. ("cp311", "cp311", "linux_x86_64");
+    for a stable-ABI build ("cp311", "abi3", ...): any CPython from 3.11 on."""
+    python = "cp311" if abi3 else f"cp{sys.version_info.major}{sys.version_info.minor}"
+    abi = "abi3" if abi3 else python + getattr(sys, "abiflags", "")
     platform = re.sub(r"[-.]", "_", sysconfig.get_platform())
     return python, abi, platform
 
@@ -34,10 +35,10 @@ def _record_hash(data: bytes) -> str:
     return f"sha256={digest.decode()}"
 
 
-def _metadata(distribution: str, version: str, summary: str) -> str:
-    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+def _metadata(distribution: str, version: str, summary: str, abi3: bool) -> str:
+    requires = ">=3.11" if abi3 else f"=={sys.version_info.major}.{sys.version_info.minor}.*"
     return (f"Metadata-Version: 2.1\nName: {distribution}\nVersion: {version}\nSummary: {summary}\n"
-            f"Requires-Python: =={python}.*\n")
+            f"Requires-Python: {requires}\n")
 
 
 def normalized_distribution(name: str) -> str:
@@ -60,7 +61,8 @@ def write_wheel(distribution: str, version: str, modules: dict[str, bytes], dist
             raise ValueError(f"module name {name!r} must be a Python identifier (it is the import name)")
     if not _VERSION.match(version):
         raise ValueError(f"{version!r} is not a valid version")
-    python, abi, platform = wheel_tags()
+    abi3 = bool(options and options.abi3)
+    python, abi, platform = wheel_tags(abi3)
     tag = f"{python}-{abi}-{platform}"
     dist_name = normalized_distribution(distribution)
     dist_info = f"{dist_name}-{version}.dist-info"
@@ -71,11 +73,11 @@ def write_wheel(distribution: str, version: str, modules: dict[str, bytes], dist
             module = front_end(wasm)
             # The extension is the package's __init__: `import NAME` loads it, and the
             # package can carry py.typed (PEP 561) beside the stubs.
-            ext = build_extension(wasm, name, Path(tmp) / name / f"__init__{ext_suffix()}", options)
-            files[f"{name}/__init__{ext_suffix()}"] = ext.read_bytes()
+            ext = build_extension(wasm, name, Path(tmp) / name / f"__init__{ext_suffix(abi3)}", options)
+            files[f"{name}/__init__{ext_suffix(abi3)}"] = ext.read_bytes()
             files[f"{name}/__init__.pyi"] = generate_stub(module, name).encode()
             files[f"{name}/py.typed"] = b""
-    files[f"{dist_info}/METADATA"] = _metadata(distribution, version, summary).encode()
+    files[f"{dist_info}/METADATA"] = _metadata(distribution, version, summary, abi3).encode()
     files[f"{dist_info}/WHEEL"] = (f"Wheel-Version: 1.0\nGenerator: wasm2pyext {__version__}\n"
                                    f"Root-Is-Purelib: false\nTag: {tag}\n").encode()
     record = "".join(f"{path},{_record_hash(data)},{len(data)}\n" for path, data in files.items())
@@ -86,7 +88,7 @@ def write_wheel(distribution: str, version: str, modules: dict[str, bytes], dist
     with zipfile.ZipFile(wheel_path, "w", zipfile.ZIP_DEFLATED) as whl:
         for path, data in files.items():
             info = zipfile.ZipInfo(path, date_time=(1980, 1, 1, 0, 0, 0))  # reproducible
-            info.external_attr = (0o755 if path.endswith(ext_suffix()) else 0o644) << 16
+            info.external_attr = (0o755 if path.endswith(ext_suffix(abi3)) else 0o644) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             whl.writestr(info, data)
     return wheel_path
