@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
+
+if TYPE_CHECKING:
+    from .opcodes import Op
 
 
 class ValType(enum.IntEnum):
@@ -103,11 +106,14 @@ class Instr:
 
     The validator fills in what it learned, for the code generator:
     `height` is the operand stack height before the instruction, counted from the function's
-    start (block parameters included), or -1 where the instruction is unreachable;
-    `vtype` is the operand type of `select` (untyped) and `drop` (None where unreachable).
+    start (block parameters included), or -1 where the instruction is unreachable (after a
+    br, br_table, return or unreachable up to its block's else/end, and everything inside
+    a block opened there). The else/end of a block opened in reachable code always has the
+    fall-through height: the height below the block's params plus its results.
+    `vtype` is the operand type of `drop`, `select` and `select_t` (None where unreachable).
     """
 
-    op: "object"
+    op: "Op"
     imm: object
     offset: int
     height: int = -1
