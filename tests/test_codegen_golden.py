@@ -27,7 +27,7 @@ def generated(name: str) -> str:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_generated_c_matches_golden(name):
     expected = (GOLDEN / f"{name}.c").read_text()
-    assert generated(name) == expected, f"generated C changed: review, then `python -m tests.test_codegen_golden`"
+    assert generated(name) == expected, "generated C changed: review, then `python -m tests.test_codegen_golden`"
 
 
 def test_generation_is_deterministic():

@@ -15,7 +15,7 @@ import pytest
 
 from wasm2pyext.decode import decode
 from wasm2pyext.errors import DecodeError, ValidationError
-from wasm2pyext.validate import validate_module
+from wasm2pyext.validator import validate_module
 
 SPECTEST = Path(__file__).resolve().parents[2] / "shared" / "spectest"
 JSON_DIR = SPECTEST / "json"

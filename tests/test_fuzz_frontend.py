@@ -19,7 +19,7 @@ from wasm2pyext import ir
 from wasm2pyext.decode import decode
 from wasm2pyext.errors import DecodeError, ValidationError
 from wasm2pyext.opcodes import BY_NAME, OPS
-from wasm2pyext.validate import validate_module
+from wasm2pyext.validator import validate_module
 
 SPECTEST = Path(__file__).resolve().parents[2] / "shared" / "spectest"
 MAX_SEED_SIZE = 16_384  # bigger seeds slow each example down without finding more

@@ -8,7 +8,7 @@ from wasm2pyext import ir
 from wasm2pyext.decode import decode
 from wasm2pyext.errors import ValidationError
 from wasm2pyext.ir import ValType
-from wasm2pyext.validate import validate_module
+from wasm2pyext.validator import validate_module
 
 from wasm_bytes import (END, EMPTY_BLOCK, EXTERNREF, F32, F64, FUNCREF, I32, I64, code, export,
                         functype, global_, import_, ins, limits, module, one_func, s32, u32, vec)

@@ -2,7 +2,6 @@
 instantiate them, as the classic wasmer-python API does."""
 from __future__ import annotations
 
-import sys
 import threading
 from types import ModuleType
 from typing import Any, Mapping, Optional
@@ -11,7 +10,7 @@ from ._runtime import load_extension, runtime
 from .build import BuildOptions, cached_extension
 from .decode import decode
 from .errors import CompileError
-from .validate import validate_module
+from .validator import validate_module
 
 _loaded: dict[str, ModuleType] = {}
 _lock = threading.Lock()
@@ -26,10 +25,6 @@ def validate(wasm_bytes: bytes) -> bool:
     return True
 
 
-# Importing the submodule wasm2pyext.validate (above) bound the package's attribute
-# `validate` to it, hiding the public function from `wasm2pyext.validate(...)` and
-# `from wasm2pyext import validate`: the public name is this function.
-sys.modules[__package__].validate = validate
 
 
 class Module:

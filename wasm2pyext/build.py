@@ -21,7 +21,7 @@ from .resources import runtime_dir, templates_dir
 from .stubs import generate_stub
 from .toolchain import (SEMANTIC_FLAGS, Toolchain, cache_root, digest, ext_suffix, link_shared, runtime_inputs,
                         runtime_object)
-from .validate import validate_module
+from .validator import validate_module
 
 OPT_LEVELS = ("-O0", "-O1", "-O2", "-O3")
 DEFAULT_OPT = "-O2"

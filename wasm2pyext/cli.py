@@ -12,7 +12,7 @@ from .codegen.names import module_identifier
 from .decode import decode
 from .errors import CompileError
 from .toolchain import BuildError, Toolchain, ext_suffix
-from .validate import validate_module
+from .validator import validate_module
 
 
 def _read(path: str) -> bytes:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .. import ir
-from ..ir import ExternKind, FuncType, ValType
+from ..ir import FuncType, ValType
 from ..opcodes import Op
 from . import names
 from .literals import constant
