@@ -4,7 +4,12 @@ small thread stacks and under deep Python recursion), and traps at instantiation
 from __future__ import annotations
 
 import functools
+import os
+import subprocess
+import sys
+import textwrap
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +17,8 @@ import wasm2pyext
 from wasm2pyext import Trap
 
 from wat import wat
+
+ROOT = Path(__file__).resolve().parents[1]
 
 TRAPS = wat(r"""
 (module
@@ -200,3 +207,38 @@ def test_module_instantiates_again_after_a_trap_at_instantiation():
         module.instantiate({"env": {"fail": wasm2pyext.Global(wasm2pyext.Value.i32(1))}})
     instance = module.instantiate({"env": {"fail": wasm2pyext.Global(wasm2pyext.Value.i32(0))}})
     assert instance.exports.ok() == 1
+
+
+# A recursive function with 1000 i64 locals, all live across its recursive call (they are
+# loaded from memory, which the call may change): an 8 KB C frame.
+BIG_FRAME = wat("(module (memory 1) (func $big_frame (export \"big\") (param i64) (result i64) (local "
+                + "i64 " * 1000 + ") "
+                + " ".join(f"i32.const {8 * k} i64.load local.set {k + 1}" for k in range(1000))
+                + " local.get 0 i64.const 1 i64.add call $big_frame "
+                + " ".join(f"local.get {k + 1} i64.add" for k in range(1000)) + "))")
+
+
+@pytest.mark.xfail(strict=True, reason="codegen/runtime: the stack check runs at function entry against a "
+                   "floor with a fixed reserve below it (min(stack/8, 256 KiB)); a frame larger than the "
+                   "reserve overflows the C stack before the check: SIGSEGV instead of a Trap")
+def test_stack_exhaustion_with_frames_larger_than_the_reserve_is_a_trap(tmp_path):
+    module = tmp_path / "big.wasm"
+    module.write_bytes(BIG_FRAME)
+    code = textwrap.dedent(f"""
+        import threading, wasm2pyext
+        exports = wasm2pyext.Instance(open({str(module)!r}, "rb").read()).exports
+        outcome = []
+        def body():
+            try:
+                exports.big(0)
+            except wasm2pyext.Trap as trap:
+                outcome.append(trap.kind)
+        threading.stack_size(64 * 1024)
+        thread = threading.Thread(target=body)
+        thread.start()
+        thread.join()
+        print(outcome)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert (done.returncode, done.stdout.strip()) == (0, "['call stack exhausted']"), done.stderr
