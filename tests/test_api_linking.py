@@ -309,3 +309,26 @@ def test_function_of_an_equal_type_from_another_module_in_a_shared_table():
     consumer = consumer_of(provider)
     provider.exports.tab[1] = neg
     assert consumer.exports.call(1, 8) == -8
+
+
+PING = wat(r"""
+(module
+  (type $i32_to_i32 (func (param i32) (result i32)))
+  (import "m" "t" (table $t 2 funcref))
+  (func $ping (export "ping") (param i32) (result i32)
+    local.get 0 i32.const 1 i32.add
+    local.get 0 i32.const 1 i32.and  ;; table[0] and table[1] in turn
+    call_indirect $t (type $i32_to_i32)))
+""")
+
+
+def test_unbounded_recursion_across_two_instances_is_a_trap():
+    table = Table(2)
+    a = wasm2pyext.Instance(PING, {"m": {"t": table}})
+    b = wasm2pyext.Instance(PING, {"m": {"t": table}})
+    table[0], table[1] = a.exports.ping, b.exports.ping
+    with pytest.raises(Trap) as info:
+        a.exports.ping(0)
+    assert info.value.kind == "call stack exhausted"
+    table[1] = wasm2pyext.Instance(PROVIDER).exports.square
+    assert a.exports.ping(2) == 16  # a.ping(2) -> a.ping(3) -> square(4)
