@@ -1131,11 +1131,14 @@ cdef class Exports:
         kind, index = self._index[name]
         return self._instance.export_object(kind, index)
 
-    def __getattr__(self, name):
-        try:
+    def __getattribute__(self, name):
+        # An export wins over a method of the same name (a module may export "keys").
+        if name in self._index and not (name.startswith("__") and name.endswith("__")):
             return self[name]
-        except KeyError:
-            raise AttributeError(f"no export named {name!r}") from None
+        return object.__getattribute__(self, name)
+
+    def __getattr__(self, name):
+        raise AttributeError(f"no export named {name!r}")
 
     def __contains__(self, name):
         return name in self._index

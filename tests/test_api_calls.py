@@ -387,3 +387,23 @@ def test_function_with_many_mixed_params_and_results():
     mixed = wasm2pyext.Instance(MANY).exports.mixed18
     args = [x for k in range(9) for x in (k + 0.5, -k)]
     assert mixed(*args) == tuple(x for k in range(9) for x in (-k, k + 0.5))
+
+
+SHADOWING = wat(r"""
+(module
+  (func (export "keys") (result i32) i32.const 1)
+  (func (export "items") (result i32) i32.const 2)
+  (func (export "__len__") (result i32) i32.const 3))
+""")
+
+
+def test_exports_named_like_mapping_methods_are_reached_by_attribute():
+    ex = wasm2pyext.Instance(SHADOWING).exports
+    assert ex.keys() == 1
+    assert ex.items() == 2
+
+
+def test_export_with_a_dunder_name_is_reached_by_subscript():
+    ex = wasm2pyext.Instance(SHADOWING).exports
+    assert ex["__len__"]() == 3
+    assert len(ex) == 3
