@@ -407,3 +407,16 @@ def test_export_with_a_dunder_name_is_reached_by_subscript():
     ex = wasm2pyext.Instance(SHADOWING).exports
     assert ex["__len__"]() == 3
     assert len(ex) == 3
+
+
+def test_keyword_arguments_are_a_type_error(ex):
+    with pytest.raises(TypeError):
+        ex.add(1, b=2)
+    with pytest.raises(TypeError):
+        ex.add.call_values(1, b=2)
+
+
+def test_functions_of_two_instances_are_different():
+    a, b = wasm2pyext.Instance(CALLS).exports, wasm2pyext.Instance(CALLS).exports
+    assert a.add != b.add
+    assert a.add == a["add"]
