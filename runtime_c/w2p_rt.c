@@ -209,9 +209,23 @@ void w2p_stack_check(w2p_ctx *ctx, uintptr_t sp, const char *where)
 
 /* ---- Traps and the boundary ---- */
 
+/* How traps unwind (a compile-time switch): GCC and Clang's __builtin_setjmp saves just
+   the frame, stack and instruction pointers (the compiler spills live registers around
+   it), far cheaper on every call than the C library's setjmp; W2P_LIBC_SETJMP selects
+   the portable one. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(W2P_LIBC_SETJMP)
+typedef void *w2p_jmp_buf[5];
+#define W2P_SETJMP(buf) __builtin_setjmp(buf)
+#define W2P_LONGJMP(buf) __builtin_longjmp(buf, 1)
+#else
+typedef jmp_buf w2p_jmp_buf;
+#define W2P_SETJMP(buf) setjmp(buf)
+#define W2P_LONGJMP(buf) longjmp(buf, 1)
+#endif
+
 /* One Python -> Wasm boundary: a jump target on the C stack, linked to the enclosing one. */
 typedef struct w2p_boundary {
-    jmp_buf target;
+    w2p_jmp_buf target;
     struct w2p_boundary *outer;
     int kind;
     const char *where;
@@ -226,7 +240,7 @@ void w2p_trap_unwind(int kind, const char *where)
         abort(); /* Wasm code only runs below a boundary */
     b->kind = kind;
     b->where = where;
-    longjmp(b->target, 1);
+    W2P_LONGJMP(b->target);
 }
 
 int w2p_invoke(const w2p_func *f, const w2p_val *args, w2p_val *results, const char **where)
@@ -237,9 +251,10 @@ int w2p_invoke(const w2p_func *f, const w2p_val *args, w2p_val *results, const c
     b.outer = innermost;
     b.kind = W2P_TRAP_NONE;
     b.where = NULL;
-    w2p_stack_bounds(f->ctx);
+    /* No stack bounds to set: the first function entered finds ctx's bounds wrong (unset,
+       or another thread's) and refreshes them (w2p_stack_check). */
     innermost = &b;
-    if (setjmp(b.target) == 0)
+    if (W2P_SETJMP(b.target) == 0)
         f->entry(f, args, results);
     innermost = b.outer;
     *where = b.where;

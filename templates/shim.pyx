@@ -361,61 +361,50 @@ cdef enum:
     MAX_STACK_VALS = 16
 
 
+cdef extern from *:
+    """
+    /* Calls of Function objects take vectorcall (PEP 590), no argument tuple, where the
+       full C API allows it; under the limited API they go through tp_call. */
+    static void w2p_enable_vectorcall(PyObject *type, Py_ssize_t offset)
+    {
+    #if !CYTHON_COMPILING_IN_LIMITED_API
+        ((PyTypeObject *)type)->tp_vectorcall_offset = offset;
+        ((PyTypeObject *)type)->tp_flags |= Py_TPFLAGS_HAVE_VECTORCALL;
+    #else
+        (void)type;
+        (void)offset;
+    #endif
+    }
+
+    /* PEP 590's vectorcallfunc, which the 3.11 limited API does not declare. */
+    typedef PyObject *(*w2p_vectorcallfunc)(PyObject *, PyObject *const *, size_t, PyObject *);
+
+    static inline Py_ssize_t w2p_vectorcall_nargs(size_t nargsf)
+    {
+        return (Py_ssize_t)(nargsf & ~((size_t)1 << (8 * sizeof(size_t) - 1)));
+    }
+    """
+    ctypedef object (*w2p_vectorcallfunc)(object callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+    void w2p_enable_vectorcall(object type, Py_ssize_t offset)
+    Py_ssize_t w2p_vectorcall_nargs(size_t nargsf)
+    bint PyLong_CheckExact(object x)
+    bint PyFloat_CheckExact(object x)
+    long long PyLong_AsLongLongAndOverflow(object x, int *overflow) except? -1
+    double PyFloat_AsDouble(object x) except? -1.0
+
+
 cdef class Function:
     """A WebAssembly function (an export, or a funcref): call it like a Python function."""
+    cdef w2p_vectorcallfunc vectorcall
     cdef const w2p_func *f
     cdef object owner  # keeps f alive: its Instance or HostFunction
 
     def __call__(self, *args):
-        cdef const w2p_functype *ft = self.f.type
-        cdef w2p_val stack_vals[MAX_STACK_VALS]
-        cdef w2p_val *vals = stack_vals
-        cdef Py_ssize_t n = max(ft.num_params, ft.num_results)
-        if n > MAX_STACK_VALS:
-            vals = <w2p_val *>calloc(n, sizeof(w2p_val))
-            if vals == NULL:
-                raise MemoryError()
-        try:
-            self.invoke(args, vals)
-            if ft.num_results == 0:
-                return None
-            if ft.num_results == 1:
-                return from_val(&vals[0], ft.sig[ft.num_params + 1])
-            return tuple(from_val(&vals[i], ft.sig[ft.num_params + 1 + i]) for i in range(ft.num_results))
-        finally:
-            if vals != stack_vals:
-                free(vals)
+        return call_function(self, args, NULL, len(args), False)
 
     def call_values(self, *args):
         """Calls the function; the results come back as a tuple of bit-exact Values."""
-        cdef const w2p_functype *ft = self.f.type
-        cdef w2p_val stack_vals[MAX_STACK_VALS]
-        cdef w2p_val *vals = stack_vals
-        cdef Py_ssize_t n = max(ft.num_params, ft.num_results)
-        if n > MAX_STACK_VALS:
-            vals = <w2p_val *>calloc(n, sizeof(w2p_val))
-            if vals == NULL:
-                raise MemoryError()
-        try:
-            self.invoke(args, vals)
-            return tuple(value_of(&vals[i], ft.sig[ft.num_params + 1 + i]) for i in range(ft.num_results))
-        finally:
-            if vals != stack_vals:
-                free(vals)
-
-    cdef int invoke(self, tuple args, w2p_val *vals) except -1:
-        """Arguments in vals, the call, results over the arguments."""
-        cdef const w2p_functype *ft = self.f.type
-        cdef const char *where = NULL
-        cdef Py_ssize_t i
-        if len(args) != ft.num_params:
-            raise TypeError(f"{self!r} takes {ft.num_params} argument(s), got {len(args)}")
-        owner = self.owner
-        pool = (<Instance>owner).pool if isinstance(owner, Instance) else None
-        for i in range(ft.num_params):
-            to_val(args[i], ft.sig[i], &vals[i], pool)
-        kind = w2p_invoke(self.f, vals, vals, &where)
-        return check_trap(kind, where, owner)
+        return call_function(self, args, NULL, len(args), True)
 
     @property
     def type(self):
@@ -436,9 +425,100 @@ cdef class Function:
 
 cdef Function function_of(const w2p_func *f):
     cdef Function fn = Function.__new__(Function)
+    fn.vectorcall = <w2p_vectorcallfunc>function_vectorcall
     fn.f = f
     fn.owner = <object>f.ctx.owner
     return fn
+
+
+cdef object function_vectorcall(object self, PyObject *const *args, size_t nargsf, PyObject *kwnames):
+    if kwnames != NULL and len(<object>kwnames):
+        raise TypeError("WebAssembly functions take no keyword arguments")
+    return call_function(<Function>self, None, args, w2p_vectorcall_nargs(nargsf), False)
+
+
+# Bounds of an int accepted for an i32 (signed or unsigned bits), as C constants: a
+# literal this big would make the comparison a Python one.
+cdef long long I32_LOW = -2147483648
+cdef long long I32_HIGH = 4294967295
+
+
+cdef inline int arg_to_val(object x, char t, w2p_val *out, Function fn) except -1:
+    """Python -> Wasm for an argument: exact ints and floats straight through C, the rest
+    (Values, references, subclasses, out-of-range ints: errors) by to_val."""
+    cdef long long v
+    cdef int overflow = 0
+    if t == b'i' and PyLong_CheckExact(x):
+        v = PyLong_AsLongLongAndOverflow(x, &overflow)
+        if not overflow and I32_LOW <= v <= I32_HIGH:
+            out.i32 = <uint32_t>v
+            return 0
+    elif t == b'I' and PyLong_CheckExact(x):
+        v = PyLong_AsLongLongAndOverflow(x, &overflow)
+        if not overflow:
+            out.i64 = <uint64_t>v
+            return 0
+    elif t == b'F' and PyFloat_CheckExact(x):
+        out.f64 = PyFloat_AsDouble(x)
+        return 0
+    elif t == b'f' and PyFloat_CheckExact(x):
+        out.f32 = <float>PyFloat_AsDouble(x)
+        return 0
+    owner = fn.owner
+    return to_val(x, t, out, (<Instance>owner).pool if isinstance(owner, Instance) else None)
+
+
+cdef object call_function(Function fn, tuple arg_tuple, PyObject *const *args, Py_ssize_t nargs, bint values):
+    """Calls fn with arguments from a tuple or else a vector; its result(s) as Python
+    values, or as a tuple of Values."""
+    cdef const w2p_functype *ft = fn.f.type
+    cdef w2p_val stack_vals[MAX_STACK_VALS]
+    cdef w2p_val *vals
+    cdef Py_ssize_t n = ft.num_params if ft.num_params > ft.num_results else ft.num_results
+    if nargs != ft.num_params:
+        raise TypeError(f"{fn!r} takes {ft.num_params} argument(s), got {nargs}")
+    if n <= MAX_STACK_VALS:
+        return call_with(fn, arg_tuple, args, stack_vals, values)
+    vals = <w2p_val *>calloc(n, sizeof(w2p_val))
+    if vals == NULL:
+        raise MemoryError()
+    try:
+        return call_with(fn, arg_tuple, args, vals, values)
+    finally:
+        free(vals)
+
+
+cdef inline object call_with(Function fn, tuple arg_tuple, PyObject *const *args, w2p_val *vals, bint values):
+    cdef const char *sig = fn.f.type.sig
+    cdef Py_ssize_t i
+    if arg_tuple is not None:
+        for i in range(len(arg_tuple)):
+            arg_to_val(arg_tuple[i], sig[i], &vals[i], fn)
+    else:
+        for i in range(fn.f.type.num_params):
+            arg_to_val(<object>args[i], sig[i], &vals[i], fn)
+    return invoke(fn, vals, values)
+
+
+cdef inline object invoke(Function fn, w2p_val *vals, bint values):
+    """The call, arguments in vals; results over them, returned."""
+    cdef const w2p_functype *ft = fn.f.type
+    cdef const char *sig
+    cdef const char *where = NULL
+    cdef Py_ssize_t i
+    cdef int kind = w2p_invoke(fn.f, vals, vals, &where)
+    if kind != W2P_TRAP_NONE:
+        check_trap(kind, where, fn.owner)
+    sig = ft.sig + ft.num_params + 1
+    if values:
+        return tuple([value_of(&vals[i], sig[i]) for i in range(ft.num_results)])
+    if ft.num_results == 1:
+        if sig[0] == b'i':
+            return <int32_t>vals[0].i32
+        return from_val(&vals[0], sig[0])
+    if ft.num_results == 0:
+        return None
+    return tuple([from_val(&vals[i], sig[i]) for i in range(ft.num_results)])
 
 
 cdef class HostFunction:
@@ -1189,6 +1269,12 @@ cdef void *create_module(const w2p_module *desc) except NULL:
 
 
 ctypedef void *(*create_module_fn)(const w2p_module *) noexcept
+
+cdef Py_ssize_t _vectorcall_offset(Function probe):
+    return <Py_ssize_t>(<char *>&probe.vectorcall - <char *><PyObject *>probe)
+
+
+w2p_enable_vectorcall(Function, _vectorcall_offset(Function.__new__(Function)))
 
 cdef w2p_api API
 API.abi_version = W2P_ABI_VERSION

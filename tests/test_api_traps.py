@@ -218,9 +218,6 @@ BIG_FRAME = wat("(module (memory 1) (func $big_frame (export \"big\") (param i64
                 + " ".join(f"local.get {k + 1} i64.add" for k in range(1000)) + "))")
 
 
-@pytest.mark.xfail(strict=True, reason="codegen/runtime: the stack check runs at function entry against a "
-                   "floor with a fixed reserve below it (min(stack/8, 256 KiB)); a frame larger than the "
-                   "reserve overflows the C stack before the check: SIGSEGV instead of a Trap")
 def test_stack_exhaustion_with_frames_larger_than_the_reserve_is_a_trap(tmp_path):
     module = tmp_path / "big.wasm"
     module.write_bytes(BIG_FRAME)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import platform
 import shlex
 import shutil
 import subprocess
@@ -134,6 +135,10 @@ def runtime_cflags(abi3: bool = False) -> list[str]:
     the glue can create the embedded copy by calling its PyInit directly."""
     include = sysconfig.get_paths()["include"]
     flags = [f"-I{include}", f"-I{runtime_dir()}", "-DCYTHON_PEP489_MULTI_PHASE_INIT=0"]
+    if platform.machine() in ("x86_64", "AMD64"):
+        # The boundary reads thread-locals on every call: TLS descriptors make that a load
+        # instead of a call to __tls_get_addr (other 64-bit targets use them by default).
+        flags.append("-mtls-dialect=gnu2")
     if abi3:
         flags += [f"-DPy_LIMITED_API={LIMITED_API}", "-DCYTHON_LIMITED_API=1"]
     return flags

@@ -103,8 +103,6 @@ static void boundary_unwinds_and_nests(void)
     const char *where = NULL;
     CHECK(w2p_invoke(&f, NULL, &r, &where) == W2P_TRAP_UNREACHABLE);
     CHECK(r.i32 == 1 && where && strcmp(where, "here") == 0);
-    CHECK(ctx.stack_floor != 0 && ctx.stack_floor < (uintptr_t)&r);
-    CHECK((uintptr_t)&r - ctx.stack_floor <= ctx.stack_span);
     /* After a trap the boundary is gone: a second call traps the same way. */
     CHECK(w2p_invoke(&f, NULL, &r, &where) == W2P_TRAP_UNREACHABLE);
 }

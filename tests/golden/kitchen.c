@@ -26,15 +26,16 @@ __attribute__((noreturn, cold)) static void trap(const w2p_ctx *ctx, int kind, c
 }
 #define TRAP(kind) trap(&inst->ctx, W2P_TRAP_##kind, __func__)
 
-/* Call depth is bounded by stack space, not a count: a function entered below the
-   thread's floor traps with "call stack exhausted" before the C stack overflows. One
-   unsigned compare also catches a frame outside the range entirely (the context was last
-   used on another thread): the slow path sorts the two out. */
-#define STACK_CHECK()                                                                    \
+/* Call depth is bounded by stack space, not a count: a function whose frame (of about
+   `frame` bytes, the generator's estimate) would reach below the thread's floor traps
+   with "call stack exhausted" before the C stack overflows. One unsigned compare also
+   catches a frame outside the range entirely (the context was last used on another
+   thread): the slow path sorts the two out. */
+#define STACK_CHECK(frame)                                                               \
     do {                                                                                 \
-        uintptr_t sp_ = (uintptr_t)__builtin_frame_address(0);                           \
-        if (UNLIKELY(sp_ - inst->ctx.stack_floor > inst->ctx.stack_span))                \
-            w2p_stack_check(&inst->ctx, sp_, __func__);                                  \
+        uintptr_t low_ = (uintptr_t)__builtin_frame_address(0) - (frame);                \
+        if (UNLIKELY(low_ - inst->ctx.stack_floor > inst->ctx.stack_span))              \
+            w2p_stack_check(&inst->ctx, low_, __func__);                                 \
     } while (0)
 
 /* A call through a function reference enters another context (an instance or a host
@@ -527,7 +528,7 @@ static void fn10_init(Instance *inst);
 static uint32_t fn1_add(Instance *inst, uint32_t v0, uint32_t v1)
 {
     uint32_t i0, i1;
-    STACK_CHECK();
+    STACK_CHECK(160);
     i0 = v0;
     i1 = v1;
     i0 = i0 + i1;
@@ -538,7 +539,7 @@ static uint32_t fn1_add(Instance *inst, uint32_t v0, uint32_t v1)
 static uint32_t fn2_sub(Instance *inst, uint32_t v0, uint32_t v1)
 {
     uint32_t i0, i1;
-    STACK_CHECK();
+    STACK_CHECK(160);
     i0 = v0;
     i1 = v1;
     i0 = i0 - i1;
@@ -550,7 +551,7 @@ static uint64_t fn3_fac(Instance *inst, uint64_t v0_n)
 {
     uint32_t i0;
     uint64_t j0, j1, j2;
-    STACK_CHECK();
+    STACK_CHECK(168);
     j0 = v0_n;
     i0 = j0 == 0;
     if (i0) {
@@ -571,7 +572,7 @@ static uint32_t fn4_sum_to(Instance *inst, uint32_t v0_n)
 {
     uint32_t v1_acc = 0;
     uint32_t i0, i1;
-    STACK_CHECK();
+    STACK_CHECK(160);
 L3:;
     i0 = v0_n;
     i0 = i0 == 0;
@@ -596,7 +597,7 @@ L2:;
 static res_ii fn5_divmod(Instance *inst, uint32_t v0_a, uint32_t v1_b)
 {
     uint32_t i0, i1, i2;
-    STACK_CHECK();
+    STACK_CHECK(168);
     i0 = v0_a;
     i1 = v1_b;
     i0 = I32_DIV_U(i0, i1);
@@ -611,7 +612,7 @@ static uint32_t fn6_apply(Instance *inst, uint32_t v0_op, uint32_t v1_a, uint32_
 {
     const w2p_func *fp;
     uint32_t i0, i1, i2;
-    STACK_CHECK();
+    STACK_CHECK(176);
     i0 = v1_a;
     i1 = v2_b;
     i2 = v0_op;
@@ -624,7 +625,7 @@ static uint32_t fn6_apply(Instance *inst, uint32_t v0_op, uint32_t v1_a, uint32_
 static uint32_t fn7_classify(Instance *inst, uint32_t v0_x)
 {
     uint32_t i0, i1, i2, i3;
-    STACK_CHECK();
+    STACK_CHECK(168);
     i0 = v0_x;
     switch (i0) {
     case 0:
@@ -654,7 +655,7 @@ L2:;
 static uint32_t fn8_peek(Instance *inst, uint32_t v0_addr)
 {
     uint32_t i0;
-    STACK_CHECK();
+    STACK_CHECK(144);
     i0 = v0_addr;
     i0 = LOAD(uint8_t,inst->mem0,(uint64_t)i0 + 16u);
     return i0;
@@ -665,7 +666,7 @@ static uint32_t fn9_bump(Instance *inst)
 {
     const w2p_func *fp;
     uint32_t i0, i1;
-    STACK_CHECK();
+    STACK_CHECK(144);
     i0 = inst->g0;
     i1 = 1u;
     i0 = i0 + i1;
@@ -681,7 +682,7 @@ static uint32_t fn9_bump(Instance *inst)
 static void fn10_init(Instance *inst)
 {
     uint32_t i0, i1;
-    STACK_CHECK();
+    STACK_CHECK(144);
     i0 = 0u;
     i1 = 42u;
     STORE(uint32_t,inst->mem0,i0,i1);

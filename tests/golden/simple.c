@@ -26,15 +26,16 @@ __attribute__((noreturn, cold)) static void trap(const w2p_ctx *ctx, int kind, c
 }
 #define TRAP(kind) trap(&inst->ctx, W2P_TRAP_##kind, __func__)
 
-/* Call depth is bounded by stack space, not a count: a function entered below the
-   thread's floor traps with "call stack exhausted" before the C stack overflows. One
-   unsigned compare also catches a frame outside the range entirely (the context was last
-   used on another thread): the slow path sorts the two out. */
-#define STACK_CHECK()                                                                    \
+/* Call depth is bounded by stack space, not a count: a function whose frame (of about
+   `frame` bytes, the generator's estimate) would reach below the thread's floor traps
+   with "call stack exhausted" before the C stack overflows. One unsigned compare also
+   catches a frame outside the range entirely (the context was last used on another
+   thread): the slow path sorts the two out. */
+#define STACK_CHECK(frame)                                                               \
     do {                                                                                 \
-        uintptr_t sp_ = (uintptr_t)__builtin_frame_address(0);                           \
-        if (UNLIKELY(sp_ - inst->ctx.stack_floor > inst->ctx.stack_span))                \
-            w2p_stack_check(&inst->ctx, sp_, __func__);                                  \
+        uintptr_t low_ = (uintptr_t)__builtin_frame_address(0) - (frame);                \
+        if (UNLIKELY(low_ - inst->ctx.stack_floor > inst->ctx.stack_span))              \
+            w2p_stack_check(&inst->ctx, low_, __func__);                                 \
     } while (0)
 
 /* A call through a function reference enters another context (an instance or a host
@@ -499,7 +500,7 @@ static uint32_t fn0_sum(Instance *inst, uint32_t v0_x, uint32_t v1_y);
 static uint32_t fn0_sum(Instance *inst, uint32_t v0_x, uint32_t v1_y)
 {
     uint32_t i0, i1;
-    STACK_CHECK();
+    STACK_CHECK(160);
     i0 = v0_x;
     i1 = v1_y;
     i0 = i0 + i1;

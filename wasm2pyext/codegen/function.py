@@ -127,7 +127,12 @@ class FunctionWriter:
         decls = self.declarations()
         name = self.module.names.funcs.get(self.index)
         comment = f"/* func {self.index}" + (f" {names.c_comment(repr(name))}" if name else "") + " */"
-        return [comment, self.signature(), "{"] + decls + ["    STACK_CHECK();"] + body + ["}"]
+        return [comment, self.signature(), "{"] + decls + [f"    STACK_CHECK({self.frame_estimate()});"] + body + ["}"]
+
+    def frame_estimate(self) -> int:
+        """Bytes of C stack the function may use: every local and stack slot spilled, plus
+        saved registers and the return address."""
+        return 8 * (len(self.local_types) + len(self.slots)) + 128
 
     def declarations(self) -> list[str]:
         decls = []
