@@ -5,6 +5,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Callable
 
 from . import ir
 from .build import DEFAULT_OPT, OPT_LEVELS, BuildOptions, build_extension, compile_to_c
@@ -56,8 +57,21 @@ class ProgressLine:
             self.stream.write("\n")
 
 
-def _progress(args: argparse.Namespace) -> ProgressLine | None:
-    return ProgressLine() if args.progress or sys.stderr.isatty() else None
+def _run_build(args: argparse.Namespace, build: Callable[[BuildOptions], Path], **options) -> int:
+    """Runs one build with the compiler options of the command line, reporting progress
+    on a terminal (or with --progress); prints what it wrote, or the one-line error."""
+    progress = ProgressLine() if args.progress or sys.stderr.isatty() else None
+    build_options = BuildOptions(opt=args.opt, toolchain=Toolchain.default(args.cc, args.cflags), debug=args.debug,
+                                 progress=progress, jobs=args.jobs, abi3=args.abi3, **options)
+    try:
+        path = build(build_options)
+    except (CompileError, BuildError, ValueError) as e:
+        return _fail(args.file, e)
+    finally:
+        if progress:
+            progress.close()
+    print(path)
+    return 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -67,35 +81,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     if module_identifier(name) != name:
         return _fail(args.file, ValueError(f"--name {name!r} is not a Python identifier"))
     out_dir = Path(args.output) if args.output else src.parent
-    progress = _progress(args)
-    options = BuildOptions(opt=args.opt, toolchain=Toolchain.default(args.cc, args.cflags), keep_c=args.keep_c,
-                           stubs=True, debug=args.debug, progress=progress, jobs=args.jobs, abi3=args.abi3)
-    try:
-        path = build_extension(wasm, name, out_dir / f"{name}{ext_suffix(options.abi3)}", options)
-    except (CompileError, BuildError) as e:
-        return _fail(args.file, e)
-    finally:
-        if progress:
-            progress.close()
-    print(path)
-    return 0
+    return _run_build(args, lambda options: build_extension(wasm, name, out_dir / f"{name}{ext_suffix(args.abi3)}",
+                                                            options), keep_c=args.keep_c, stubs=True)
 
 
 def cmd_wheel(args: argparse.Namespace) -> int:
     from .wheel import build_wheel
 
-    progress = _progress(args)
-    options = BuildOptions(opt=args.opt, toolchain=Toolchain.default(args.cc, args.cflags), debug=args.debug,
-                           progress=progress, jobs=args.jobs, abi3=args.abi3)
-    try:
-        path = build_wheel(_read(args.file), args.name, args.version, Path(args.output), options)
-    except (CompileError, BuildError, ValueError) as e:
-        return _fail(args.file, e)
-    finally:
-        if progress:
-            progress.close()
-    print(path)
-    return 0
+    wasm = _read(args.file)
+    return _run_build(args, lambda options: build_wheel(wasm, args.name, args.version, Path(args.output), options))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
