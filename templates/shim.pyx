@@ -113,6 +113,10 @@ cdef class Value:
     cdef uint64_t _bits
     cdef object _ref
 
+    def __init__(self, *args, **kwargs):
+        raise TypeError("make Values with Value.i32(x), .i64, .f32, .f64, .f32_bits, .f64_bits, "
+                        ".funcref or .externref")
+
     @staticmethod
     def i32(x):
         return _int_value("i32", x, 32)

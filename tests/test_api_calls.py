@@ -420,3 +420,8 @@ def test_functions_of_two_instances_are_different():
     a, b = wasm2pyext.Instance(CALLS).exports, wasm2pyext.Instance(CALLS).exports
     assert a.add != b.add
     assert a.add == a["add"]
+
+
+def test_value_is_made_by_its_constructors_only():
+    with pytest.raises(TypeError, match="Value.i32"):
+        wasm2pyext.Value(7)
