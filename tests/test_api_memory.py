@@ -427,3 +427,30 @@ def test_memory_grow_while_a_buffer_is_exported(memory):
     assert memory.grow(1) == 1
     assert len(memory.buffer) == 2 * PAGE
     buffer.release()
+
+
+GROW_IN_CALLEE = wat("""
+(module
+  (import "env" "grow_from_python" (func $host_grow))
+  (memory (export "mem") 1 4)
+  (func $grow (drop (memory.grow (i32.const 1))))
+  (func (export "via_wasm") (result i32)
+    (i32.store (i32.const 0) (i32.const 7))
+    (call $grow)
+    (i32.store (i32.const 65536) (i32.const 42))   ;; only in bounds after the call
+    (i32.add (i32.load (i32.const 0)) (i32.load (i32.const 65536))))
+  (func (export "via_host") (result i32)
+    (drop (i32.load (i32.const 0)))
+    (call $host_grow)
+    (i32.load (i32.const 131072))))
+""")
+
+
+def test_memory_grown_by_a_callee_is_usable_after_the_call():
+    holder = {}
+    inst = wasm2pyext.Instance(GROW_IN_CALLEE, {"env": {"grow_from_python": lambda: holder["mem"].grow(1)}})
+    holder["mem"] = inst.exports.mem
+    assert inst.exports.via_wasm() == 49
+    assert inst.exports.mem.size == 2
+    assert inst.exports.via_host() == 0  # the host grew it to 3 pages mid-function
+    assert inst.exports.mem.size == 3

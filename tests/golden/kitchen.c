@@ -49,117 +49,134 @@ static inline w2p_ctx *enter(const w2p_func *f, const Instance *inst)
 }
 
 /* ---- Linear memory: every access checked, the address computed in 64 bits so that
-   address + offset never wraps. ---- */
-static inline uint8_t load_uint8_t(const w2p_ctx *ctx, const char *where, const w2p_memory *mem, uint64_t ea)
+   address + offset never wraps. A function using memory keeps its base in a local (the
+   data never moves: its address space is reserved) and its size in another, reloaded
+   after every call and memory.grow, the only points where the size can change. ---- */
+static inline uint8_t load_uint8_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
+                                  uint64_t ea)
 {
     uint8_t v;
-    if (UNLIKELY(ea + sizeof v > mem->size))
+    if (UNLIKELY(ea + sizeof v > size))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
-    memcpy(&v, mem->data + ea, sizeof v);
+    memcpy(&v, base + ea, sizeof v);
     return v;
 }
-static inline int8_t load_int8_t(const w2p_ctx *ctx, const char *where, const w2p_memory *mem, uint64_t ea)
+static inline int8_t load_int8_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
+                                  uint64_t ea)
 {
     int8_t v;
-    if (UNLIKELY(ea + sizeof v > mem->size))
+    if (UNLIKELY(ea + sizeof v > size))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
-    memcpy(&v, mem->data + ea, sizeof v);
+    memcpy(&v, base + ea, sizeof v);
     return v;
 }
-static inline uint16_t load_uint16_t(const w2p_ctx *ctx, const char *where, const w2p_memory *mem, uint64_t ea)
+static inline uint16_t load_uint16_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
+                                  uint64_t ea)
 {
     uint16_t v;
-    if (UNLIKELY(ea + sizeof v > mem->size))
+    if (UNLIKELY(ea + sizeof v > size))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
-    memcpy(&v, mem->data + ea, sizeof v);
+    memcpy(&v, base + ea, sizeof v);
     return v;
 }
-static inline int16_t load_int16_t(const w2p_ctx *ctx, const char *where, const w2p_memory *mem, uint64_t ea)
+static inline int16_t load_int16_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
+                                  uint64_t ea)
 {
     int16_t v;
-    if (UNLIKELY(ea + sizeof v > mem->size))
+    if (UNLIKELY(ea + sizeof v > size))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
-    memcpy(&v, mem->data + ea, sizeof v);
+    memcpy(&v, base + ea, sizeof v);
     return v;
 }
-static inline uint32_t load_uint32_t(const w2p_ctx *ctx, const char *where, const w2p_memory *mem, uint64_t ea)
+static inline uint32_t load_uint32_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
+                                  uint64_t ea)
 {
     uint32_t v;
-    if (UNLIKELY(ea + sizeof v > mem->size))
+    if (UNLIKELY(ea + sizeof v > size))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
-    memcpy(&v, mem->data + ea, sizeof v);
+    memcpy(&v, base + ea, sizeof v);
     return v;
 }
-static inline int32_t load_int32_t(const w2p_ctx *ctx, const char *where, const w2p_memory *mem, uint64_t ea)
+static inline int32_t load_int32_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
+                                  uint64_t ea)
 {
     int32_t v;
-    if (UNLIKELY(ea + sizeof v > mem->size))
+    if (UNLIKELY(ea + sizeof v > size))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
-    memcpy(&v, mem->data + ea, sizeof v);
+    memcpy(&v, base + ea, sizeof v);
     return v;
 }
-static inline uint64_t load_uint64_t(const w2p_ctx *ctx, const char *where, const w2p_memory *mem, uint64_t ea)
+static inline uint64_t load_uint64_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
+                                  uint64_t ea)
 {
     uint64_t v;
-    if (UNLIKELY(ea + sizeof v > mem->size))
+    if (UNLIKELY(ea + sizeof v > size))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
-    memcpy(&v, mem->data + ea, sizeof v);
+    memcpy(&v, base + ea, sizeof v);
     return v;
 }
-static inline float load_float(const w2p_ctx *ctx, const char *where, const w2p_memory *mem, uint64_t ea)
+static inline float load_float(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
+                                  uint64_t ea)
 {
     float v;
-    if (UNLIKELY(ea + sizeof v > mem->size))
+    if (UNLIKELY(ea + sizeof v > size))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
-    memcpy(&v, mem->data + ea, sizeof v);
+    memcpy(&v, base + ea, sizeof v);
     return v;
 }
-static inline double load_double(const w2p_ctx *ctx, const char *where, const w2p_memory *mem, uint64_t ea)
+static inline double load_double(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
+                                  uint64_t ea)
 {
     double v;
-    if (UNLIKELY(ea + sizeof v > mem->size))
+    if (UNLIKELY(ea + sizeof v > size))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
-    memcpy(&v, mem->data + ea, sizeof v);
+    memcpy(&v, base + ea, sizeof v);
     return v;
 }
-static inline void store_uint8_t(const w2p_ctx *ctx, const char *where, w2p_memory *mem, uint64_t ea, uint8_t v)
+static inline void store_uint8_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
+                                     uint8_t v)
 {
-    if (UNLIKELY(ea + sizeof v > mem->size))
+    if (UNLIKELY(ea + sizeof v > size))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
-    memcpy(mem->data + ea, &v, sizeof v);
+    memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_uint16_t(const w2p_ctx *ctx, const char *where, w2p_memory *mem, uint64_t ea, uint16_t v)
+static inline void store_uint16_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
+                                     uint16_t v)
 {
-    if (UNLIKELY(ea + sizeof v > mem->size))
+    if (UNLIKELY(ea + sizeof v > size))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
-    memcpy(mem->data + ea, &v, sizeof v);
+    memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_uint32_t(const w2p_ctx *ctx, const char *where, w2p_memory *mem, uint64_t ea, uint32_t v)
+static inline void store_uint32_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
+                                     uint32_t v)
 {
-    if (UNLIKELY(ea + sizeof v > mem->size))
+    if (UNLIKELY(ea + sizeof v > size))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
-    memcpy(mem->data + ea, &v, sizeof v);
+    memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_uint64_t(const w2p_ctx *ctx, const char *where, w2p_memory *mem, uint64_t ea, uint64_t v)
+static inline void store_uint64_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
+                                     uint64_t v)
 {
-    if (UNLIKELY(ea + sizeof v > mem->size))
+    if (UNLIKELY(ea + sizeof v > size))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
-    memcpy(mem->data + ea, &v, sizeof v);
+    memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_float(const w2p_ctx *ctx, const char *where, w2p_memory *mem, uint64_t ea, float v)
+static inline void store_float(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
+                                     float v)
 {
-    if (UNLIKELY(ea + sizeof v > mem->size))
+    if (UNLIKELY(ea + sizeof v > size))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
-    memcpy(mem->data + ea, &v, sizeof v);
+    memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_double(const w2p_ctx *ctx, const char *where, w2p_memory *mem, uint64_t ea, double v)
+static inline void store_double(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
+                                     double v)
 {
-    if (UNLIKELY(ea + sizeof v > mem->size))
+    if (UNLIKELY(ea + sizeof v > size))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
-    memcpy(mem->data + ea, &v, sizeof v);
+    memcpy(base + ea, &v, sizeof v);
 }
-#define LOAD(T, mem, ea) load_##T(&inst->ctx, __func__, mem, ea)
-#define STORE(T, mem, ea, v) store_##T(&inst->ctx, __func__, mem, ea, (T)(v))
+#define LOAD(T, mem, ea) load_##T(&inst->ctx, __func__, mem##_base, mem##_size, ea)
+#define STORE(T, mem, ea, v) store_##T(&inst->ctx, __func__, mem##_base, mem##_size, ea, (T)(v))
 
 /* ---- Tables ---- */
 
@@ -654,10 +671,12 @@ L2:;
 /* func 8 'peek' */
 static uint32_t fn8_peek(Instance *inst, uint32_t v0_addr)
 {
+    uint8_t *const mem0_base = inst->mem0->data;
+    uint64_t mem0_size = inst->mem0->size;
     uint32_t i0;
     STACK_CHECK(144);
     i0 = v0_addr;
-    i0 = LOAD(uint8_t,inst->mem0,(uint64_t)i0 + 16u);
+    i0 = LOAD(uint8_t,mem0,(uint64_t)i0 + 16u);
     return i0;
 }
 
@@ -681,11 +700,13 @@ static uint32_t fn9_bump(Instance *inst)
 /* func 10 'init' */
 static void fn10_init(Instance *inst)
 {
+    uint8_t *const mem0_base = inst->mem0->data;
+    uint64_t mem0_size = inst->mem0->size;
     uint32_t i0, i1;
     STACK_CHECK(144);
     i0 = 0u;
     i1 = 42u;
-    STORE(uint32_t,inst->mem0,i0,i1);
+    STORE(uint32_t,mem0,i0,i1);
     return;
 }
 /* ---- Instantiation: globals, element and data segments, start (may trap) ---- */

@@ -86,6 +86,8 @@ class FunctionWriter:
         self.local_types = list(self.type.params) + list(func.locals)
         local_names = self.module.names.locals.get(index, {})
         self.local_names = [names.local(i, local_names.get(i)) for i in range(len(self.local_types))]
+        # Memory base and size in locals (see the template's "Linear memory").
+        self.caches_memory = any(instr.op.is_memory_access for instr in func.body)
         self.lines: list[str] = []
         self.slots: set[tuple[ValType, int]] = set()
         self.frames: list[_Frame] = []
@@ -96,6 +98,12 @@ class FunctionWriter:
 
     def emit(self, line: str) -> None:
         self.lines.append("    " * self.indent + line)
+
+    def memory_may_have_grown(self) -> None:
+        """After a call or memory.grow: the cached memory size is reloaded."""
+        if self.caches_memory:
+            mem = names.memory(0)
+            self.emit(f"{mem}_size = inst->{mem}->size;")
 
     def slot(self, valtype: ValType, height: int) -> str:
         # References of both kinds share one `void *` variable per height.
@@ -136,6 +144,10 @@ class FunctionWriter:
 
     def declarations(self) -> list[str]:
         decls = []
+        if self.caches_memory:
+            mem = names.memory(0)
+            decls.append(f"    uint8_t *const {mem}_base = inst->{mem}->data;")
+            decls.append(f"    uint64_t {mem}_size = inst->{mem}->size;")
         n_params = len(self.type.params)
         for i, t in enumerate(self.local_types[n_params:], n_params):
             zero = "NULL" if t.is_ref else "0"
@@ -260,7 +272,7 @@ class FunctionWriter:
         args = [self.slot(t, h - n + k) for k, t in enumerate(op.params)]
         if op.is_memory_access:
             ea = args[0] if instr.imm.offset == 0 else f"(uint64_t){args[0]} + {instr.imm.offset}u"
-            expr = op.c.format(*args, mem=f"inst->{names.memory(0)}", ea=ea)
+            expr = op.c.format(*args, mem=names.memory(0), ea=ea)
         else:
             expr = op.c.format(*args)
         if op.results:
@@ -322,6 +334,7 @@ class FunctionWriter:
         else:
             call = f"{self.ctx.func_names[index]}({', '.join(['inst'] + args)})"
             self.store_results(ft.results, call, h - n)
+        self.memory_may_have_grown()
 
     def op_call_indirect(self, instr, h):
         type_index, table = instr.imm
@@ -331,6 +344,7 @@ class FunctionWriter:
         elem = self.slot(ValType.I32, h - 1)
         self.emit(f"fp = TABLE_FUNC(inst->{names.table(table)}, {elem}, inst->types[{type_index}]);")
         self.call_ref(ft, "fp", args, h - 1 - n)
+        self.memory_may_have_grown()
 
     def call_ref(self, ft: FuncType, fp: str, args: list[str], result_base: int) -> None:
         """A call through a w2p_func (an import, or a table element): another context."""
@@ -427,6 +441,7 @@ class FunctionWriter:
     def op_memory_grow(self, instr, h):
         n = self.slot(ValType.I32, h - 1)
         self.emit(f"{n} = w2p_memory_grow(inst->{names.memory(0)}, {n});")
+        self.memory_may_have_grown()
 
     def op_memory_fill(self, instr, h):
         d, v, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
