@@ -8,9 +8,19 @@
 #include "w2p_rt.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <ucontext.h>
+
+/* Guard pages: 64-bit Linux on x86-64 and AArch64, where the fault handler can read the
+   stack pointer of the faulting code. */
+#if defined(__linux__) && (defined(__x86_64__) || defined(__aarch64__))
+#define W2P_GUARD_PAGES 1
+#else
+#define W2P_GUARD_PAGES 0
+#endif
 
 #define W2P_PAGE_SIZE 65536u
 #define W2P_MAX_PAGES 65536u
@@ -20,15 +30,37 @@
 
 /* ---- Memories ---- */
 
+/* What a guarded memory reserves: every address a Wasm access can form (a u32 address
+   plus a u32 offset, plus the access's width, rounded up to a page). */
+#define W2P_GUARD_RESERVE ((size_t)2 * (1ull << 32) + W2P_PAGE_SIZE)
+
+static int span_add(uintptr_t start, uintptr_t end);
+static void span_remove(uintptr_t start);
+
 int w2p_memory_init(w2p_memory *mem, uint32_t pages, uint32_t max_pages)
 {
-    /* Reserve the whole maximum (at least one page, so data is never NULL); commit only
-       `pages`. Untouched pages cost no memory. */
+    /* Reserve the address space up front (at least one page, so data is never NULL);
+       commit only `pages`. Untouched pages cost no memory. */
     size_t reserve = (size_t)(max_pages ? max_pages : 1) * W2P_PAGE_SIZE;
-    void *data = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *data = MAP_FAILED;
+    if (W2P_GUARD_PAGES) {
+        data = mmap(NULL, W2P_GUARD_RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (data != MAP_FAILED && span_add((uintptr_t)data, (uintptr_t)data + W2P_GUARD_RESERVE) == 0) {
+            reserve = W2P_GUARD_RESERVE;
+        } else if (data != MAP_FAILED) {
+            munmap(data, W2P_GUARD_RESERVE);
+            data = MAP_FAILED;
+        }
+    }
+    /* No room for a guarded one (a limited address space): the module must have been
+       built with explicit bounds checks to use it (see w2p_memory_guarded). */
+    if (data == MAP_FAILED)
+        data = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (data == MAP_FAILED)
         return -1;
     if (pages && mprotect(data, (size_t)pages * W2P_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) {
+        if (reserve == W2P_GUARD_RESERVE)
+            span_remove((uintptr_t)data);
         munmap(data, reserve);
         return -1;
     }
@@ -42,11 +74,19 @@ int w2p_memory_init(w2p_memory *mem, uint32_t pages, uint32_t max_pages)
 
 void w2p_memory_free(w2p_memory *mem)
 {
-    if (mem->data)
+    if (mem->data) {
+        if (w2p_memory_guarded(mem))
+            span_remove((uintptr_t)mem->data);
         munmap(mem->data, mem->reserved);
+    }
     mem->data = NULL;
     mem->size = 0;
     mem->pages = 0;
+}
+
+int w2p_memory_guarded(const w2p_memory *mem)
+{
+    return W2P_GUARD_PAGES && mem->reserved >= W2P_GUARD_RESERVE;
 }
 
 uint32_t w2p_memory_grow(w2p_memory *mem, uint32_t delta)
@@ -229,9 +269,13 @@ typedef struct w2p_boundary {
     struct w2p_boundary *outer;
     int kind;
     const char *where;
+    int in_host; /* a host function's Python code is running below it */
 } w2p_boundary;
 
 static __thread w2p_boundary *innermost;
+static __thread int thread_ready; /* thread_setup has run on this thread */
+
+static void thread_setup(void);
 
 void w2p_trap_unwind(int kind, const char *where)
 {
@@ -251,6 +295,9 @@ int w2p_invoke(const w2p_func *f, const w2p_val *args, w2p_val *results, const c
     b.outer = innermost;
     b.kind = W2P_TRAP_NONE;
     b.where = NULL;
+    b.in_host = 0;
+    if (__builtin_expect(!thread_ready, 0))
+        thread_setup();
     /* No stack bounds to set: the first function entered finds ctx's bounds wrong (unset,
        or another thread's) and refreshes them (w2p_stack_check). */
     innermost = &b;
@@ -259,6 +306,283 @@ int w2p_invoke(const w2p_func *f, const w2p_val *args, w2p_val *results, const c
     innermost = b.outer;
     *where = b.where;
     return b.kind;
+}
+
+int w2p_host_enter(void)
+{
+    w2p_boundary *b = innermost;
+    int saved = b ? b->in_host : 0;
+    if (b)
+        b->in_host = 1;
+    return saved;
+}
+
+void w2p_host_leave(int saved)
+{
+    if (innermost)
+        innermost->in_host = saved;
+}
+
+/* ---- Guard pages: faults in Wasm code become traps ---- */
+
+/* The address ranges of guarded memories, for the fault handler to tell an
+   out-of-bounds access from a crash. Slots in fixed chunks that are never freed, so the
+   handler can read them without a lock while another thread adds or removes one. */
+#define SPANS_PER_CHUNK 256
+
+typedef struct span_chunk {
+    uintptr_t start[SPANS_PER_CHUNK];
+    uintptr_t end[SPANS_PER_CHUNK]; /* 0: a free slot */
+    struct span_chunk *next;
+} span_chunk;
+
+static span_chunk spans;
+static pthread_mutex_t spans_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int span_add(uintptr_t start, uintptr_t end)
+{
+    pthread_mutex_lock(&spans_lock);
+    span_chunk *c = &spans;
+    for (;;) {
+        for (int i = 0; i < SPANS_PER_CHUNK; i++) {
+            if (!c->end[i]) {
+                __atomic_store_n(&c->start[i], start, __ATOMIC_RELAXED);
+                __atomic_store_n(&c->end[i], end, __ATOMIC_RELEASE);
+                pthread_mutex_unlock(&spans_lock);
+                return 0;
+            }
+        }
+        if (!c->next) {
+            span_chunk *fresh = calloc(1, sizeof *fresh);
+            if (!fresh) {
+                pthread_mutex_unlock(&spans_lock);
+                return -1;
+            }
+            __atomic_store_n(&c->next, fresh, __ATOMIC_RELEASE);
+        }
+        c = c->next;
+    }
+}
+
+static void span_remove(uintptr_t start)
+{
+    pthread_mutex_lock(&spans_lock);
+    for (span_chunk *c = &spans; c; c = c->next)
+        for (int i = 0; i < SPANS_PER_CHUNK; i++)
+            if (c->end[i] && c->start[i] == start)
+                __atomic_store_n(&c->end[i], 0, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&spans_lock);
+}
+
+/* The modules loaded, for naming the function a fault happened in: a list that only
+   grows (modules stay loaded), read without a lock. */
+typedef struct module_node {
+    const w2p_module *module;
+    struct module_node *next;
+} module_node;
+
+static module_node *modules;
+
+int w2p_register_module(const w2p_module *module)
+{
+    module_node *node = malloc(sizeof *node);
+    if (!node)
+        return -1;
+    node->module = module;
+    pthread_mutex_lock(&spans_lock);
+    node->next = modules;
+    __atomic_store_n(&modules, node, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&spans_lock);
+    return 0;
+}
+
+#if W2P_GUARD_PAGES
+
+/* The C name of the function whose code holds pc: the one starting closest below it,
+   among every loaded module's functions (a fault happens in Wasm code). */
+static const char *function_at(uintptr_t pc)
+{
+    uintptr_t best = 0;
+    const char *name = NULL;
+    for (module_node *n = __atomic_load_n(&modules, __ATOMIC_ACQUIRE); n; n = n->next) {
+        const w2p_module *m = n->module;
+        for (uint32_t i = m->num_imported_funcs; i < m->num_funcs; i++) {
+            uintptr_t start = (uintptr_t)m->funcs[i].fn;
+            if (start <= pc && start > best) {
+                best = start;
+                name = m->funcs[i].c_name;
+            }
+        }
+    }
+    return name;
+}
+
+static int in_guarded_memory(uintptr_t addr)
+{
+    for (span_chunk *c = &spans; c; c = __atomic_load_n(&c->next, __ATOMIC_ACQUIRE))
+        for (int i = 0; i < SPANS_PER_CHUNK; i++) {
+            uintptr_t end = __atomic_load_n(&c->end[i], __ATOMIC_ACQUIRE);
+            if (end && addr < end && addr >= __atomic_load_n(&c->start[i], __ATOMIC_RELAXED))
+                return 1;
+        }
+    return 0;
+}
+
+/* How far below the stack pointer a fault still counts as the stack overflowing: a push,
+   a call, or a probe of a big frame (-fstack-clash-protection probes every page). */
+#define STACK_FAULT_REACH (64u * 1024u)
+
+static struct sigaction chained_segv, chained_bus;
+
+static uintptr_t fault_sp(const void *context)
+{
+    const ucontext_t *uc = context;
+#if defined(__x86_64__)
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+#else
+    return (uintptr_t)uc->uc_mcontext.sp;
+#endif
+}
+
+static uintptr_t fault_pc(const void *context)
+{
+    const ucontext_t *uc = context;
+#if defined(__x86_64__)
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#else
+    return (uintptr_t)uc->uc_mcontext.pc;
+#endif
+}
+
+/* Hands a fault that is not ours to whoever handled it before us; with nobody, restores
+   the default action, so the faulting instruction runs again and ends the process. A
+   handler that re-raises the signal after putting us back (Python's faulthandler does)
+   comes back here while chaining: then the default action ends it, with one report. */
+static __thread int chaining;
+
+static void chain_fault(int sig, siginfo_t *info, void *context)
+{
+    const struct sigaction *prev = sig == SIGSEGV ? &chained_segv : &chained_bus;
+    int has_handler = (prev->sa_flags & SA_SIGINFO) ? prev->sa_sigaction != NULL
+                                                   : prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN;
+    if (!has_handler || chaining) {
+        signal(sig, SIG_DFL);
+        return;
+    }
+    chaining = 1;
+    if (prev->sa_flags & SA_SIGINFO)
+        prev->sa_sigaction(sig, info, context);
+    else
+        prev->sa_handler(sig);
+    chaining = 0;
+}
+
+static void on_fault(int sig, siginfo_t *info, void *context)
+{
+    w2p_boundary *b = innermost;
+    if (b && !b->in_host && info->si_code <= 0) {
+        /* Sent, not a fault: a handler installed in front of ours since (Python's
+           faulthandler) re-raising a Wasm fault after putting ours back. Returning runs
+           the faulting instruction again, into ours. */
+        return;
+    }
+    if (b && !b->in_host) {
+        uintptr_t addr = (uintptr_t)info->si_addr;
+        if (in_guarded_memory(addr))
+            w2p_trap_unwind(W2P_TRAP_OOB_MEMORY, function_at(fault_pc(context)));
+        uintptr_t sp = fault_sp(context);
+        if (sig == SIGSEGV && addr < sp + 4096 && addr + STACK_FAULT_REACH > sp)
+            w2p_trap_unwind(W2P_TRAP_EXHAUSTION, function_at(fault_pc(context)));
+    }
+    chain_fault(sig, info, context);
+}
+
+int w2p_guard_pages_available(void)
+{
+    return 1;
+}
+
+int w2p_guard_pages_install(void)
+{
+    static const int signals[] = {SIGSEGV, SIGBUS};
+    int status = 0;
+    pthread_mutex_lock(&spans_lock);
+    for (int k = 0; k < 2; k++) {
+        struct sigaction current, ours;
+        if (sigaction(signals[k], NULL, &current) != 0) {
+            status = -1;
+            continue;
+        }
+        if ((current.sa_flags & SA_SIGINFO) && current.sa_sigaction == on_fault)
+            continue;
+        memset(&ours, 0, sizeof ours);
+        ours.sa_sigaction = on_fault;
+        /* On the alternate stack (the thread's own may be what overflowed); not blocking
+           the signal while handling it, because traps leave the handler by longjmp. */
+        ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+        sigemptyset(&ours.sa_mask);
+        if (sigaction(signals[k], &ours, signals[k] == SIGSEGV ? &chained_segv : &chained_bus) != 0)
+            status = -1;
+    }
+    pthread_mutex_unlock(&spans_lock);
+    return status;
+}
+
+#else
+
+int w2p_guard_pages_available(void)
+{
+    return 0;
+}
+
+int w2p_guard_pages_install(void)
+{
+    return -1;
+}
+
+#endif
+
+/* Per thread, before its first boundary: its stack bounds, and an alternate signal stack
+   for the fault handler unless it has one (freed when the thread exits). */
+#define ALT_STACK_SIZE (64u * 1024u)
+
+static pthread_key_t alt_stack_key;
+static pthread_once_t alt_stack_once = PTHREAD_ONCE_INIT;
+
+static void free_alt_stack(void *stack)
+{
+    stack_t off;
+    memset(&off, 0, sizeof off);
+    off.ss_flags = SS_DISABLE;
+    sigaltstack(&off, NULL);
+    munmap(stack, ALT_STACK_SIZE);
+}
+
+static void make_alt_stack_key(void)
+{
+    pthread_key_create(&alt_stack_key, free_alt_stack);
+}
+
+static void thread_setup(void)
+{
+    stack_t current;
+    if (!thread_floor)
+        thread_bounds();
+    if (W2P_GUARD_PAGES && sigaltstack(NULL, &current) == 0 && (current.ss_flags & SS_DISABLE)) {
+        void *stack = mmap(NULL, ALT_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (stack != MAP_FAILED) {
+            stack_t alt;
+            memset(&alt, 0, sizeof alt);
+            alt.ss_sp = stack;
+            alt.ss_size = ALT_STACK_SIZE;
+            pthread_once(&alt_stack_once, make_alt_stack_key);
+            if (sigaltstack(&alt, NULL) == 0)
+                pthread_setspecific(alt_stack_key, stack);
+            else
+                munmap(stack, ALT_STACK_SIZE);
+        }
+    }
+    thread_ready = 1;
 }
 
 static void instantiate_entry(const w2p_func *f, const w2p_val *args, w2p_val *results)

@@ -21,7 +21,7 @@
 
 /* Bumped whenever a structure below changes layout: modules and the runtime they load
    must agree (the registered runtime's name carries it: _wasm2pyext_rt_<version>). */
-#define W2P_ABI_VERSION 1
+#define W2P_ABI_VERSION 2
 
 /* Why Wasm execution stopped; the order matches wasm2pyext.errors.TRAP_KINDS (+1). */
 typedef enum w2p_trap_kind {
@@ -191,8 +191,17 @@ typedef struct w2p_extern_desc {
     uint32_t index;
 } w2p_extern_desc;
 
+/* w2p_module.flags */
+typedef enum w2p_module_flag {
+    /* Memory accesses and call depth go unchecked in the code: each memory is an 8 GiB
+       reservation whose inaccessible pages fault, and a fault in Wasm code, there or on
+       the thread's stack guard, is turned into a trap by the runtime's signal handler. */
+    W2P_MODULE_GUARD_PAGES = 1
+} w2p_module_flag;
+
 typedef struct w2p_module {
     uint32_t abi_version;
+    uint32_t flags;
     const char *name;
     const char *wasm_sha256;
     size_t instance_size;
@@ -233,9 +242,14 @@ typedef struct w2p_api {
 
 /* ---- Runtime functions (w2p_rt.c) ---- */
 
-/* Reserves address space for max_pages and makes `pages` accessible; 0 or -1. */
+/* Reserves address space and makes `pages` accessible; 0 or -1. Where guard pages are
+   available the reservation covers every address a Wasm access can form (see
+   w2p_memory_guarded), else just max_pages. */
 int w2p_memory_init(w2p_memory *mem, uint32_t pages, uint32_t max_pages);
 void w2p_memory_free(w2p_memory *mem);
+/* Whether any access `data + u32 address + u32 offset` lands in mem's own reservation,
+   so that a module built with W2P_MODULE_GUARD_PAGES may use it. */
+int w2p_memory_guarded(const w2p_memory *mem);
 /* memory.grow: the previous size in pages, or UINT32_MAX (-1) when it cannot grow. */
 uint32_t w2p_memory_grow(w2p_memory *mem, uint32_t delta);
 /* memory.fill, memory.copy, memory.init: 0, or -1 when out of bounds (nothing written). */
@@ -257,6 +271,21 @@ void w2p_stack_bounds(w2p_ctx *ctx);
 /* The slow path of the stack check at `sp`: traps if sp is below the calling thread's
    floor, else refreshes ctx's bounds. */
 void w2p_stack_check(w2p_ctx *ctx, uintptr_t sp, const char *where);
+
+/* Whether this platform can run modules built with W2P_MODULE_GUARD_PAGES. */
+int w2p_guard_pages_available(void);
+/* Makes sure the fault handler of guard-page modules is the process's first (installed
+   once, and again if something replaced it since; others stay chained); 0 or -1. */
+int w2p_guard_pages_install(void);
+
+/* Makes a loaded module known to the fault handler, which names the function a fault
+   happened in by the module's function addresses; 0 or -1. */
+int w2p_register_module(const w2p_module *module);
+
+/* Around a host function's Python code: faults there are not Wasm's to trap. Returns
+   what w2p_host_leave restores. */
+int w2p_host_enter(void);
+void w2p_host_leave(int saved);
 
 /* The boundary from Python into Wasm: calls f through its entry. Returns W2P_TRAP_NONE,
    or the trap kind, with *where set to the trapping C function's name (or NULL).

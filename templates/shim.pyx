@@ -558,7 +558,11 @@ cdef int host_call(w2p_host_func *self, w2p_val *vals) except -1:
     if <uintptr_t>&here < bounds.stack_floor + min(HOST_CALL_STACK, bounds.stack_span // 4):
         raise Trap("call stack exhausted", "call stack exhausted (calling a host function)")
     args = [from_val(&vals[i], sig[i]) for i in range(np)]
-    result = hf.callable(*args)
+    cdef int outside = w2p_host_enter()
+    try:
+        result = hf.callable(*args)
+    finally:
+        w2p_host_leave(outside)
     if nr == 0:
         return 0
     if nr == 1:
@@ -974,6 +978,8 @@ cdef ModuleInfo make_info(const w2p_module *desc):
     cdef ModuleInfo info = ModuleInfo.__new__(ModuleInfo)
     cdef const w2p_extern_desc *e
     info.desc = desc
+    if w2p_register_module(desc) != 0:
+        raise MemoryError()
     info.types = [intern_type(<bytes>desc.types[i].sig) for i in range(desc.num_types)]
     info.imports = []
     for i in range(desc.num_imports):
@@ -1037,14 +1043,30 @@ cdef class Instance:
         self.inst.owner = <void *>self
         for i in range(desc.num_types):
             (<const w2p_functype **>slot(self.inst, desc.types_slot))[i] = &(<FuncType>info.types[i]).ft
+        if desc.flags & W2P_MODULE_GUARD_PAGES:
+            self._require_guard_pages()
         self._link(imports if imports is not None else {})
         self._define()
+        if desc.flags & W2P_MODULE_GUARD_PAGES:
+            for i, mem in enumerate(self.memories):
+                if not w2p_memory_guarded(&(<Memory>mem).mem):
+                    error = LinkError if i < desc.num_imported_memories else MemoryError
+                    raise error(f"memory {i} has no guard pages (8 GiB of address space), which this module, "
+                                "built without --bounds-checks, relies on")
         kind = w2p_instantiate(desc, self.inst, &where)
         check_trap(kind, where, self)
 
     def __dealloc__(self):
         free(self.inst)
         free(self.own_funcs)
+
+    cdef int _require_guard_pages(self) except -1:
+        if not w2p_guard_pages_available():
+            raise Error(f"module {self.info.desc.name.decode()!r} was built for guard pages, which this platform lacks: "
+                        "build it with --bounds-checks")
+        if w2p_guard_pages_install() != 0:
+            raise OSError("cannot install the fault handler that guard pages need")
+        return 0
 
     cdef int _link(self, object imports) except -1:
         cdef const w2p_module *desc = self.info.desc

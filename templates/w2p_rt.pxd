@@ -4,7 +4,7 @@
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, uintptr_t
 
 cdef extern from "w2p_rt.h":
-    enum: W2P_ABI_VERSION  # = 1
+    enum: W2P_ABI_VERSION  # = 2
     ctypedef enum w2p_trap_kind:
         W2P_TRAP_NONE
         W2P_TRAP_UNREACHABLE
@@ -103,8 +103,11 @@ cdef extern from "w2p_rt.h":
         uint32_t name_len
         uint8_t kind
         uint32_t index
+    ctypedef enum w2p_module_flag:
+        W2P_MODULE_GUARD_PAGES
     ctypedef struct w2p_module:
         uint32_t abi_version
+        uint32_t flags
         const char *name
         const char *wasm_sha256
         size_t instance_size
@@ -134,6 +137,7 @@ cdef extern from "w2p_rt.h":
         void *(*create_module)(const w2p_module *module)
     int w2p_memory_init(w2p_memory *mem, uint32_t pages, uint32_t max_pages)
     void w2p_memory_free(w2p_memory *mem)
+    int w2p_memory_guarded(const w2p_memory *mem)
     uint32_t w2p_memory_grow(w2p_memory *mem, uint32_t delta)
     int w2p_memory_fill(w2p_memory *mem, uint32_t dst, uint32_t value, uint32_t n)
     int w2p_memory_copy(w2p_memory *dst_mem, uint32_t dst, w2p_memory *src_mem, uint32_t src, uint32_t n)
@@ -146,6 +150,11 @@ cdef extern from "w2p_rt.h":
     int w2p_table_init_from(w2p_table *table, uint32_t dst, const w2p_elem_segment *seg, uint32_t src, uint32_t n)
     void w2p_stack_bounds(w2p_ctx *ctx)
     void w2p_stack_check(w2p_ctx *ctx, uintptr_t sp, const char *where)
+    int w2p_guard_pages_available()
+    int w2p_guard_pages_install()
+    int w2p_register_module(const w2p_module *module)
+    int w2p_host_enter()
+    void w2p_host_leave(int saved)
     int w2p_invoke(const w2p_func *f, const w2p_val *args, w2p_val *results, const char **where)
     int w2p_instantiate(const w2p_module *module, w2p_ctx *instance, const char **where)
     void w2p_trap_unwind(int kind, const char *where)

@@ -14,14 +14,17 @@ from wasm2pyext.build import compile_to_c
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
+# name -> (wasm, built with explicit bounds checks rather than for guard pages)
 CASES = {
-    "simple": ROOT / "examples" / "simple.wasm",
-    "kitchen": GOLDEN / "kitchen.wasm",  # from kitchen.wat: wat2wasm --debug-names kitchen.wat
+    "simple": (ROOT / "examples" / "simple.wasm", False),
+    "kitchen": (GOLDEN / "kitchen.wasm", False),  # from kitchen.wat: wat2wasm --debug-names kitchen.wat
+    "kitchen_checked": (GOLDEN / "kitchen.wasm", True),
 }
 
 
 def generated(name: str) -> str:
-    return compile_to_c(CASES[name].read_bytes(), name)
+    wasm, bounds_checks = CASES[name]
+    return compile_to_c(wasm.read_bytes(), name, bounds_checks=bounds_checks)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -39,6 +42,13 @@ def test_generated_c_names_functions_and_locals_from_the_name_section():
     assert "static uint64_t fn3_fac(Instance *inst, uint64_t v0_n)" in c
     assert "uint32_t v1_acc = 0;" in c
     assert "/* func 3 'fac' */" in c
+
+
+def test_only_the_portable_kind_checks_bounds_and_stack_depth():
+    guarded, checked = generated("kitchen"), generated("kitchen_checked")
+    assert "STACK_CHECK(" in checked and "STACK_CHECK(" not in guarded
+    assert "_size = inst->" in checked and "_size = inst->" not in guarded
+    assert ".flags = W2P_MODULE_GUARD_PAGES" in guarded and ".flags = 0" in checked
 
 
 def test_generated_c_has_no_absolute_paths_or_timestamps():

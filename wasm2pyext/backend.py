@@ -13,6 +13,7 @@ wheel with `pip wheel .` (or `python -m build`, or cibuildwheel for many platfor
     modules = { simple = "simple.wasm" }   # import name = .wasm file (relative to pyproject)
     # opt = "-O2"                          # optional: -O0 .. -O3
     # abi3 = true                          # optional: one wheel for CPython 3.11 and later
+    # bounds_checks = true                 # optional: explicit checks instead of guard pages
 
 The sdist carries pyproject.toml, the .wasm files and the usual README/LICENSE; building
 the wheel from it regenerates the C.
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .build import DEFAULT_OPT, BuildOptions
+from .toolchain import GUARD_PAGES_NATIVE
 from .wheel import normalized_distribution, write_wheel
 
 _EXTRA_SDIST_FILES = ("README.md", "README.rst", "README.txt", "README", "LICENSE", "LICENSE.txt", "COPYING")
@@ -57,6 +59,7 @@ class Project:
         self.modules: dict[str, str] = modules
         self.opt: str = config.get("opt", DEFAULT_OPT)
         self.abi3: bool = bool(config.get("abi3", False))
+        self.bounds_checks: bool = bool(config.get("bounds_checks", not GUARD_PAGES_NATIVE))
 
     def wasm(self) -> dict[str, bytes]:
         out = {}
@@ -91,7 +94,7 @@ def build_wheel(wheel_directory: str, config_settings: Optional[dict[str, Any]] 
                 metadata_directory: Optional[str] = None) -> str:
     project = _project()
     path = write_wheel(project.name, project.version, project.wasm(), Path(wheel_directory),
-                       BuildOptions(opt=project.opt, abi3=project.abi3), project.summary)
+                       BuildOptions(opt=project.opt, abi3=project.abi3, bounds_checks=project.bounds_checks), project.summary)
     return path.name
 
 

@@ -19,7 +19,7 @@ from .codegen.names import module_identifier
 from .decode import decode
 from .resources import runtime_dir, templates_dir
 from .stubs import generate_stub
-from .toolchain import (SEMANTIC_FLAGS, Toolchain, cache_root, digest, ext_suffix, link_shared, runtime_inputs,
+from .toolchain import (GUARD_PAGES_NATIVE, SEMANTIC_FLAGS, Toolchain, cache_root, digest, ext_suffix, link_shared, runtime_inputs,
                         runtime_object)
 from .validator import validate_module
 
@@ -40,6 +40,9 @@ class BuildOptions:
     stubs: bool = False  # NAME.pyi beside the module
     debug: bool = False  # debug info (-g); otherwise the module is stripped
     abi3: bool = False  # against the stable ABI: one build serves CPython 3.11 and later
+    # Explicit bounds and stack checks in the code instead of guard pages: for 32-bit
+    # platforms and limited address space (guard pages take 8 GiB of it per memory).
+    bounds_checks: bool = field(default_factory=lambda: not GUARD_PAGES_NATIVE)
     progress: Optional[Progress] = None
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)  # parallel C compiles
 
@@ -59,9 +62,11 @@ def front_end(wasm: bytes) -> ir.Module:
     return module
 
 
-def compile_to_c(wasm: bytes, name: str) -> str:
-    """Decode, validate and generate: the C source of extension module `name`."""
-    return generate_c(front_end(wasm), name, wasm)
+def compile_to_c(wasm: bytes, name: str, bounds_checks: Optional[bool] = None) -> str:
+    """Decode, validate and generate: the C source of extension module `name` (by default
+    of the kind this platform builds, see BuildOptions.bounds_checks)."""
+    checks = not GUARD_PAGES_NATIVE if bounds_checks is None else bounds_checks
+    return generate_c(front_end(wasm), name, wasm, checks)
 
 
 def build_extension(wasm: bytes, name: str, out_path: Path, options: Optional[BuildOptions] = None) -> Path:
@@ -73,7 +78,7 @@ def build_extension(wasm: bytes, name: str, out_path: Path, options: Optional[Bu
     options.report("decoding and validating")
     module = front_end(wasm)
     options.report("generating C")
-    sources = generate_c_parts(module, name, wasm, PART_SIZE)
+    sources = generate_c_parts(module, name, wasm, PART_SIZE, options.bounds_checks)
     options.report("preparing the runtime (compiled once, then cached)")
     runtime = runtime_object(options.toolchain, options.abi3)
     out_path = Path(out_path)
@@ -129,7 +134,8 @@ def build_identity() -> str:
 def cached_extension(wasm: bytes, options: Optional[BuildOptions] = None) -> tuple[str, Path]:
     """(module name, path) of the extension for these bytes, built on first use."""
     options = options or BuildOptions()
-    key = digest(wasm, build_identity(), options.opt, options.toolchain.identity(), str(options.abi3))
+    key = digest(wasm, build_identity(), options.opt, options.toolchain.identity(), str(options.abi3),
+                 str(options.bounds_checks))
     name = f"w2p_{key[:20]}"
     path = cache_root() / "modules" / key[:2] / f"{name}{ext_suffix(options.abi3)}"
     if not path.exists():

@@ -12,7 +12,7 @@ from .build import DEFAULT_OPT, OPT_LEVELS, BuildOptions, build_extension, compi
 from .codegen.names import module_identifier
 from .decode import decode
 from .errors import CompileError
-from .toolchain import BuildError, Toolchain, ext_suffix
+from .toolchain import GUARD_PAGES_NATIVE, BuildError, Toolchain, ext_suffix
 from .validator import validate_module
 
 
@@ -62,7 +62,8 @@ def _run_build(args: argparse.Namespace, build: Callable[[BuildOptions], Path], 
     on a terminal (or with --progress); prints what it wrote, or the one-line error."""
     progress = ProgressLine() if args.progress or sys.stderr.isatty() else None
     build_options = BuildOptions(opt=args.opt, toolchain=Toolchain.default(args.cc, args.cflags), debug=args.debug,
-                                 progress=progress, jobs=args.jobs, abi3=args.abi3, **options)
+                                 progress=progress, jobs=args.jobs, abi3=args.abi3,
+                                 bounds_checks=args.bounds_checks, **options)
     try:
         path = build(build_options)
     except (CompileError, BuildError, ValueError) as e:
@@ -134,7 +135,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def cmd_c(args: argparse.Namespace) -> int:
     try:
-        source = compile_to_c(_read(args.file), args.name or module_identifier(Path(args.file).stem))
+        source = compile_to_c(_read(args.file), args.name or module_identifier(Path(args.file).stem),
+                              bounds_checks=args.bounds_checks)
     except CompileError as e:
         return _fail(args.file, e)
     if args.output == "-":
@@ -160,6 +162,7 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--progress", action="store_true", help="report each step (default: on a terminal)")
         p.add_argument("--abi3", action="store_true",
                        help="build against the stable ABI: one build for CPython 3.11 and later")
+        bounds_checks_option(p)
 
     b = sub.add_parser("build", help="build FILE.wasm into an importable extension module")
     b.add_argument("file")
@@ -189,8 +192,16 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("file")
     c.add_argument("-o", "--output", required=True, metavar="OUT.c", help="output file ('-' for stdout)")
     c.add_argument("--name", help="module name (default: FILE's stem made an identifier)")
+    bounds_checks_option(c)
     c.set_defaults(func=cmd_c)
     return p
+
+
+def bounds_checks_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bounds-checks", action="store_true", default=not GUARD_PAGES_NATIVE,
+                   help="check memory bounds and call depth in the code instead of relying on guard pages "
+                        "(for 32-bit platforms or limited address space; the default where guard pages are "
+                        "unavailable)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,15 +21,21 @@ from typing import Optional
 
 from .resources import runtime_dir, templates_dir
 
-RUNTIME_MODULE = "_wasm2pyext_rt_1"  # "_wasm2pyext_rt_" + W2P_ABI_VERSION (runtime_c/w2p_rt.h)
+RUNTIME_MODULE = "_wasm2pyext_rt_2"  # "_wasm2pyext_rt_" + W2P_ABI_VERSION (runtime_c/w2p_rt.h)
 RUNTIME_SOURCES = ("w2p_rt.c", "w2p_glue.c")  # in runtime_c/, beside the shim
 SHIM_SOURCES = ("shim.pyx", "w2p_rt.pxd")  # in templates/
 
 # Flags every compile gets. Exact Wasm float semantics forbid contracting a*b+c into an
 # FMA and folding away signalling-NaN quieting; call depth is measured on the C stack,
-# which sibling-call optimisation would hide.
+# which sibling-call optimisation would hide; a frame bigger than a page must touch each
+# page as it grows, so that stack exhaustion always hits the guard page.
 SEMANTIC_FLAGS = ("-fPIC", "-fvisibility=hidden", "-ffp-contract=off", "-fsignaling-nans",
-                  "-fno-optimize-sibling-calls", "-fno-math-errno")
+                  "-fno-optimize-sibling-calls", "-fno-math-errno", "-fstack-clash-protection")
+
+# Whether modules built here default to guard pages (runtime_c/w2p_rt.c, W2P_GUARD_PAGES)
+# rather than explicit bounds checks.
+GUARD_PAGES_NATIVE = (sys.platform.startswith("linux") and platform.machine() in ("x86_64", "aarch64")
+                      and sys.maxsize > 2**32)
 OPT_LEVELS = ("-O0", "-O1", "-O2", "-O3")
 DEFAULT_OPT = "-O2"
 

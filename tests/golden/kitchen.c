@@ -26,17 +26,9 @@ __attribute__((noreturn, cold)) static void trap(const w2p_ctx *ctx, int kind, c
 }
 #define TRAP(kind) trap(&inst->ctx, W2P_TRAP_##kind, __func__)
 
-/* Call depth is bounded by stack space, not a count: a function whose frame (of about
-   `frame` bytes, the generator's estimate) would reach below the thread's floor traps
-   with "call stack exhausted" before the C stack overflows. One unsigned compare also
-   catches a frame outside the range entirely (the context was last used on another
-   thread): the slow path sorts the two out. */
-#define STACK_CHECK(frame)                                                               \
-    do {                                                                                 \
-        uintptr_t low_ = (uintptr_t)__builtin_frame_address(0) - (frame);                \
-        if (UNLIKELY(low_ - inst->ctx.stack_floor > inst->ctx.stack_span))              \
-            w2p_stack_check(&inst->ctx, low_, __func__);                                 \
-    } while (0)
+/* Built for guard pages: call depth is bounded by the thread's stack itself. Running
+   into its guard faults, and the runtime's handler turns that into "call stack
+   exhausted" (frames of a page or more are probed page by page, so none skips it). */
 
 /* A call through a function reference enters another context (an instance or a host
    function): it inherits the caller's stack bounds. */
@@ -48,135 +40,108 @@ static inline w2p_ctx *enter(const w2p_func *f, const Instance *inst)
     return f->ctx;
 }
 
-/* ---- Linear memory: every access checked, the address computed in 64 bits so that
-   address + offset never wraps. A function using memory keeps its base in a local (the
-   data never moves: its address space is reserved) and its size in another, reloaded
-   after every call and memory.grow, the only points where the size can change. ---- */
-static inline uint8_t load_uint8_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
-                                  uint64_t ea)
+/* ---- Linear memory, guarded: the address is computed in 64 bits (address + offset never
+   wraps) and used unchecked. Every such address lies in the memory's 8 GiB reservation,
+   whose pages beyond the memory's size are inaccessible: an access out of bounds
+   faults, and the runtime's handler makes that a trap. A function using memory keeps its
+   base in a local (the data never moves). ---- */
+/* A load whose value goes unused must still fault: an empty asm that takes the value
+   keeps the compiler from deleting it. */
+#define FORCE_READ_INT(v) __asm__("" : : "r"(v))
+#if defined(__x86_64__)
+#define FORCE_READ_FLOAT(v) __asm__("" : : "x"(v))
+#else
+#define FORCE_READ_FLOAT(v) __asm__("" : : "w"(v))
+#endif
+static inline uint8_t load_uint8_t(const uint8_t *base, uint64_t ea)
 {
     uint8_t v;
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
+    FORCE_READ_INT(v);
     return v;
 }
-static inline int8_t load_int8_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
-                                  uint64_t ea)
+static inline int8_t load_int8_t(const uint8_t *base, uint64_t ea)
 {
     int8_t v;
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
+    FORCE_READ_INT(v);
     return v;
 }
-static inline uint16_t load_uint16_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
-                                  uint64_t ea)
+static inline uint16_t load_uint16_t(const uint8_t *base, uint64_t ea)
 {
     uint16_t v;
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
+    FORCE_READ_INT(v);
     return v;
 }
-static inline int16_t load_int16_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
-                                  uint64_t ea)
+static inline int16_t load_int16_t(const uint8_t *base, uint64_t ea)
 {
     int16_t v;
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
+    FORCE_READ_INT(v);
     return v;
 }
-static inline uint32_t load_uint32_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
-                                  uint64_t ea)
+static inline uint32_t load_uint32_t(const uint8_t *base, uint64_t ea)
 {
     uint32_t v;
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
+    FORCE_READ_INT(v);
     return v;
 }
-static inline int32_t load_int32_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
-                                  uint64_t ea)
+static inline int32_t load_int32_t(const uint8_t *base, uint64_t ea)
 {
     int32_t v;
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
+    FORCE_READ_INT(v);
     return v;
 }
-static inline uint64_t load_uint64_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
-                                  uint64_t ea)
+static inline uint64_t load_uint64_t(const uint8_t *base, uint64_t ea)
 {
     uint64_t v;
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
+    FORCE_READ_INT(v);
     return v;
 }
-static inline float load_float(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
-                                  uint64_t ea)
+static inline float load_float(const uint8_t *base, uint64_t ea)
 {
     float v;
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
+    FORCE_READ_FLOAT(v);
     return v;
 }
-static inline double load_double(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
-                                  uint64_t ea)
+static inline double load_double(const uint8_t *base, uint64_t ea)
 {
     double v;
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
+    FORCE_READ_FLOAT(v);
     return v;
 }
-static inline void store_uint8_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
-                                     uint8_t v)
+static inline void store_uint8_t(uint8_t *base, uint64_t ea, uint8_t v)
 {
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_uint16_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
-                                     uint16_t v)
+static inline void store_uint16_t(uint8_t *base, uint64_t ea, uint16_t v)
 {
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_uint32_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
-                                     uint32_t v)
+static inline void store_uint32_t(uint8_t *base, uint64_t ea, uint32_t v)
 {
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_uint64_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
-                                     uint64_t v)
+static inline void store_uint64_t(uint8_t *base, uint64_t ea, uint64_t v)
 {
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_float(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
-                                     float v)
+static inline void store_float(uint8_t *base, uint64_t ea, float v)
 {
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_double(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
-                                     double v)
+static inline void store_double(uint8_t *base, uint64_t ea, double v)
 {
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
-#define LOAD(T, mem, ea) load_##T(&inst->ctx, __func__, mem##_base, mem##_size, ea)
-#define STORE(T, mem, ea, v) store_##T(&inst->ctx, __func__, mem##_base, mem##_size, ea, (T)(v))
+#define LOAD(T, mem, ea) load_##T(mem##_base, ea)
+#define STORE(T, mem, ea, v) store_##T(mem##_base, ea, (T)(v))
 
 /* ---- Tables ---- */
 
@@ -545,7 +510,6 @@ static void fn10_init(Instance *inst);
 static uint32_t fn1_add(Instance *inst, uint32_t v0, uint32_t v1)
 {
     uint32_t i0, i1;
-    STACK_CHECK(160);
     i0 = v0;
     i1 = v1;
     i0 = i0 + i1;
@@ -556,7 +520,6 @@ static uint32_t fn1_add(Instance *inst, uint32_t v0, uint32_t v1)
 static uint32_t fn2_sub(Instance *inst, uint32_t v0, uint32_t v1)
 {
     uint32_t i0, i1;
-    STACK_CHECK(160);
     i0 = v0;
     i1 = v1;
     i0 = i0 - i1;
@@ -568,7 +531,6 @@ static uint64_t fn3_fac(Instance *inst, uint64_t v0_n)
 {
     uint32_t i0;
     uint64_t j0, j1, j2;
-    STACK_CHECK(168);
     j0 = v0_n;
     i0 = j0 == 0;
     if (i0) {
@@ -589,7 +551,6 @@ static uint32_t fn4_sum_to(Instance *inst, uint32_t v0_n)
 {
     uint32_t v1_acc = 0;
     uint32_t i0, i1;
-    STACK_CHECK(160);
 L3:;
     i0 = v0_n;
     i0 = i0 == 0;
@@ -614,7 +575,6 @@ L2:;
 static res_ii fn5_divmod(Instance *inst, uint32_t v0_a, uint32_t v1_b)
 {
     uint32_t i0, i1, i2;
-    STACK_CHECK(168);
     i0 = v0_a;
     i1 = v1_b;
     i0 = I32_DIV_U(i0, i1);
@@ -629,7 +589,6 @@ static uint32_t fn6_apply(Instance *inst, uint32_t v0_op, uint32_t v1_a, uint32_
 {
     const w2p_func *fp;
     uint32_t i0, i1, i2;
-    STACK_CHECK(176);
     i0 = v1_a;
     i1 = v2_b;
     i2 = v0_op;
@@ -642,7 +601,6 @@ static uint32_t fn6_apply(Instance *inst, uint32_t v0_op, uint32_t v1_a, uint32_
 static uint32_t fn7_classify(Instance *inst, uint32_t v0_x)
 {
     uint32_t i0, i1, i2, i3;
-    STACK_CHECK(168);
     i0 = v0_x;
     switch (i0) {
     case 0:
@@ -672,9 +630,7 @@ L2:;
 static uint32_t fn8_peek(Instance *inst, uint32_t v0_addr)
 {
     uint8_t *const mem0_base = inst->mem0->data;
-    uint64_t mem0_size = inst->mem0->size;
     uint32_t i0;
-    STACK_CHECK(144);
     i0 = v0_addr;
     i0 = LOAD(uint8_t,mem0,(uint64_t)i0 + 16u);
     return i0;
@@ -685,7 +641,6 @@ static uint32_t fn9_bump(Instance *inst)
 {
     const w2p_func *fp;
     uint32_t i0, i1;
-    STACK_CHECK(144);
     i0 = inst->g0;
     i1 = 1u;
     i0 = i0 + i1;
@@ -701,9 +656,7 @@ static uint32_t fn9_bump(Instance *inst)
 static void fn10_init(Instance *inst)
 {
     uint8_t *const mem0_base = inst->mem0->data;
-    uint64_t mem0_size = inst->mem0->size;
     uint32_t i0, i1;
-    STACK_CHECK(144);
     i0 = 0u;
     i1 = 42u;
     STORE(uint32_t,mem0,i0,i1);
@@ -835,6 +788,7 @@ static const w2p_extern_desc exports_desc[] = {
 };
 static const w2p_module module_desc = {
     .abi_version = W2P_ABI_VERSION,
+    .flags = W2P_MODULE_GUARD_PAGES,
     .name = "kitchen",
     .wasm_sha256 = "bd5b41e2c1e675cb1e97bc25f6be38953b095e520c4911682b10a2176db60b30",
     .instance_size = sizeof(Instance),

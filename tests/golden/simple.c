@@ -26,17 +26,9 @@ __attribute__((noreturn, cold)) static void trap(const w2p_ctx *ctx, int kind, c
 }
 #define TRAP(kind) trap(&inst->ctx, W2P_TRAP_##kind, __func__)
 
-/* Call depth is bounded by stack space, not a count: a function whose frame (of about
-   `frame` bytes, the generator's estimate) would reach below the thread's floor traps
-   with "call stack exhausted" before the C stack overflows. One unsigned compare also
-   catches a frame outside the range entirely (the context was last used on another
-   thread): the slow path sorts the two out. */
-#define STACK_CHECK(frame)                                                               \
-    do {                                                                                 \
-        uintptr_t low_ = (uintptr_t)__builtin_frame_address(0) - (frame);                \
-        if (UNLIKELY(low_ - inst->ctx.stack_floor > inst->ctx.stack_span))              \
-            w2p_stack_check(&inst->ctx, low_, __func__);                                 \
-    } while (0)
+/* Built for guard pages: call depth is bounded by the thread's stack itself. Running
+   into its guard faults, and the runtime's handler turns that into "call stack
+   exhausted" (frames of a page or more are probed page by page, so none skips it). */
 
 /* A call through a function reference enters another context (an instance or a host
    function): it inherits the caller's stack bounds. */
@@ -48,135 +40,108 @@ static inline w2p_ctx *enter(const w2p_func *f, const Instance *inst)
     return f->ctx;
 }
 
-/* ---- Linear memory: every access checked, the address computed in 64 bits so that
-   address + offset never wraps. A function using memory keeps its base in a local (the
-   data never moves: its address space is reserved) and its size in another, reloaded
-   after every call and memory.grow, the only points where the size can change. ---- */
-static inline uint8_t load_uint8_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
-                                  uint64_t ea)
+/* ---- Linear memory, guarded: the address is computed in 64 bits (address + offset never
+   wraps) and used unchecked. Every such address lies in the memory's 8 GiB reservation,
+   whose pages beyond the memory's size are inaccessible: an access out of bounds
+   faults, and the runtime's handler makes that a trap. A function using memory keeps its
+   base in a local (the data never moves). ---- */
+/* A load whose value goes unused must still fault: an empty asm that takes the value
+   keeps the compiler from deleting it. */
+#define FORCE_READ_INT(v) __asm__("" : : "r"(v))
+#if defined(__x86_64__)
+#define FORCE_READ_FLOAT(v) __asm__("" : : "x"(v))
+#else
+#define FORCE_READ_FLOAT(v) __asm__("" : : "w"(v))
+#endif
+static inline uint8_t load_uint8_t(const uint8_t *base, uint64_t ea)
 {
     uint8_t v;
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
+    FORCE_READ_INT(v);
     return v;
 }
-static inline int8_t load_int8_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
-                                  uint64_t ea)
+static inline int8_t load_int8_t(const uint8_t *base, uint64_t ea)
 {
     int8_t v;
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
+    FORCE_READ_INT(v);
     return v;
 }
-static inline uint16_t load_uint16_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
-                                  uint64_t ea)
+static inline uint16_t load_uint16_t(const uint8_t *base, uint64_t ea)
 {
     uint16_t v;
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
+    FORCE_READ_INT(v);
     return v;
 }
-static inline int16_t load_int16_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
-                                  uint64_t ea)
+static inline int16_t load_int16_t(const uint8_t *base, uint64_t ea)
 {
     int16_t v;
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
+    FORCE_READ_INT(v);
     return v;
 }
-static inline uint32_t load_uint32_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
-                                  uint64_t ea)
+static inline uint32_t load_uint32_t(const uint8_t *base, uint64_t ea)
 {
     uint32_t v;
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
+    FORCE_READ_INT(v);
     return v;
 }
-static inline int32_t load_int32_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
-                                  uint64_t ea)
+static inline int32_t load_int32_t(const uint8_t *base, uint64_t ea)
 {
     int32_t v;
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
+    FORCE_READ_INT(v);
     return v;
 }
-static inline uint64_t load_uint64_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
-                                  uint64_t ea)
+static inline uint64_t load_uint64_t(const uint8_t *base, uint64_t ea)
 {
     uint64_t v;
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
+    FORCE_READ_INT(v);
     return v;
 }
-static inline float load_float(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
-                                  uint64_t ea)
+static inline float load_float(const uint8_t *base, uint64_t ea)
 {
     float v;
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
+    FORCE_READ_FLOAT(v);
     return v;
 }
-static inline double load_double(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
-                                  uint64_t ea)
+static inline double load_double(const uint8_t *base, uint64_t ea)
 {
     double v;
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
+    FORCE_READ_FLOAT(v);
     return v;
 }
-static inline void store_uint8_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
-                                     uint8_t v)
+static inline void store_uint8_t(uint8_t *base, uint64_t ea, uint8_t v)
 {
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_uint16_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
-                                     uint16_t v)
+static inline void store_uint16_t(uint8_t *base, uint64_t ea, uint16_t v)
 {
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_uint32_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
-                                     uint32_t v)
+static inline void store_uint32_t(uint8_t *base, uint64_t ea, uint32_t v)
 {
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_uint64_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
-                                     uint64_t v)
+static inline void store_uint64_t(uint8_t *base, uint64_t ea, uint64_t v)
 {
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_float(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
-                                     float v)
+static inline void store_float(uint8_t *base, uint64_t ea, float v)
 {
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_double(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
-                                     double v)
+static inline void store_double(uint8_t *base, uint64_t ea, double v)
 {
-    if (UNLIKELY(ea + sizeof v > size))
-        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
-#define LOAD(T, mem, ea) load_##T(&inst->ctx, __func__, mem##_base, mem##_size, ea)
-#define STORE(T, mem, ea, v) store_##T(&inst->ctx, __func__, mem##_base, mem##_size, ea, (T)(v))
+#define LOAD(T, mem, ea) load_##T(mem##_base, ea)
+#define STORE(T, mem, ea, v) store_##T(mem##_base, ea, (T)(v))
 
 /* ---- Tables ---- */
 
@@ -517,7 +482,6 @@ static uint32_t fn0_sum(Instance *inst, uint32_t v0_x, uint32_t v1_y);
 static uint32_t fn0_sum(Instance *inst, uint32_t v0_x, uint32_t v1_y)
 {
     uint32_t i0, i1;
-    STACK_CHECK(160);
     i0 = v0_x;
     i1 = v1_y;
     i0 = i0 + i1;
@@ -547,6 +511,7 @@ static const w2p_extern_desc exports_desc[] = {
 };
 static const w2p_module module_desc = {
     .abi_version = W2P_ABI_VERSION,
+    .flags = W2P_MODULE_GUARD_PAGES,
     .name = "simple",
     .wasm_sha256 = "f493e95cde4e74e9bbe47b003b51ba318e061d83db2a2d200a7746052556f9c7",
     .instance_size = sizeof(Instance),

@@ -5,6 +5,7 @@ interpreter with a stand-in.
 """
 from __future__ import annotations
 
+import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from .values import (WIDTH, HostRefs, Number, Ref, SpecValue, Unsupported, all_m
 REQUIRED_API = ("Module", "Value", "Memory", "Global", "Table", "Function",
                 "CompileError", "DecodeError", "ValidationError", "LinkError", "Trap")
 EXHAUSTION = "call stack exhausted"
+# Set (to anything): modules are built with explicit bounds checks instead of guard pages.
+BOUNDS_CHECKS_ENV = "WASM2PYEXT_SPEC_BOUNDS_CHECKS"
 PRINT_FUNCTIONS = ("print", "print_i32", "print_i64", "print_f32", "print_f64",
                    "print_i32_f32", "print_f64_f64")
 
@@ -141,7 +144,12 @@ class ScriptInterpreter:
     # ---- modules and instances ----------------------------------------------------------
 
     def compile(self, command: Command) -> Any:
-        return self.api.Module((self.directory / command["filename"]).read_bytes())
+        wasm = (self.directory / command["filename"]).read_bytes()
+        if os.environ.get(BOUNDS_CHECKS_ENV):
+            from wasm2pyext.build import BuildOptions
+
+            return self.api.Module(wasm, options=BuildOptions(bounds_checks=True))
+        return self.api.Module(wasm)
 
     def instantiate(self, command: Command) -> Any:
         return self.compile(command).instantiate(dict(self.registry))

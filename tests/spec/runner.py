@@ -132,11 +132,11 @@ def child_command(name: str) -> list[str]:
     return [sys.executable, "-m", "tests.spec.runner", name, "--stream"]
 
 
-def run_file_isolated(name: str, timeout: float | None = None) -> FileResult:
+def run_file_isolated(name: str, timeout: float | None = None, env: dict[str, str] | None = None) -> FileResult:
     """Run one script in a subprocess: a crash or a hang there fails this file only."""
     timeout = timeout or default_timeout()
     started = time.monotonic()
-    proc = subprocess.Popen(child_command(name), cwd=REPO_ROOT, stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(child_command(name), cwd=REPO_ROOT, stdin=subprocess.DEVNULL, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     stopped = None
     with _children.track(proc):

@@ -47,6 +47,9 @@ class ModuleContext:
     global_cells: set[int]  # globals shared by reference (imported or exported)
     table_types: list[ir.TableType]
     func_names: list[str]  # C name of each function (imports: '')
+    # Explicit checks of memory bounds and stack depth in the code (the portable mode),
+    # instead of guard pages and the runtime's fault handler.
+    bounds_checks: bool = False
     used_results_structs: set[tuple[ValType, ...]] = field(default_factory=set)
     used_fn_types: dict[str, FuncType] = field(default_factory=dict)
 
@@ -86,8 +89,10 @@ class FunctionWriter:
         self.local_types = list(self.type.params) + list(func.locals)
         local_names = self.module.names.locals.get(index, {})
         self.local_names = [names.local(i, local_names.get(i)) for i in range(len(self.local_types))]
-        # Memory base and size in locals (see the template's "Linear memory").
+        # Memory base (and, checking bounds, its size) in locals (see the template's
+        # "Linear memory").
         self.caches_memory = any(instr.op.is_memory_access for instr in func.body)
+        self.caches_size = self.caches_memory and ctx.bounds_checks
         self.lines: list[str] = []
         self.slots: set[tuple[ValType, int]] = set()
         self.frames: list[_Frame] = []
@@ -101,7 +106,7 @@ class FunctionWriter:
 
     def memory_may_have_grown(self) -> None:
         """After a call or memory.grow: the cached memory size is reloaded."""
-        if self.caches_memory:
+        if self.caches_size:
             mem = names.memory(0)
             self.emit(f"{mem}_size = inst->{mem}->size;")
 
@@ -135,7 +140,8 @@ class FunctionWriter:
         decls = self.declarations()
         name = self.module.names.funcs.get(self.index)
         comment = f"/* func {self.index}" + (f" {names.c_comment(repr(name))}" if name else "") + " */"
-        return [comment, self.signature(), "{"] + decls + [f"    STACK_CHECK({self.frame_estimate()});"] + body + ["}"]
+        check = [f"    STACK_CHECK({self.frame_estimate()});"] if self.ctx.bounds_checks else []
+        return [comment, self.signature(), "{"] + decls + check + body + ["}"]
 
     def frame_estimate(self) -> int:
         """Bytes of C stack the function may use: every local and stack slot spilled, plus
@@ -147,6 +153,7 @@ class FunctionWriter:
         if self.caches_memory:
             mem = names.memory(0)
             decls.append(f"    uint8_t *const {mem}_base = inst->{mem}->data;")
+        if self.caches_size:
             decls.append(f"    uint64_t {mem}_size = inst->{mem}->size;")
         n_params = len(self.type.params)
         for i, t in enumerate(self.local_types[n_params:], n_params):

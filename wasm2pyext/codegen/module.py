@@ -82,7 +82,7 @@ def _desc_string(text: str | None) -> str:
 
 
 class ModuleWriter:
-    def __init__(self, module: ir.Module, name: str, wasm: bytes):
+    def __init__(self, module: ir.Module, name: str, wasm: bytes, bounds_checks: bool = False):
         self.module = module
         self.name = name
         self.sha256 = hashlib.sha256(wasm).hexdigest()
@@ -99,6 +99,7 @@ class ModuleWriter:
             global_cells=set(range(n_imp_globals)) | exported_globals,
             table_types=module.table_types,
             func_names=func_names,
+            bounds_checks=bounds_checks,
         )
 
     # ---- pieces ----
@@ -274,6 +275,7 @@ class ModuleWriter:
             f"{{NULL, 0, {_sized_string(e.name)}, {int(e.kind)}, {e.index}u}}" for e in m.exports])
         fields = [
             ("abi_version", "W2P_ABI_VERSION"),
+            ("flags", "0" if self.ctx.bounds_checks else "W2P_MODULE_GUARD_PAGES"),
             ("name", names.c_string(self.name)),
             ("wasm_sha256", names.c_string(self.sha256)),
             ("instance_size", "sizeof(Instance)"),
@@ -320,6 +322,7 @@ class ModuleWriter:
         context = dict(
             name=self.name,
             sha256=self.sha256,
+            bounds_checks=self.ctx.bounds_checks,
             float_to_int=_float_to_int(),
             results_structs=[_ResultsStruct(r) for r in sorted(self.ctx.used_results_structs, key=names.results_struct)],
             fn_types=fn_types,
@@ -350,13 +353,15 @@ class ModuleWriter:
         return files
 
 
-def generate_c(module: ir.Module, name: str, wasm: bytes) -> str:
-    """The C source of the extension module `name` for a validated module, as one file."""
-    (source,) = ModuleWriter(module, name, wasm).render().values()
+def generate_c(module: ir.Module, name: str, wasm: bytes, bounds_checks: bool = False) -> str:
+    """The C source of the extension module `name` for a validated module, as one file;
+    with bounds_checks, the portable kind (see ModuleContext.bounds_checks)."""
+    (source,) = ModuleWriter(module, name, wasm, bounds_checks).render().values()
     return source
 
 
-def generate_c_parts(module: ir.Module, name: str, wasm: bytes, part_size: Optional[int]) -> dict[str, str]:
+def generate_c_parts(module: ir.Module, name: str, wasm: bytes, part_size: Optional[int],
+                     bounds_checks: bool = False) -> dict[str, str]:
     """The C sources, split into parts of about part_size characters when bigger (see
     ModuleWriter.render): file name -> text."""
-    return ModuleWriter(module, name, wasm).render(part_size)
+    return ModuleWriter(module, name, wasm, bounds_checks).render(part_size)
