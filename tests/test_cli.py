@@ -107,6 +107,15 @@ def test_c_writes_the_generated_source(tmp_path):
     assert stdout == text
 
 
+def test_bounds_checks_selects_the_portable_build(tmp_path):
+    checked = run("c", str(SIMPLE), "-o", "-", "--bounds-checks").stdout
+    assert ".flags = 0," in checked and "STACK_CHECK(" in checked
+    assert run("build", str(SIMPLE), "-o", str(tmp_path), "--bounds-checks", "--name", "simple_checked").returncode == 0
+    proc = subprocess.run([sys.executable, "-c", "import simple_checked as m; print(m.Instance().exports.sum(5, 37))"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert proc.stdout.strip() == "42", proc.stderr
+
+
 def test_example_prints_42(tmp_path):
     """README's first command: build examples/simple.wasm, run examples/simple.py."""
     assert run("build", str(SIMPLE), "-o", str(tmp_path)).returncode == 0
