@@ -90,6 +90,13 @@ typedef struct w2p_func w2p_func;
 /* Calls f with args from an array, storing its results in another (the Python boundary). */
 typedef void (*w2p_entry)(const w2p_func *f, const w2p_val *args, w2p_val *results);
 
+/* w2p_func.flags and w2p_func_desc.flags */
+typedef enum w2p_func_flag {
+    /* Nothing in the function can trap (see wasm2pyext/codegen/traps.py): a call from
+       Python needs no boundary. */
+    W2P_FUNC_CANNOT_TRAP = 1
+} w2p_func_flag;
+
 /* A function reference: what tables, funcref values and imports hold. */
 struct w2p_func {
     const w2p_functype *type;
@@ -97,6 +104,7 @@ struct w2p_func {
     w2p_ctx *ctx;
     w2p_entry entry;
     uint32_t index; /* in its module's function index space */
+    uint32_t flags;
 };
 
 /* A host (Python) function as a Wasm import: a context whose trampoline (generated per
@@ -161,6 +169,7 @@ typedef struct w2p_func_desc {
     const char *c_name; /* of its C function (what traps report); NULL for imports */
     uint32_t type;      /* index into the module's types */
     w2p_fnptr fn;       /* the C function; NULL for imports */
+    uint32_t flags;     /* W2P_FUNC_* */
 } w2p_func_desc;
 
 typedef struct w2p_memory_desc {

@@ -15,6 +15,7 @@ from libc.string cimport memcpy, strcmp
 from cpython.buffer cimport PyBuffer_FillInfo
 from cpython.pycapsule cimport PyCapsule_New
 from cpython.ref cimport PyObject, Py_INCREF
+from cpython.tuple cimport PyTuple_GetItem
 
 from w2p_rt cimport *
 
@@ -397,6 +398,24 @@ cdef extern from *:
     double PyFloat_AsDouble(object x) except? -1.0
 
 
+cdef extern from "w2p_pycall.h":
+    enum: W2P_FAST_MAX_PARAMS
+    PyObject *W2P_CALL_GENERAL
+    ctypedef object (*w2p_general_call_fn)(object self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+    ctypedef object (*w2p_raise_trap_fn)(object self, int kind, const char *where)
+    void w2p_pycall_init(Py_ssize_t f_offset, w2p_general_call_fn general, w2p_raise_trap_fn raise_trap)
+    object w2p_function_vectorcall(object self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+    ctypedef int (*w2p_host_result_fn)(w2p_host_func *self, object result, w2p_val *out) except -1
+    ctypedef int (*w2p_host_exhausted_fn)() except -1
+    void w2p_host_call_init(w2p_host_result_fn result_general, w2p_host_exhausted_fn exhausted)
+    bint w2p_host_fast_type(const w2p_functype *t)
+    int w2p_host_call_fast(w2p_host_func *self, w2p_val *vals) except -1
+    enum: W2P_HOST_CALL_STACK
+    PyObject *w2p_fast_call(const w2p_func *f, PyObject *const *args, Py_ssize_t nargs, int *kind,
+                            const char **where)
+    object w2p_steal(PyObject *o)
+
+
 cdef class Function:
     """A WebAssembly function (an export, or a funcref): call it like a Python function."""
     cdef w2p_vectorcallfunc vectorcall
@@ -404,7 +423,15 @@ cdef class Function:
     cdef object owner  # keeps f alive: its Instance or HostFunction
 
     def __call__(self, *args):
-        return call_function(self, args, NULL, len(args), False)
+        # Under the limited API (no vectorcall) every call comes here: a vector of the
+        # tuple's items (borrowed) for the fast path.
+        cdef PyObject *argv[W2P_FAST_MAX_PARAMS]
+        cdef Py_ssize_t i, n = len(args)
+        if n > W2P_FAST_MAX_PARAMS:
+            return call_function(self, args, NULL, n, False)
+        for i in range(n):
+            argv[i] = PyTuple_GetItem(args, i)
+        return call_fast(self, args, argv, n)
 
     def call_values(self, *args):
         """Calls the function; the results come back as a tuple of bit-exact Values."""
@@ -429,16 +456,33 @@ cdef class Function:
 
 cdef Function function_of(const w2p_func *f):
     cdef Function fn = Function.__new__(Function)
-    fn.vectorcall = <w2p_vectorcallfunc>function_vectorcall
+    fn.vectorcall = <w2p_vectorcallfunc>w2p_function_vectorcall
     fn.f = f
     fn.owner = <object>f.ctx.owner
     return fn
 
 
-cdef object function_vectorcall(object self, PyObject *const *args, size_t nargsf, PyObject *kwnames):
+cdef object function_general_call(object self, PyObject *const *args, size_t nargsf, PyObject *kwnames):
+    """What w2p_function_vectorcall leaves to the general path."""
     if kwnames != NULL and len(<object>kwnames):
         raise TypeError("WebAssembly functions take no keyword arguments")
     return call_function(<Function>self, None, args, w2p_vectorcall_nargs(nargsf), False)
+
+
+cdef object function_trap(object self, int kind, const char *where):
+    check_trap(kind, where, (<Function>self).owner)
+
+
+cdef inline object call_fast(Function fn, tuple arg_tuple, PyObject *const *args, Py_ssize_t nargs):
+    """A call by the fast path (w2p_pycall.h) when it takes it, else by the general one."""
+    cdef int kind
+    cdef const char *where = NULL
+    cdef PyObject *r = w2p_fast_call(fn.f, args, nargs, &kind, &where)
+    if r == W2P_CALL_GENERAL:
+        return call_function(fn, arg_tuple, args, nargs, False)
+    if r == NULL and kind != W2P_TRAP_NONE:
+        check_trap(kind, where, fn.owner)
+    return w2p_steal(r)
 
 
 # Bounds of an int accepted for an i32 (signed or unsigned bits), as C constants: a
@@ -537,17 +581,26 @@ cdef class HostFunction:
         return f"<host function {self.callable!r} {self.type!r}>"
 
 
-# Headroom a host call needs on the C stack before it may enter Python: 256 KiB, but at
-# most a quarter of the thread's usable stack (a 256 KiB thread could not call a host
-# function at all otherwise).
-cdef uintptr_t HOST_CALL_STACK = 256 * 1024
-
 ctypedef int (*host_call_fn)(w2p_host_func *, w2p_val *) noexcept
 
 
+cdef int host_stack_exhausted() except -1:
+    raise Trap("call stack exhausted", "call stack exhausted (calling a host function)")
+
+
+cdef int host_result(w2p_host_func *self, object result, w2p_val *out) except -1:
+    """A host function's single result, where w2p_host_call_fast cannot take it."""
+    cdef HostFunction hf = <HostFunction><object>self.ctx.owner
+    return to_val(result, hf.type.sig[len(hf.type.params) + 1], out, hf.pool)
+
+
+w2p_host_call_init(host_result, host_stack_exhausted)
+
+
 cdef int host_call(w2p_host_func *self, w2p_val *vals) except -1:
-    """The w2p_host_func.call of every host function: on a Python exception it returns -1
-    with the exception set, and the trampoline unwinds to the boundary, which re-raises it."""
+    """The w2p_host_func.call of host functions w2p_host_call_fast does not take: on a
+    Python exception it returns -1 with the exception set, and the trampoline unwinds to
+    the boundary, which re-raises it."""
     cdef char here
     cdef w2p_ctx bounds
     cdef HostFunction hf = <HostFunction><object>self.ctx.owner
@@ -555,8 +608,8 @@ cdef int host_call(w2p_host_func *self, w2p_val *vals) except -1:
     cdef const char *sig = t.sig
     cdef Py_ssize_t np = len(t.params), nr = len(t.results), i
     w2p_stack_bounds(&bounds)
-    if <uintptr_t>&here < bounds.stack_floor + min(HOST_CALL_STACK, bounds.stack_span // 4):
-        raise Trap("call stack exhausted", "call stack exhausted (calling a host function)")
+    if <uintptr_t>&here < bounds.stack_floor + min(<uintptr_t>W2P_HOST_CALL_STACK, bounds.stack_span // 4):
+        return host_stack_exhausted()
     args = [from_val(&vals[i], sig[i]) for i in range(np)]
     cdef int outside = w2p_host_enter()
     try:
@@ -582,7 +635,7 @@ cdef HostFunction make_host_function(object callable, FuncType t, const w2p_type
     hf.pool = _Pool()
     hf.host.ctx.trap = w2p_trap_unwind
     hf.host.ctx.owner = <void *>hf
-    hf.host.call = <host_call_fn>host_call
+    hf.host.call = <host_call_fn>(w2p_host_call_fast if w2p_host_fast_type(&t.ft) else host_call)
     hf.host.callable = <void *>callable
     hf.host.type = &t.ft
     hf.func.type = &t.ft
@@ -1164,6 +1217,7 @@ cdef class Instance:
             f.ctx = self.inst
             f.entry = desc.types[d.type].entry
             f.index = i
+            f.flags = d.flags
             funcs[i] = f
         for i in range(desc.num_imported_memories, desc.num_memories):
             md = &desc.memories[i]
@@ -1300,7 +1354,12 @@ cdef Py_ssize_t _vectorcall_offset(Function probe):
     return <Py_ssize_t>(<char *>&probe.vectorcall - <char *><PyObject *>probe)
 
 
+cdef Py_ssize_t _f_offset(Function probe):
+    return <Py_ssize_t>(<char *>&probe.f - <char *><PyObject *>probe)
+
+
 w2p_enable_vectorcall(Function, _vectorcall_offset(Function.__new__(Function)))
+w2p_pycall_init(_f_offset(Function.__new__(Function)), function_general_call, function_trap)
 
 cdef w2p_api API
 API.abi_version = W2P_ABI_VERSION

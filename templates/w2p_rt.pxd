@@ -43,12 +43,15 @@ cdef extern from "w2p_rt.h":
     ctypedef void (*w2p_fnptr)()
     cdef struct w2p_func
     ctypedef void (*w2p_entry)(const w2p_func *f, const w2p_val *args, w2p_val *results)
+    ctypedef enum w2p_func_flag:
+        W2P_FUNC_CANNOT_TRAP
     cdef struct w2p_func:
         const w2p_functype *type
         w2p_fnptr fn
         w2p_ctx *ctx
         w2p_entry entry
         uint32_t index
+        uint32_t flags
     ctypedef struct w2p_host_func:
         w2p_ctx ctx
         int (*call)(w2p_host_func *self, w2p_val *vals)
@@ -85,6 +88,7 @@ cdef extern from "w2p_rt.h":
         const char *c_name
         uint32_t type
         w2p_fnptr fn
+        uint32_t flags
     ctypedef struct w2p_memory_desc:
         w2p_limits limits
         size_t slot

@@ -100,7 +100,7 @@ def build_extension(wasm: bytes, name: str, out_path: Path, options: Optional[Bu
 
 def _compile_parallel(units: list[Path], options: BuildOptions, name: str) -> list[Path]:
     """Compiles each translation unit to an object, options.jobs at a time."""
-    flags = [options.opt, *SEMANTIC_FLAGS,
+    flags = [options.opt, *SEMANTIC_FLAGS, *options.toolchain.module_flags(),
              # A call to an undeclared function would only fail at import (the shared object
              # may leave symbols for the interpreter to resolve): make it a compile error.
              "-Werror=implicit-function-declaration",

@@ -797,17 +797,17 @@ static const w2p_type_desc types_desc[] = {
     {">", call_v_v, NULL},
 };
 static const w2p_func_desc funcs_desc[] = {
-    {"log", NULL, 1u, NULL},
-    {"add", "fn1_add", 0u, (w2p_fnptr)fn1_add},
-    {"sub", "fn2_sub", 0u, (w2p_fnptr)fn2_sub},
-    {"fac", "fn3_fac", 2u, (w2p_fnptr)fn3_fac},
-    {"sum_to", "fn4_sum_to", 3u, (w2p_fnptr)fn4_sum_to},
-    {"divmod", "fn5_divmod", 4u, (w2p_fnptr)fn5_divmod},
-    {"apply", "fn6_apply", 6u, (w2p_fnptr)fn6_apply},
-    {"classify", "fn7_classify", 3u, (w2p_fnptr)fn7_classify},
-    {"peek", "fn8_peek", 3u, (w2p_fnptr)fn8_peek},
-    {"bump", "fn9_bump", 7u, (w2p_fnptr)fn9_bump},
-    {"init", "fn10_init", 8u, (w2p_fnptr)fn10_init},
+    {"log", NULL, 1u, NULL, 0},
+    {"add", "fn1_add", 0u, (w2p_fnptr)fn1_add, W2P_FUNC_CANNOT_TRAP},
+    {"sub", "fn2_sub", 0u, (w2p_fnptr)fn2_sub, W2P_FUNC_CANNOT_TRAP},
+    {"fac", "fn3_fac", 2u, (w2p_fnptr)fn3_fac, 0},
+    {"sum_to", "fn4_sum_to", 3u, (w2p_fnptr)fn4_sum_to, W2P_FUNC_CANNOT_TRAP},
+    {"divmod", "fn5_divmod", 4u, (w2p_fnptr)fn5_divmod, 0},
+    {"apply", "fn6_apply", 6u, (w2p_fnptr)fn6_apply, 0},
+    {"classify", "fn7_classify", 3u, (w2p_fnptr)fn7_classify, W2P_FUNC_CANNOT_TRAP},
+    {"peek", "fn8_peek", 3u, (w2p_fnptr)fn8_peek, 0},
+    {"bump", "fn9_bump", 7u, (w2p_fnptr)fn9_bump, 0},
+    {"init", "fn10_init", 8u, (w2p_fnptr)fn10_init, 0},
 };
 static const w2p_memory_desc memories_desc[] = {
     {{1u, 2u, 1}, offsetof(Instance, mem0)},

@@ -45,8 +45,9 @@ static inline w2p_ctx *enter(const w2p_func *f, const Instance *inst)
    whose pages beyond the memory's size are inaccessible: an access out of bounds
    faults, and the runtime's handler makes that a trap. A function using memory keeps its
    base in a local (the data never moves). ---- */
-/* A load whose value goes unused must still fault: an empty asm that takes the value
-   keeps the compiler from deleting it. */
+/* A load whose value might go unused must still fault: an empty asm that takes the value
+   keeps the compiler from deleting it (LOAD_FORCED; the generator uses plain LOAD where
+   the value surely flows into a store). */
 #define FORCE_READ_INT(v) __asm__("" : : "r"(v))
 #if defined(__x86_64__)
 #define FORCE_READ_FLOAT(v) __asm__("" : : "x"(v))
@@ -57,6 +58,12 @@ static inline uint8_t load_uint8_t(const uint8_t *base, uint64_t ea)
 {
     uint8_t v;
     memcpy(&v, base + ea, sizeof v);
+    return v;
+}
+
+static inline uint8_t load_forced_uint8_t(const uint8_t *base, uint64_t ea)
+{
+    uint8_t v = load_uint8_t(base, ea);
     FORCE_READ_INT(v);
     return v;
 }
@@ -64,6 +71,12 @@ static inline int8_t load_int8_t(const uint8_t *base, uint64_t ea)
 {
     int8_t v;
     memcpy(&v, base + ea, sizeof v);
+    return v;
+}
+
+static inline int8_t load_forced_int8_t(const uint8_t *base, uint64_t ea)
+{
+    int8_t v = load_int8_t(base, ea);
     FORCE_READ_INT(v);
     return v;
 }
@@ -71,6 +84,12 @@ static inline uint16_t load_uint16_t(const uint8_t *base, uint64_t ea)
 {
     uint16_t v;
     memcpy(&v, base + ea, sizeof v);
+    return v;
+}
+
+static inline uint16_t load_forced_uint16_t(const uint8_t *base, uint64_t ea)
+{
+    uint16_t v = load_uint16_t(base, ea);
     FORCE_READ_INT(v);
     return v;
 }
@@ -78,6 +97,12 @@ static inline int16_t load_int16_t(const uint8_t *base, uint64_t ea)
 {
     int16_t v;
     memcpy(&v, base + ea, sizeof v);
+    return v;
+}
+
+static inline int16_t load_forced_int16_t(const uint8_t *base, uint64_t ea)
+{
+    int16_t v = load_int16_t(base, ea);
     FORCE_READ_INT(v);
     return v;
 }
@@ -85,6 +110,12 @@ static inline uint32_t load_uint32_t(const uint8_t *base, uint64_t ea)
 {
     uint32_t v;
     memcpy(&v, base + ea, sizeof v);
+    return v;
+}
+
+static inline uint32_t load_forced_uint32_t(const uint8_t *base, uint64_t ea)
+{
+    uint32_t v = load_uint32_t(base, ea);
     FORCE_READ_INT(v);
     return v;
 }
@@ -92,6 +123,12 @@ static inline int32_t load_int32_t(const uint8_t *base, uint64_t ea)
 {
     int32_t v;
     memcpy(&v, base + ea, sizeof v);
+    return v;
+}
+
+static inline int32_t load_forced_int32_t(const uint8_t *base, uint64_t ea)
+{
+    int32_t v = load_int32_t(base, ea);
     FORCE_READ_INT(v);
     return v;
 }
@@ -99,6 +136,12 @@ static inline uint64_t load_uint64_t(const uint8_t *base, uint64_t ea)
 {
     uint64_t v;
     memcpy(&v, base + ea, sizeof v);
+    return v;
+}
+
+static inline uint64_t load_forced_uint64_t(const uint8_t *base, uint64_t ea)
+{
+    uint64_t v = load_uint64_t(base, ea);
     FORCE_READ_INT(v);
     return v;
 }
@@ -106,6 +149,12 @@ static inline float load_float(const uint8_t *base, uint64_t ea)
 {
     float v;
     memcpy(&v, base + ea, sizeof v);
+    return v;
+}
+
+static inline float load_forced_float(const uint8_t *base, uint64_t ea)
+{
+    float v = load_float(base, ea);
     FORCE_READ_FLOAT(v);
     return v;
 }
@@ -113,6 +162,12 @@ static inline double load_double(const uint8_t *base, uint64_t ea)
 {
     double v;
     memcpy(&v, base + ea, sizeof v);
+    return v;
+}
+
+static inline double load_forced_double(const uint8_t *base, uint64_t ea)
+{
+    double v = load_double(base, ea);
     FORCE_READ_FLOAT(v);
     return v;
 }
@@ -141,6 +196,7 @@ static inline void store_double(uint8_t *base, uint64_t ea, double v)
     memcpy(base + ea, &v, sizeof v);
 }
 #define LOAD(T, mem, ea) load_##T(mem##_base, ea)
+#define LOAD_FORCED(T, mem, ea) load_forced_##T(mem##_base, ea)
 #define STORE(T, mem, ea, v) store_##T(mem##_base, ea, (T)(v))
 
 /* ---- Tables ---- */
@@ -504,7 +560,7 @@ static const w2p_type_desc types_desc[] = {
     {"ii>i", call_ii_i, NULL},
 };
 static const w2p_func_desc funcs_desc[] = {
-    {"sum", "fn0_sum", 0u, (w2p_fnptr)fn0_sum},
+    {"sum", "fn0_sum", 0u, (w2p_fnptr)fn0_sum, W2P_FUNC_CANNOT_TRAP},
 };
 static const w2p_extern_desc exports_desc[] = {
     {NULL, 0, "sum", 3u, 0, 0u},

@@ -78,6 +78,52 @@ def c_return_type(ctx: ModuleContext, results: tuple[ValType, ...]) -> str:
     return ctx.results_struct(results)
 
 
+class _LoadUses:
+    """Which loads a function must force (guard pages). A load out of bounds must fault
+    even when its value goes unused, but the C compiler deletes a load whose value is
+    dead; forcing (an empty asm taking the value) keeps it, at the price of blocking
+    optimisations such as vectorisation. So only loads whose value might be dead are
+    forced: a value is surely used when it flows, through operators, into a store. Values
+    are tracked by stack height, each with the loads it depends on; whatever is dropped,
+    stored in a local or global, or still pending at a call, branch or block boundary is
+    forced (and so everything that might be dead)."""
+
+    # Neither read nor disturb the values below them.
+    _PUSH_ONLY = frozenset({"local.get", "global.get", "ref.null", "ref.func", "memory.size", "table.size"})
+    # Consume the top value, which may be dead afterwards.
+    _CONSUME_TOP = frozenset({"drop", "local.set", "local.tee", "global.set"})
+
+    def __init__(self) -> None:
+        self.pending: dict[int, list[int]] = {}  # stack height -> lines of the loads it needs
+        self.forced: set[int] = set()
+
+    def simple(self, h: int, n_operands: int, has_result: bool, load_line: Optional[int]) -> None:
+        """An operator from the opcode table, with n operands below h; load_line: where
+        it is emitted, if it is a memory access."""
+        needs = [line for k in range(h - n_operands, h) for line in self.pending.pop(k, ())]
+        if has_result:
+            if load_line is not None:
+                needs.append(load_line)
+            if needs:
+                self.pending[h - n_operands] = needs
+        # A store (no result) uses its operands.
+
+    def before(self, name: str, h: int) -> None:
+        if name in self._PUSH_ONLY:
+            return
+        if name in self._CONSUME_TOP:
+            self.forced.update(self.pending.pop(h - 1, ()))
+            return
+        for needs in self.pending.values():
+            self.forced.update(needs)
+        self.pending.clear()
+
+    def lines_to_force(self) -> set[int]:
+        for needs in self.pending.values():
+            self.forced.update(needs)
+        return self.forced
+
+
 class FunctionWriter:
     def __init__(self, ctx: ModuleContext, index: int, func: ir.Func, storage: str = "static"):
         self.ctx = ctx
@@ -94,6 +140,9 @@ class FunctionWriter:
         self.caches_memory = any(instr.op.is_memory_access for instr in func.body)
         self.caches_size = self.caches_memory and ctx.bounds_checks
         self.lines: list[str] = []
+        # Guard pages only: which loads must be kept even if their value goes unused
+        # (see _LoadUses).
+        self.load_uses = _LoadUses() if not ctx.bounds_checks else None
         self.slots: set[tuple[ValType, int]] = set()
         self.frames: list[_Frame] = []
         self.labels = 0
@@ -136,6 +185,9 @@ class FunctionWriter:
         for instr in self.func.body:
             self.instruction(instr)
         self.end_frame(self.frames.pop())
+        if self.load_uses:
+            for line in self.load_uses.lines_to_force():
+                self.lines[line] = self.lines[line].replace("LOAD(", "LOAD_FORCED(", 1)
         body = self.lines
         decls = self.declarations()
         name = self.module.names.funcs.get(self.index)
@@ -250,8 +302,10 @@ class FunctionWriter:
         h = instr.height
         if op.c is not None:
             self.simple(instr, h)
-        else:
-            getattr(self, "op_" + name.replace(".", "_"))(instr, h)
+            return
+        if self.load_uses:
+            self.load_uses.before(name, h)
+        getattr(self, "op_" + name.replace(".", "_"))(instr, h)
 
     def open_block(self, instr: ir.Instr) -> None:
         sig = self.block_sig(instr.imm)
@@ -282,6 +336,8 @@ class FunctionWriter:
             expr = op.c.format(*args, mem=names.memory(0), ea=ea)
         else:
             expr = op.c.format(*args)
+        if self.load_uses:
+            self.load_uses.simple(h, n, bool(op.results), len(self.lines) if op.is_memory_access else None)
         if op.results:
             self.emit(f"{self.slot(op.results[0], h - n)} = {expr};")
         else:

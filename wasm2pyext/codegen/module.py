@@ -15,6 +15,7 @@ from ..resources import templates_dir
 from . import names
 from .function import ModuleContext, c_return_type, prototype, write_function
 from .literals import constant
+from .traps import functions_that_cannot_trap
 
 
 @dataclass(frozen=True)
@@ -252,9 +253,11 @@ class ModuleWriter:
             f"{'(w2p_fnptr)' + names.host_trampoline(ft) if ft in has_trampoline else 'NULL'}}}"
             for ft in m.types])
         type_index = {ft: m.types.index(ft) for ft in m.types}
+        cannot_trap = functions_that_cannot_trap(m)
         funcs = table("funcs_desc", "w2p_func_desc", [
             f"{{{_desc_string(m.names.funcs.get(i))}, {_desc_string(self.ctx.func_names[i] or None)}, "
-            f"{type_index[ft]}u, {'(w2p_fnptr)' + self.ctx.func_names[i] if self.ctx.func_names[i] else 'NULL'}}}"
+            f"{type_index[ft]}u, {'(w2p_fnptr)' + self.ctx.func_names[i] if self.ctx.func_names[i] else 'NULL'}, "
+            f"{'W2P_FUNC_CANNOT_TRAP' if i in cannot_trap else '0'}}}"
             for i, ft in enumerate(m.func_types)])
         mems = table("memories_desc", "w2p_memory_desc", [
             f"{{{limits(mt.limits)}, {slot(names.memory(i))}}}" for i, mt in enumerate(m.mem_types)])

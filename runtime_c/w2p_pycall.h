@@ -1,0 +1,260 @@
+/*
+ * w2p_pycall.h: the fast path of a call from Python into Wasm, included by the shim
+ * (templates/shim.pyx), which keeps the general path.
+ *
+ * Most calls pass a few exact ints and floats and get one number (or nothing) back. For
+ * those, this converts straight from the argument vector into Wasm values, crosses the
+ * boundary and boxes the result, with no Python-level work in between. Anything else (a
+ * Value, a reference, an int subclass, a value out of range, more results) is left to
+ * the general path, before any Wasm code has run.
+ */
+#ifndef W2P_PYCALL_H
+#define W2P_PYCALL_H
+
+#include <Python.h>
+
+#include "w2p_rt.h"
+
+/* Most parameters the fast path handles (the vector of Wasm values lives on the stack). */
+#define W2P_FAST_MAX_PARAMS 8
+
+/* What w2p_fast_call returns instead of a result: the general path must make the call. */
+#define W2P_CALL_GENERAL ((PyObject *)1)
+
+/* An exact int, when it fits a long long; 0 if not (then the general path decides). */
+static inline int w2p_small_int(PyObject *x, long long *out)
+{
+    if (!PyLong_CheckExact(x))
+        return 0;
+#if !defined(Py_LIMITED_API) && PY_VERSION_HEX >= 0x030C0000
+    if (PyUnstable_Long_IsCompact((PyLongObject *)x)) {
+        *out = PyUnstable_Long_CompactValue((PyLongObject *)x);
+        return 1;
+    }
+#elif !defined(Py_LIMITED_API)
+    /* CPython 3.11's layout: the size's sign is the number's, one digit holds 30 bits. */
+    Py_ssize_t size = Py_SIZE(x);
+    if (size >= -1 && size <= 1) {
+        *out = size * (long long)((PyLongObject *)x)->ob_digit[0];
+        return 1;
+    }
+#endif
+    int overflow;
+    *out = PyLong_AsLongLongAndOverflow(x, &overflow);
+    if (overflow || (*out == -1 && PyErr_Occurred())) {
+        PyErr_Clear();
+        return 0;
+    }
+    return 1;
+}
+
+#ifdef Py_LIMITED_API
+#define W2P_FLOAT_VALUE(x) PyFloat_AsDouble(x) /* cannot fail on an exact float */
+#else
+#define W2P_FLOAT_VALUE(x) PyFloat_AS_DOUBLE(x)
+#endif
+
+/* Python -> Wasm value of type t (a letter of w2p_functype.sig); 0 if not fast. */
+static inline int w2p_fast_arg(PyObject *x, char t, w2p_val *out)
+{
+    long long v;
+    switch (t) {
+    case 'i': /* signed or unsigned 32-bit: [-2**31, 2**32) */
+        if (!w2p_small_int(x, &v) || v < -2147483648LL || v > 4294967295LL)
+            return 0;
+        out->i32 = (uint32_t)v;
+        return 1;
+    case 'I': /* signed 64-bit (the general path also takes unsigned) */
+        if (!w2p_small_int(x, &v))
+            return 0;
+        out->i64 = (uint64_t)v;
+        return 1;
+    case 'f':
+        if (!PyFloat_CheckExact(x))
+            return 0;
+        out->f32 = (float)W2P_FLOAT_VALUE(x);
+        return 1;
+    case 'F':
+        if (!PyFloat_CheckExact(x))
+            return 0;
+        out->f64 = W2P_FLOAT_VALUE(x);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Calls f with args: its result (None when it has none), a new reference; NULL when it
+   trapped (*kind and *where set as by w2p_invoke; a Python error is set only for a host
+   function's exception) or boxing failed; or W2P_CALL_GENERAL. */
+static inline PyObject *w2p_fast_call(const w2p_func *f, PyObject *const *args, Py_ssize_t nargs, int *kind,
+                                      const char **where)
+{
+    const w2p_functype *t = f->type;
+    const char *sig = t->sig;
+    w2p_val vals[W2P_FAST_MAX_PARAMS];
+    *kind = W2P_TRAP_NONE;
+    if (nargs != (Py_ssize_t)t->num_params || nargs > W2P_FAST_MAX_PARAMS || t->num_results > 1)
+        return W2P_CALL_GENERAL;
+    char result = t->num_results ? sig[nargs + 1] : 0;
+    if (result == 'r' || result == 'x')
+        return W2P_CALL_GENERAL;
+    for (Py_ssize_t i = 0; i < nargs; i++)
+        if (!w2p_fast_arg(args[i], sig[i], &vals[i]))
+            return W2P_CALL_GENERAL;
+    if (f->flags & W2P_FUNC_CANNOT_TRAP) {
+        f->entry(f, vals, vals); /* no boundary needed: nothing in it unwinds */
+    } else {
+        *kind = w2p_invoke(f, vals, vals, where);
+        if (*kind != W2P_TRAP_NONE)
+            return NULL;
+    }
+    switch (result) {
+    case 'i':
+        return PyLong_FromLong((int32_t)vals[0].i32);
+    case 'I':
+        return PyLong_FromLongLong((int64_t)vals[0].i64);
+    case 'f':
+        return PyFloat_FromDouble(vals[0].f32);
+    case 'F':
+        return PyFloat_FromDouble(vals[0].f64);
+    default:
+        Py_RETURN_NONE;
+    }
+}
+
+/* A Function object's vectorcall (PEP 590; unused under the limited API, whose calls come
+   through tp_call), set up by the shim (w2p_pycall_init): where the object holds its
+   w2p_func *, the general path, and how a trap is raised. */
+typedef PyObject *(*w2p_general_call_fn)(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames);
+typedef PyObject *(*w2p_raise_trap_fn)(PyObject *self, int kind, const char *where);
+
+static Py_ssize_t w2p_function_f_offset;
+static w2p_general_call_fn w2p_general_call;
+static w2p_raise_trap_fn w2p_raise_trap;
+
+static void w2p_pycall_init(Py_ssize_t f_offset, w2p_general_call_fn general, w2p_raise_trap_fn raise_trap)
+{
+    w2p_function_f_offset = f_offset;
+    w2p_general_call = general;
+    w2p_raise_trap = raise_trap;
+}
+
+static PyObject *w2p_function_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    if (kwnames == NULL) {
+        const w2p_func *f = *(const w2p_func **)((char *)self + w2p_function_f_offset);
+        int kind;
+        const char *where = NULL;
+        Py_ssize_t nargs = (Py_ssize_t)(nargsf & ~((size_t)1 << (8 * sizeof(size_t) - 1)));
+        PyObject *r = w2p_fast_call(f, args, nargs, &kind, &where);
+        if (r != W2P_CALL_GENERAL)
+            return r != NULL || kind == W2P_TRAP_NONE ? r : w2p_raise_trap(self, kind, where);
+    }
+    return w2p_general_call(self, args, nargsf, kwnames);
+}
+
+/* ---- Wasm -> Python: a host function's call, fast when its parameters are numbers and
+   it has at most one result ---- */
+
+/* The shim's general handling of a host function's result (type t, one of "iIfF"): 0, or
+   -1 with a Python error set. */
+typedef int (*w2p_host_result_fn)(w2p_host_func *self, PyObject *result, w2p_val *out);
+/* Raises the Trap for a host call without enough stack left; returns -1. */
+typedef int (*w2p_host_exhausted_fn)(void);
+
+static w2p_host_result_fn w2p_host_result_general;
+static w2p_host_exhausted_fn w2p_host_exhausted;
+
+static void w2p_host_call_init(w2p_host_result_fn result_general, w2p_host_exhausted_fn exhausted)
+{
+    w2p_host_result_general = result_general;
+    w2p_host_exhausted = exhausted;
+}
+
+/* Stack a host call needs before it may enter Python: 256 KiB, but at most a quarter of
+   the thread's usable stack (a 256 KiB thread could not call a host function at all). */
+#define W2P_HOST_CALL_STACK (256u * 1024u)
+
+/* Whether a host function of type t may use w2p_host_call_fast. */
+static inline int w2p_host_fast_type(const w2p_functype *t)
+{
+    if (t->num_params > W2P_FAST_MAX_PARAMS || t->num_results > 1)
+        return 0;
+    for (const char *c = t->sig; *c; c++)
+        if (*c == 'r' || *c == 'x')
+            return 0;
+    return 1;
+}
+
+static inline PyObject *w2p_box(const w2p_val *v, char t)
+{
+    switch (t) {
+    case 'i':
+        return PyLong_FromLong((int32_t)v->i32);
+    case 'I':
+        return PyLong_FromLongLong((int64_t)v->i64);
+    case 'f':
+        return PyFloat_FromDouble(v->f32);
+    default:
+        return PyFloat_FromDouble(v->f64);
+    }
+}
+
+/* The w2p_host_func.call of host functions of such types: the arguments boxed straight
+   into a vector for PEP 590's call, the result unboxed without a detour through Python
+   code when it is an exact int or float. 0, or -1 with a Python error set. */
+static int w2p_host_call_fast(w2p_host_func *self, w2p_val *vals)
+{
+    const w2p_functype *t = self->type;
+    PyObject *argv[W2P_FAST_MAX_PARAMS];
+    uint32_t n = t->num_params, i;
+    w2p_ctx bounds;
+    char here;
+    w2p_stack_bounds(&bounds);
+    uintptr_t need = bounds.stack_span / 4 < W2P_HOST_CALL_STACK ? bounds.stack_span / 4 : W2P_HOST_CALL_STACK;
+    if ((uintptr_t)&here < bounds.stack_floor + need)
+        return w2p_host_exhausted();
+    for (i = 0; i < n; i++) {
+        argv[i] = w2p_box(&vals[i], t->sig[i]);
+        if (!argv[i]) {
+            while (i--)
+                Py_DECREF(argv[i]);
+            return -1;
+        }
+    }
+    int outside = w2p_host_enter();
+    PyObject *result = PyObject_Vectorcall((PyObject *)self->callable, argv, n, NULL);
+    w2p_host_leave(outside);
+    for (i = 0; i < n; i++)
+        Py_DECREF(argv[i]);
+    if (!result)
+        return -1;
+    int status = 0;
+    if (t->num_results == 1) {
+        char r = t->sig[n + 1];
+        long long v;
+        if ((r == 'i' || r == 'I') && w2p_small_int(result, &v) && (r == 'I' || (v >= -2147483648LL && v <= 4294967295LL))) {
+            if (r == 'i')
+                vals[0].i32 = (uint32_t)v;
+            else
+                vals[0].i64 = (uint64_t)v;
+        } else if (r == 'F' && PyFloat_CheckExact(result)) {
+            vals[0].f64 = W2P_FLOAT_VALUE(result);
+        } else if (r == 'f' && PyFloat_CheckExact(result)) {
+            vals[0].f32 = (float)W2P_FLOAT_VALUE(result);
+        } else {
+            status = w2p_host_result_general(self, result, vals);
+        }
+    }
+    Py_DECREF(result);
+    return status;
+}
+
+/* Takes over a new reference as the result of a Cython function returning `object`. */
+static inline PyObject *w2p_steal(PyObject *o)
+{
+    return o;
+}
+
+#endif /* W2P_PYCALL_H */
