@@ -900,8 +900,9 @@ class Suite:
             the same input hash, result and compressed size as {labels.get(self.wasm_reference, "-")}
             (the reference Wasm build), also for a round trip of 1 MB written from Python
             (random bytes, zeros, prose); the native builds had to hash the same input and pass
-            both round trips. Their compressed output differs from wasm32's only where the
-            library takes a 64-bit path (LZ4 hashes 5 bytes instead of 4):
+            both round trips: their compressed bytes may differ from wasm32's where a library
+            takes a 64-bit path (LZ4 hashes 5 bytes at a time on 64-bit hosts, 4 on 32-bit ones).
+            Input and compressed sizes:
 
             """) + "\n".join("- " + x for x in sizes) + "\n\n" + textwrap.dedent(f"""\
             Ratios are to the faster of the two native builds (lower is better); medians over
