@@ -542,8 +542,9 @@ int w2p_guard_pages_install(void)
 
 #endif
 
-/* Per thread, before its first boundary: its stack bounds, and an alternate signal stack
-   for the fault handler unless it has one (freed when the thread exits). */
+/* Per thread, before its first boundary: an alternate signal stack for the fault handler
+   unless it has one (freed when the thread exits). The stack bounds wait until something
+   needs them (w2p_stack_bounds): finding the main thread's reads /proc/self/maps. */
 #define ALT_STACK_SIZE (64u * 1024u)
 
 static pthread_key_t alt_stack_key;
@@ -566,8 +567,6 @@ static void make_alt_stack_key(void)
 static void thread_setup(void)
 {
     stack_t current;
-    if (!thread_floor)
-        thread_bounds();
     if (W2P_GUARD_PAGES && sigaltstack(NULL, &current) == 0 && (current.ss_flags & SS_DISABLE)) {
         void *stack = mmap(NULL, ALT_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (stack != MAP_FAILED) {

@@ -1,4 +1,4 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, embedsignature=True
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, embedsignature=True, binding=False
 """The wasm2pyext runtime module: the Python face of every built module.
 
 Generic (nothing here depends on a particular Wasm module): translated by Cython and
