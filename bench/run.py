@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import concurrent.futures
 import gc
 import hashlib
@@ -960,6 +961,10 @@ class Suite:
         loops["empty loop (`pass`)"] = (make_loop("pass", {}), n_fast)
         loops["Python function `def f(a, b): return a + b`"] = (make_loop("f(5, 37)", {"f": py_sum}), n_fast)
         loops["`operator.add(5, 37)`"] = (make_loop("f(5, 37)", {"f": operator.add}), n_fast)
+        # The same add behind a C callable that is not a builtin function (as a Wasm function
+        # object cannot be): CPython 3.11 specialises calls of builtins, not of other types.
+        loops["`functools.partial(operator.add)(5, 37)`"] = (
+            make_loop("f(5, 37)", {"f": functools.partial(operator.add)}), n_fast)
         sums = {"wasm2pyext": ("w2p_sum", OursHandle, BUILD / "ours"),
                 "wasm2pyext --abi3": ("w2p3_sum", OursHandle, BUILD / "ours")}
         if self.have_wasmext:
@@ -1273,6 +1278,9 @@ class Suite:
             text += [f"- {f}" for f in self.failures + NOTES]
             text.append("")
         text += self.tables
+        limits = BENCH / "LIMITS.md"  # the analysis of what the figures show, by hand
+        if limits.exists():
+            text.append(limits.read_text())
         path.write_text("\n".join(text).rstrip() + "\n")
         log(f"wrote {path}")
 
