@@ -172,10 +172,6 @@ static void w2p_host_call_init(w2p_host_result_fn result_general, w2p_host_exhau
     w2p_host_exhausted = exhausted;
 }
 
-/* Stack a host call needs before it may enter Python: 256 KiB, but at most a quarter of
-   the thread's usable stack (a 256 KiB thread could not call a host function at all). */
-#define W2P_HOST_CALL_STACK (256u * 1024u)
-
 /* Whether a host function of type t may use w2p_host_call_fast. */
 static inline int w2p_host_fast_type(const w2p_functype *t)
 {
@@ -209,27 +205,26 @@ static int w2p_host_call_fast(w2p_host_func *self, w2p_val *vals)
     const w2p_functype *t = self->type;
     PyObject *argv[W2P_FAST_MAX_PARAMS];
     uint32_t n = t->num_params, i;
-    w2p_ctx bounds;
     char here;
-    w2p_stack_bounds(&bounds);
-    uintptr_t need = bounds.stack_span / 4 < W2P_HOST_CALL_STACK ? bounds.stack_span / 4 : W2P_HOST_CALL_STACK;
-    if ((uintptr_t)&here < bounds.stack_floor + need)
+    int outside = w2p_host_enter(&here);
+    if (outside < 0)
         return w2p_host_exhausted();
     for (i = 0; i < n; i++) {
         argv[i] = w2p_box(&vals[i], t->sig[i]);
         if (!argv[i]) {
             while (i--)
                 Py_DECREF(argv[i]);
+            w2p_host_leave(outside);
             return -1;
         }
     }
-    int outside = w2p_host_enter();
     PyObject *result = PyObject_Vectorcall((PyObject *)self->callable, argv, n, NULL);
-    w2p_host_leave(outside);
     for (i = 0; i < n; i++)
         Py_DECREF(argv[i]);
-    if (!result)
+    if (!result) {
+        w2p_host_leave(outside);
         return -1;
+    }
     int status = 0;
     if (t->num_results == 1) {
         char r = t->sig[n + 1];
@@ -248,6 +243,7 @@ static int w2p_host_call_fast(w2p_host_func *self, w2p_val *vals)
         }
     }
     Py_DECREF(result);
+    w2p_host_leave(outside);
     return status;
 }
 

@@ -205,9 +205,23 @@ int w2p_table_init_from(w2p_table *table, uint32_t dst, const w2p_elem_segment *
 /* Stack kept free below the floor: for the trap path, runtime calls and libc. */
 #define W2P_STACK_RESERVE_MAX (256u * 1024u)
 
-/* The calling thread's bounds, computed once per thread. */
-static __thread uintptr_t thread_floor, thread_span;
+/* Stack a host call needs before it may enter Python: 256 KiB, but at most a quarter of
+   the thread's usable stack (a 256 KiB thread could not call a host function at all). */
+#define W2P_HOST_CALL_STACK (256u * 1024u)
 
+typedef struct w2p_boundary w2p_boundary;
+
+/* Everything the runtime keeps per thread, in one place (one thread-local lookup). */
+typedef struct thread_state {
+    uintptr_t floor, span;  /* the usable stack (0: not computed yet) */
+    uintptr_t host_floor;   /* where a host call may still enter Python */
+    w2p_boundary *innermost;
+    int ready;              /* thread_setup has run */
+} thread_state;
+
+static __thread thread_state thread;
+
+/* The calling thread's bounds, computed once per thread. */
 static void thread_bounds(void)
 {
     uintptr_t low = 0, size = 0;
@@ -228,16 +242,17 @@ static void thread_bounds(void)
         low = (uintptr_t)&here - size / 2;
     }
     uintptr_t reserve = size / 8 < W2P_STACK_RESERVE_MAX ? size / 8 : W2P_STACK_RESERVE_MAX;
-    thread_floor = low + reserve;
-    thread_span = size - reserve;
+    thread.floor = low + reserve;
+    thread.span = size - reserve;
+    thread.host_floor = thread.floor + (thread.span / 4 < W2P_HOST_CALL_STACK ? thread.span / 4 : W2P_HOST_CALL_STACK);
 }
 
 void w2p_stack_bounds(w2p_ctx *ctx)
 {
-    if (!thread_floor)
+    if (!thread.floor)
         thread_bounds();
-    ctx->stack_floor = thread_floor;
-    ctx->stack_span = thread_span;
+    ctx->stack_floor = thread.floor;
+    ctx->stack_span = thread.span;
 }
 
 void w2p_stack_check(w2p_ctx *ctx, uintptr_t sp, const char *where)
@@ -264,22 +279,19 @@ typedef jmp_buf w2p_jmp_buf;
 #endif
 
 /* One Python -> Wasm boundary: a jump target on the C stack, linked to the enclosing one. */
-typedef struct w2p_boundary {
+struct w2p_boundary {
     w2p_jmp_buf target;
     struct w2p_boundary *outer;
     int kind;
     const char *where;
     int in_host; /* a host function's Python code is running below it */
-} w2p_boundary;
-
-static __thread w2p_boundary *innermost;
-static __thread int thread_ready; /* thread_setup has run on this thread */
+};
 
 static void thread_setup(void);
 
 void w2p_trap_unwind(int kind, const char *where)
 {
-    w2p_boundary *b = innermost;
+    w2p_boundary *b = thread.innermost;
     if (!b)
         abort(); /* Wasm code only runs below a boundary */
     b->kind = kind;
@@ -289,38 +301,45 @@ void w2p_trap_unwind(int kind, const char *where)
 
 int w2p_invoke(const w2p_func *f, const w2p_val *args, w2p_val *results, const char **where)
 {
-    /* b's address escapes (innermost), so it lives in memory and what w2p_trap_unwind
+    /* b's address escapes (thread.innermost), so it lives in memory and what w2p_trap_unwind
        wrote into it is still there after the longjmp. */
     w2p_boundary b;
-    b.outer = innermost;
+    b.outer = thread.innermost;
     b.kind = W2P_TRAP_NONE;
     b.where = NULL;
     b.in_host = 0;
-    if (__builtin_expect(!thread_ready, 0))
+    if (__builtin_expect(!thread.ready, 0))
         thread_setup();
     /* No stack bounds to set: the first function entered finds ctx's bounds wrong (unset,
        or another thread's) and refreshes them (w2p_stack_check). */
-    innermost = &b;
+    thread.innermost = &b;
     if (W2P_SETJMP(b.target) == 0)
         f->entry(f, args, results);
-    innermost = b.outer;
+    thread.innermost = b.outer;
     *where = b.where;
     return b.kind;
 }
 
-int w2p_host_enter(void)
+int w2p_host_enter(const void *sp)
 {
-    w2p_boundary *b = innermost;
-    int saved = b ? b->in_host : 0;
-    if (b)
-        b->in_host = 1;
+    thread_state *t = &thread;
+    if (__builtin_expect(!t->floor, 0))
+        thread_bounds();
+    if ((uintptr_t)sp < t->host_floor)
+        return -1;
+    w2p_boundary *b = t->innermost;
+    if (!b)
+        return 0;
+    int saved = b->in_host;
+    b->in_host = 1;
     return saved;
 }
 
 void w2p_host_leave(int saved)
 {
-    if (innermost)
-        innermost->in_host = saved;
+    w2p_boundary *b = thread.innermost;
+    if (b)
+        b->in_host = saved;
 }
 
 /* ---- Guard pages: faults in Wasm code become traps ---- */
@@ -479,7 +498,7 @@ static void chain_fault(int sig, siginfo_t *info, void *context)
 
 static void on_fault(int sig, siginfo_t *info, void *context)
 {
-    w2p_boundary *b = innermost;
+    w2p_boundary *b = thread.innermost;
     if (b && !b->in_host && info->si_code <= 0) {
         /* Sent, not a fault: a handler installed in front of ours since (Python's
            faulthandler) re-raising a Wasm fault after putting ours back. Returning runs
@@ -581,7 +600,7 @@ static void thread_setup(void)
                 munmap(stack, ALT_STACK_SIZE);
         }
     }
-    thread_ready = 1;
+    thread.ready = 1;
 }
 
 static void instantiate_entry(const w2p_func *f, const w2p_val *args, w2p_val *results)

@@ -291,9 +291,10 @@ int w2p_guard_pages_install(void);
    happened in by the module's function addresses; 0 or -1. */
 int w2p_register_module(const w2p_module *module);
 
-/* Around a host function's Python code: faults there are not Wasm's to trap. Returns
-   what w2p_host_leave restores. */
-int w2p_host_enter(void);
+/* Around a host function's Python code, entered with the stack at sp: -1 (and nothing
+   changed) when too little stack is left to call Python safely, else what w2p_host_leave
+   restores. Faults in the code between are not Wasm's to trap. */
+int w2p_host_enter(const void *sp);
 void w2p_host_leave(int saved);
 
 /* The boundary from Python into Wasm: calls f through its entry. Returns W2P_TRAP_NONE,

@@ -410,7 +410,6 @@ cdef extern from "w2p_pycall.h":
     void w2p_host_call_init(w2p_host_result_fn result_general, w2p_host_exhausted_fn exhausted)
     bint w2p_host_fast_type(const w2p_functype *t)
     int w2p_host_call_fast(w2p_host_func *self, w2p_val *vals) except -1
-    enum: W2P_HOST_CALL_STACK
     PyObject *w2p_fast_call(const w2p_func *f, PyObject *const *args, Py_ssize_t nargs, int *kind,
                             const char **where)
     object w2p_steal(PyObject *o)
@@ -602,30 +601,28 @@ cdef int host_call(w2p_host_func *self, w2p_val *vals) except -1:
     Python exception it returns -1 with the exception set, and the trampoline unwinds to
     the boundary, which re-raises it."""
     cdef char here
-    cdef w2p_ctx bounds
     cdef HostFunction hf = <HostFunction><object>self.ctx.owner
     cdef FuncType t = hf.type
     cdef const char *sig = t.sig
     cdef Py_ssize_t np = len(t.params), nr = len(t.results), i
-    w2p_stack_bounds(&bounds)
-    if <uintptr_t>&here < bounds.stack_floor + min(<uintptr_t>W2P_HOST_CALL_STACK, bounds.stack_span // 4):
+    cdef int outside = w2p_host_enter(&here)
+    if outside < 0:
         return host_stack_exhausted()
-    args = [from_val(&vals[i], sig[i]) for i in range(np)]
-    cdef int outside = w2p_host_enter()
     try:
+        args = [from_val(&vals[i], sig[i]) for i in range(np)]
         result = hf.callable(*args)
+        if nr == 0:
+            return 0
+        if nr == 1:
+            return to_val(result, sig[np + 1], &vals[0], hf.pool)
+        result = tuple(result)
+        if len(result) != nr:
+            raise TypeError(f"host function {hf.callable!r} returned {len(result)} values, expected {nr}")
+        for i in range(nr):
+            to_val(result[i], sig[np + 1 + i], &vals[i], hf.pool)
+        return 0
     finally:
         w2p_host_leave(outside)
-    if nr == 0:
-        return 0
-    if nr == 1:
-        return to_val(result, sig[np + 1], &vals[0], hf.pool)
-    result = tuple(result)
-    if len(result) != nr:
-        raise TypeError(f"host function {hf.callable!r} returned {len(result)} values, expected {nr}")
-    for i in range(nr):
-        to_val(result[i], sig[np + 1 + i], &vals[i], hf.pool)
-    return 0
 
 
 cdef HostFunction make_host_function(object callable, FuncType t, const w2p_type_desc *td):

@@ -157,7 +157,7 @@ cdef extern from "w2p_rt.h":
     int w2p_guard_pages_available()
     int w2p_guard_pages_install()
     int w2p_register_module(const w2p_module *module)
-    int w2p_host_enter()
+    int w2p_host_enter(const void *sp)
     void w2p_host_leave(int saved)
     int w2p_invoke(const w2p_func *f, const w2p_val *args, w2p_val *results, const char **where)
     int w2p_instantiate(const w2p_module *module, w2p_ctx *instance, const char **where)
