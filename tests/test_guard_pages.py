@@ -141,3 +141,28 @@ def test_a_faulthandler_enabled_after_instantiation_does_not_turn_traps_into_cra
     """)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[0] == "out of bounds memory access out of bounds memory access 0"
+
+
+def test_without_address_space_for_guard_pages_the_portable_build_still_runs():
+    # With 2 GiB of address space left no memory can reserve its 8 GiB: a module built
+    # for guard pages refuses to instantiate, with a clear error, and one built with
+    # --bounds-checks runs (its memory reserving only its maximum), trapping as usual.
+    result = run("""
+        import resource
+        import wasm2pyext
+        from wasm2pyext.build import BuildOptions
+        checked = wasm2pyext.Module(w, options=BuildOptions(bounds_checks=True))
+        guarded = wasm2pyext.Module(w)
+        in_use = next(int(line.split()[1]) << 10 for line in open("/proc/self/status") if line.startswith("VmSize:"))
+        resource.setrlimit(resource.RLIMIT_AS, (in_use + (2 << 30), resource.RLIM_INFINITY))
+        try:
+            guarded.instantiate({"env": {"host": host}})
+        except MemoryError as error:
+            print("refused:", error)
+        inst2 = checked.instantiate({"env": {"host": host}})
+        print(inst2.exports.load(0), trap_of(inst2.exports.load, 65533), trap_of(inst2.exports.recurse, 0))
+    """)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.split("\n")
+    assert lines[0].startswith("refused: memory 0 has no guard pages") and "--bounds-checks" in lines[0]
+    assert lines[1] == "0 out of bounds memory access call stack exhausted"
