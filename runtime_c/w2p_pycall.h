@@ -1,12 +1,14 @@
 /*
- * w2p_pycall.h: the fast path of a call from Python into Wasm, included by the shim
- * (templates/shim.pyx), which keeps the general path.
+ * w2p_pycall.h: the fast paths of calls across the boundary, both ways, included by the
+ * shim (templates/shim.pyx), which keeps the general paths.
  *
- * Most calls pass a few exact ints and floats and get one number (or nothing) back. For
- * those, this converts straight from the argument vector into Wasm values, crosses the
- * boundary and boxes the result, with no Python-level work in between. Anything else (a
- * Value, a reference, an int subclass, a value out of range, more results) is left to
- * the general path, before any Wasm code has run.
+ * Most calls pass a few numbers and get one number (or nothing) back. Python -> Wasm,
+ * this converts exact ints and floats straight from the argument vector into Wasm
+ * values, crosses the boundary (or not, for a function that cannot trap) and boxes the
+ * result; anything else (a Value, a reference, an int subclass, a value out of range,
+ * more results) is left to the general path, before any Wasm code has run. Wasm ->
+ * Python, a host function of such a type gets its arguments boxed into a vector and is
+ * called by PEP 590 vectorcall.
  */
 #ifndef W2P_PYCALL_H
 #define W2P_PYCALL_H
