@@ -14,14 +14,6 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
-/* Guard pages: 64-bit Linux on x86-64 and AArch64, where the fault handler can read the
-   stack pointer of the faulting code. */
-#if defined(__linux__) && (defined(__x86_64__) || defined(__aarch64__))
-#define W2P_GUARD_PAGES 1
-#else
-#define W2P_GUARD_PAGES 0
-#endif
-
 #define W2P_PAGE_SIZE 65536u
 #define W2P_MAX_PAGES 65536u
 /* An implementation limit on table sizes, so table.grow fails instead of allocating

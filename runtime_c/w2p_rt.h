@@ -23,6 +23,15 @@
    must agree (the registered runtime's name carries it: _wasm2pyext_rt_<version>). */
 #define W2P_ABI_VERSION 2
 
+/* Whether the runtime's fault handler turns faults in Wasm code into traps, out-of-bounds
+   accesses to guarded memories and stack exhaustion alike: 64-bit Linux on x86-64 and
+   AArch64, where it can read the faulting code's stack pointer. */
+#if defined(__linux__) && (defined(__x86_64__) || defined(__aarch64__))
+#define W2P_GUARD_PAGES 1
+#else
+#define W2P_GUARD_PAGES 0
+#endif
+
 /* Why Wasm execution stopped; the order matches wasm2pyext.errors.TRAP_KINDS (+1). */
 typedef enum w2p_trap_kind {
     W2P_TRAP_NONE = 0,

@@ -1095,6 +1095,10 @@ cdef class Instance:
             (<const w2p_functype **>slot(self.inst, desc.types_slot))[i] = &(<FuncType>info.types[i]).ft
         if desc.flags & W2P_MODULE_GUARD_PAGES:
             self._require_guard_pages()
+        elif w2p_guard_pages_available():
+            # a build with bounds checks still relies on the handler for stack exhaustion
+            if w2p_guard_pages_install() != 0:
+                raise OSError("cannot install the fault handler for stack exhaustion")
         self._link(imports if imports is not None else {})
         self._define()
         if desc.flags & W2P_MODULE_GUARD_PAGES:

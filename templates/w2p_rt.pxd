@@ -4,6 +4,7 @@
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, uintptr_t
 
 cdef extern from "w2p_rt.h":
+    enum: W2P_GUARD_PAGES  # = 1
     enum: W2P_ABI_VERSION  # = 2
     ctypedef enum w2p_trap_kind:
         W2P_TRAP_NONE

@@ -1,6 +1,7 @@
 """Traps through the Python API: each kind as wasm2pyext.Trap with its .kind and a message
 naming the Wasm function, instances usable afterwards, stack exhaustion as a trap (also on
-small thread stacks and under deep Python recursion), and traps at instantiation."""
+small thread stacks and under deep Python recursion), and traps at instantiation; in every
+kind of build (BUILDS)."""
 from __future__ import annotations
 
 import functools
@@ -15,6 +16,8 @@ import pytest
 
 import wasm2pyext
 from wasm2pyext import Trap
+from wasm2pyext.build import BuildOptions
+from wasm2pyext.toolchain import Toolchain
 
 from wat import wat
 
@@ -48,9 +51,20 @@ TRAPS = wat(r"""
 """)
 
 
-@pytest.fixture
-def ex():
-    return wasm2pyext.Instance(TRAPS).exports
+# Every way a module can be built to catch traps: guard pages (the default on 64-bit
+# Linux), explicit bounds checks (stack depth still bounded by the guard page where the
+# runtime catches faults), and explicit checks of both.
+BUILDS = {
+    "default": BuildOptions(),
+    "bounds checks": BuildOptions(bounds_checks=True),
+    "explicit stack checks": BuildOptions(bounds_checks=True,
+                                          toolchain=Toolchain.default(cflags="-DW2P_EXPLICIT_STACK_CHECKS")),
+}
+
+
+@pytest.fixture(params=BUILDS)
+def ex(request):
+    return wasm2pyext.Module(TRAPS, options=BUILDS[request.param]).instantiate().exports
 
 
 def trap_of(call, *args) -> Trap:

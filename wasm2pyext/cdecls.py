@@ -82,7 +82,9 @@ class _Writer:
 def generate(header_text: str) -> str:
     ast = c_parser.CParser().parse(_STD_TYPEDEFS + _strip(header_text), HEADER)
     writer = _Writer()
-    for name, value in _INT_DEFINE.findall(header_text):
+    # A macro defined on both sides of an #if is one constant to Cython (its value here
+    # is the first side's, for the comment only).
+    for name, value in dict(reversed(_INT_DEFINE.findall(header_text))).items():
         writer.lines.append(f"    enum: {name}  # = {value}")
     for node in ast.ext:
         if isinstance(node, c_ast.Typedef):

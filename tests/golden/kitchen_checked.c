@@ -26,17 +26,23 @@ __attribute__((noreturn, cold)) static void trap(const w2p_ctx *ctx, int kind, c
 }
 #define TRAP(kind) trap(&inst->ctx, W2P_TRAP_##kind, __func__)
 
-/* Call depth is bounded by stack space, not a count: a function whose frame (of about
+/* Call depth is bounded by stack space, not a count. Where the runtime catches faults
+   (W2P_GUARD_PAGES), the thread's guard page bounds it for free, as in the guard-page
+   build. Elsewhere (or with W2P_EXPLICIT_STACK_CHECKS) a function whose frame (of about
    `frame` bytes, the generator's estimate) would reach below the thread's floor traps
    with "call stack exhausted" before the C stack overflows. One unsigned compare also
    catches a frame outside the range entirely (the context was last used on another
    thread): the slow path sorts the two out. */
+#if W2P_GUARD_PAGES && !defined(W2P_EXPLICIT_STACK_CHECKS)
+#define STACK_CHECK(frame) ((void)0)
+#else
 #define STACK_CHECK(frame)                                                               \
     do {                                                                                 \
         uintptr_t low_ = (uintptr_t)__builtin_frame_address(0) - (frame);                \
         if (UNLIKELY(low_ - inst->ctx.stack_floor > inst->ctx.stack_span))              \
             w2p_stack_check(&inst->ctx, low_, __func__);                                 \
     } while (0)
+#endif
 
 /* A call through a function reference enters another context (an instance or a host
    function): it inherits the caller's stack bounds. */
