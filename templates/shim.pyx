@@ -13,6 +13,7 @@ from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, u
 from libc.stdlib cimport calloc, free
 from libc.string cimport memcpy, strcmp
 from cpython.buffer cimport PyBuffer_FillInfo
+from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.pycapsule cimport PyCapsule_New
 from cpython.ref cimport PyObject, Py_INCREF
 from cpython.tuple cimport PyTuple_GetItem
@@ -813,7 +814,18 @@ cdef class MemoryView:
             d = float(x)
             memcpy(p, &d, 8)
             return 0
-        if code in (ord("b"), ord("h"), ord("i"), ord("q")):
+        cdef long long v
+        cdef int overflow = 0
+        cdef bint signed = code in (ord("b"), ord("h"), ord("i"), ord("q"))
+        if PyLong_CheckExact(x) and size < 8:
+            # the common case in C: an exact int, checked against the element's range
+            v = PyLong_AsLongLongAndOverflow(x, &overflow)
+            if not overflow and (-(1LL << (8 * size - 1)) <= v < (1LL << (8 * size - 1)) if signed
+                                 else 0 <= v < (1LL << (8 * size))):
+                u = <uint64_t>v
+                memcpy(p, &u, size)  # little-endian hosts: the low bytes come first
+                return 0
+        if signed:
             _check_range(x, -_pow2(8 * size - 1), _pow2(8 * size - 1))
         else:
             _check_range(x, 0, _pow2(8 * size))
@@ -821,24 +833,55 @@ cdef class MemoryView:
         memcpy(p, &u, size)  # little-endian hosts: the low bytes come first
         return 0
 
+    cdef uint8_t *first(self, Py_ssize_t start):
+        """The address of element `start`, within the view (a slice's start)."""
+        return self.memory.mem.data + self.offset + <uint64_t>start * self.bytes_per_element
+
     def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self.get(self.address(i)) for i in range(*index.indices(len(self)))]
-        return self.get(self.address(index))
+        cdef Py_ssize_t start, stop, step, count, k
+        cdef uint8_t *p
+        cdef list out
+        if not isinstance(index, slice):
+            return self.get(self.address(index))
+        start, stop, step = index.indices(len(self))
+        count = len(range(start, stop, step))
+        p = self.first(start)
+        if self.code == ord("B") and step == 1:
+            # bytes -> list runs in C, with the interpreter's cached small ints
+            return list(PyBytes_FromStringAndSize(<char *>p, count))
+        out = [None] * count
+        for k in range(count):
+            out[k] = self.get(p)
+            p += step * self.bytes_per_element
+        return out
 
     def __setitem__(self, index, value):
         cdef uint64_t scratch
-        if isinstance(index, slice):
-            positions = range(*index.indices(len(self)))
-            values = list(value)
-            if len(values) != len(positions):
-                raise ValueError(f"cannot assign {len(values)} values to a slice of {len(positions)}")
-            for x in values:  # all checked before any is written: a bad value writes nothing
-                self.put(<uint8_t *>&scratch, x)
-            for i, x in zip(positions, values):
-                self.put(self.address(i), x)
+        cdef Py_ssize_t start, stop, step, count, k
+        cdef uint8_t *p
+        cdef const uint8_t[::1] raw
+        if not isinstance(index, slice):
+            self.put(self.address(index), value)
             return
-        self.put(self.address(index), value)
+        start, stop, step = index.indices(len(self))
+        count = len(range(start, stop, step))
+        if self.code == ord("B") and step == 1 and isinstance(value, (bytes, bytearray)):
+            # bytes are unsigned bytes already: one copy
+            raw = value
+            if raw.shape[0] != count:
+                raise ValueError(f"cannot assign {raw.shape[0]} values to a slice of {count}")
+            if count:
+                memcpy(self.first(start), &raw[0], count)
+            return
+        values = list(value)
+        if len(values) != count:
+            raise ValueError(f"cannot assign {len(values)} values to a slice of {count}")
+        for x in values:  # all checked before any is written: a bad value writes nothing
+            self.put(<uint8_t *>&scratch, x)
+        p = self.first(start)
+        for k in range(count):
+            self.put(p, values[k])
+            p += step * self.bytes_per_element
 
     def __repr__(self):
         return f"<wasm memory view {chr(self.code)} at {self.offset}, {len(self)} elements>"

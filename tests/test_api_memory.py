@@ -257,6 +257,38 @@ def test_slice_set_of_a_wrong_type_is_a_type_error_and_writes_nothing(memory):
     assert view[0:2] == [0, 0]
 
 
+def test_slice_set_from_bytes_copies_them(memory):
+    view = memory.uint8_view(100)
+    view[0:4] = b"\x01\x02\xfe\xff"
+    view[4:6] = bytearray(b"\x07\x08")
+    assert view[0:7] == [1, 2, 254, 255, 7, 8, 0]
+    view[5:3:-1] = b"\x09\x0a"  # a step other than 1 takes the general path
+    assert view[3:6] == [255, 10, 9]
+    with pytest.raises(ValueError):
+        view[0:3] = b"\x01\x02"
+    assert view[0:3] == [1, 2, 254]
+
+
+def test_slice_set_from_bytes_into_a_signed_view_checks_each_value(memory):
+    view = memory.int8_view(100)
+    with pytest.raises(OverflowError):
+        view[0:2] = b"\x01\x80"
+    assert view[0:2] == [0, 0]
+    view[0:2] = b"\x01\x7f"
+    assert view[0:2] == [1, 127]
+
+
+def test_slices_of_wide_views_with_steps(memory):
+    view = memory.uint32_view(64)
+    view[0:6:2] = [0xFFFFFFFF, 1, 2**31]
+    assert view[0:6] == [0xFFFFFFFF, 0, 1, 0, 2**31, 0]
+    assert view[4::-2] == [2**31, 1, 0xFFFFFFFF]
+    with pytest.raises(OverflowError):
+        view[0:1] = [2**32]
+    with pytest.raises(OverflowError):
+        view[0:1] = [-1]
+
+
 def test_non_int_index_is_a_type_error(memory):
     with pytest.raises(TypeError):
         memory.uint8_view()["0"]
