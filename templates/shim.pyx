@@ -13,7 +13,8 @@ from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, u
 from libc.stdlib cimport calloc, free
 from libc.string cimport memcpy, strcmp
 from cpython.buffer cimport PyBuffer_FillInfo
-from cpython.bytes cimport PyBytes_FromStringAndSize
+from cpython.bytes cimport PyBytes_AsString, PyBytes_FromStringAndSize
+from cpython.bytearray cimport PyByteArray_AsString
 from cpython.pycapsule cimport PyCapsule_New
 from cpython.ref cimport PyObject, Py_INCREF
 from cpython.tuple cimport PyTuple_GetItem
@@ -859,19 +860,20 @@ cdef class MemoryView:
         cdef uint64_t scratch
         cdef Py_ssize_t start, stop, step, count, k
         cdef uint8_t *p
-        cdef const uint8_t[::1] raw
+        cdef const char *raw
         if not isinstance(index, slice):
             self.put(self.address(index), value)
             return
         start, stop, step = index.indices(len(self))
         count = len(range(start, stop, step))
         if self.code == ord("B") and step == 1 and isinstance(value, (bytes, bytearray)):
-            # bytes are unsigned bytes already: one copy
-            raw = value
-            if raw.shape[0] != count:
-                raise ValueError(f"cannot assign {raw.shape[0]} values to a slice of {count}")
+            # bytes are unsigned bytes already: one copy (no typed memoryview: Cython's
+            # would add its own types to every module's start-up)
+            if len(value) != count:
+                raise ValueError(f"cannot assign {len(value)} values to a slice of {count}")
+            raw = PyBytes_AsString(value) if isinstance(value, bytes) else PyByteArray_AsString(value)
             if count:
-                memcpy(self.first(start), &raw[0], count)
+                memcpy(self.first(start), raw, count)
             return
         values = list(value)
         if len(values) != count:
