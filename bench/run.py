@@ -736,23 +736,8 @@ class Suite:
                             results[(who, k)] = res
                             times[(who, k)] += ts
                     continue
-                n_inner = max(1, round(inner * self.py[who].inner_scale))
-                if self.py[who].inner_scale == 0.0 and r >= max(2, self.rounds // 3):
-                    continue  # an interpreter: a few rounds are enough
-                for k in KERNELS:
-                    h = handles.get((who, k))
-                    if h is None:
-                        continue
-                    try:
-                        if r == 0:
-                            time_kernel(h, k, self.data)  # warm-up
-                        for _ in range(n_inner):
-                            res, t = time_kernel(h, k, self.data)
-                            results[(who, k)] = res
-                            times[(who, k)].append(t)
-                    except Exception as e:
-                        self.failures.append(f"{labels[who]}: {k} raised {type(e).__name__}: {e}")
-                        handles.pop((who, k))
+                self.python_round(who, r, inner, KERNELS, handles, lambda h, k: time_kernel(h, k, self.data),
+                                  results, times, labels)
             log(f"  round {r + 1}/{self.rounds} done")
         # agreement with native clang (the reference) before any timing counts
         ref_who = "native clang -O2" if "native clang -O2" in natives else next(iter(natives))
@@ -790,6 +775,30 @@ class Suite:
                 + f"; geomean **{gm['wasm2pyext']:.2f}x**"
                 + "".join(f"; {labels[c]} {gm[c]:.2f}x" for c in cols if c != "wasm2pyext" and complete[c]
                           and not c.startswith("native")))
+
+    def python_round(self, who: str, r: int, inner: int, names, handles: dict, measure: Callable,
+                     results: dict, times: dict, labels: dict, warm_up: bool = True) -> None:
+        """Round r of Python runtime `who` over names (kernels or programs): measure(handle,
+        name) -> (result, seconds), `inner` times a round (scaled for slow runtimes), after a
+        warm-up in the first round. A runtime that raises is reported and dropped."""
+        rt = self.py[who]
+        if rt.inner_scale == 0.0 and r >= max(2, self.rounds // 3):
+            return  # an interpreter: a few rounds are enough
+        n_inner = max(1, round(inner * rt.inner_scale))
+        for name in names:
+            h = handles.get((who, name))
+            if h is None:
+                continue
+            try:
+                if r == 0 and warm_up:
+                    measure(h, name)
+                for _ in range(n_inner):
+                    res, t = measure(h, name)
+                    results[(who, name)] = res
+                    times[(who, name)].append(t)
+            except Exception as e:
+                self.failures.append(f"{labels[who]}: {name} raised {type(e).__name__}: {e}")
+                handles.pop((who, name))
 
     def time_tables(self, noun: str, names, cols: list[str], labels: dict, med: dict, results: dict):
         """The markdown rows of the time and ratio tables (header included) and the ratios
@@ -870,23 +879,9 @@ class Suite:
                             natives[who] = {p: x for p, x in natives[who].items() if p != prog}
                             break
                     continue
-                n_inner = max(1, round(inner * self.py[who].inner_scale))
-                if self.py[who].inner_scale == 0.0 and r >= max(2, self.rounds // 3):
-                    continue  # an interpreter: a few rounds are enough
-                for prog in PROGRAMS:
-                    h = handles.get((who, prog))
-                    if h is None:
-                        continue
-                    try:
-                        if r == 0 and self.py[who].inner_scale:
-                            time_program(h, prog, input_hashes[(who, prog)])  # warm-up
-                        for _ in range(n_inner):
-                            res, t = time_program(h, prog, input_hashes[(who, prog)])
-                            results[(who, prog)] = res
-                            times[(who, prog)].append(t)
-                    except Exception as e:
-                        self.failures.append(f"{labels[who]}: {prog} raised {type(e).__name__}: {e}")
-                        handles.pop((who, prog))
+                self.python_round(who, r, inner, PROGRAMS, handles,
+                                  lambda h, prog, who=who: time_program(h, prog, input_hashes[(who, prog)]),
+                                  results, times, labels, warm_up=bool(self.py[who].inner_scale))
             log(f"  round {r + 1}/{self.rounds} done")
         ok = self.check_programs(results, checks, labels)
         med = {key: median(ts) for key, ts in times.items() if ok.get(key)}

@@ -56,7 +56,8 @@ static inline int w2p_small_int(PyObject *x, long long *out)
 #define W2P_FLOAT_VALUE(x) PyFloat_AS_DOUBLE(x)
 #endif
 
-/* Python -> Wasm value of type t (a letter of w2p_functype.sig); 0 if not fast. */
+/* Python -> Wasm value of type t (a letter of w2p_functype.sig, one of "iIfF"); 0 if not
+   fast (then the general path decides). Also unboxes a host function's result. */
 static inline int w2p_fast_arg(PyObject *x, char t, w2p_val *out)
 {
     long long v;
@@ -86,6 +87,27 @@ static inline int w2p_fast_arg(PyObject *x, char t, w2p_val *out)
     }
 }
 
+/* Wasm value of type t (one of "iIfF") -> Python: a new reference. */
+static inline PyObject *w2p_box(const w2p_val *v, char t)
+{
+    switch (t) {
+    case 'i':
+        return PyLong_FromLong((int32_t)v->i32);
+    case 'I':
+        return PyLong_FromLongLong((int64_t)v->i64);
+    case 'f':
+        return PyFloat_FromDouble(v->f32);
+    default:
+        return PyFloat_FromDouble(v->f64);
+    }
+}
+
+/* PEP 590's argument count (the 3.11 limited API lacks PyVectorcall_NARGS). */
+static inline Py_ssize_t w2p_vectorcall_nargs(size_t nargsf)
+{
+    return (Py_ssize_t)(nargsf & ~((size_t)1 << (8 * sizeof(size_t) - 1)));
+}
+
 /* Calls f with args: its result (None when it has none), a new reference; NULL when it
    trapped (*kind and *where set as by w2p_invoke; a Python error is set only for a host
    function's exception) or boxing failed; or W2P_CALL_GENERAL. */
@@ -111,18 +133,9 @@ static inline PyObject *w2p_fast_call(const w2p_func *f, PyObject *const *args, 
         if (*kind != W2P_TRAP_NONE)
             return NULL;
     }
-    switch (result) {
-    case 'i':
-        return PyLong_FromLong((int32_t)vals[0].i32);
-    case 'I':
-        return PyLong_FromLongLong((int64_t)vals[0].i64);
-    case 'f':
-        return PyFloat_FromDouble(vals[0].f32);
-    case 'F':
-        return PyFloat_FromDouble(vals[0].f64);
-    default:
+    if (!result)
         Py_RETURN_NONE;
-    }
+    return w2p_box(&vals[0], result);
 }
 
 /* A Function object's vectorcall (PEP 590; unused under the limited API, whose calls come
@@ -148,8 +161,7 @@ static PyObject *w2p_function_vectorcall(PyObject *self, PyObject *const *args, 
         const w2p_func *f = *(const w2p_func **)((char *)self + w2p_function_f_offset);
         int kind;
         const char *where = NULL;
-        Py_ssize_t nargs = (Py_ssize_t)(nargsf & ~((size_t)1 << (8 * sizeof(size_t) - 1)));
-        PyObject *r = w2p_fast_call(f, args, nargs, &kind, &where);
+        PyObject *r = w2p_fast_call(f, args, w2p_vectorcall_nargs(nargsf), &kind, &where);
         if (r != W2P_CALL_GENERAL)
             return r != NULL || kind == W2P_TRAP_NONE ? r : w2p_raise_trap(self, kind, where);
     }
@@ -185,20 +197,6 @@ static inline int w2p_host_fast_type(const w2p_functype *t)
     return 1;
 }
 
-static inline PyObject *w2p_box(const w2p_val *v, char t)
-{
-    switch (t) {
-    case 'i':
-        return PyLong_FromLong((int32_t)v->i32);
-    case 'I':
-        return PyLong_FromLongLong((int64_t)v->i64);
-    case 'f':
-        return PyFloat_FromDouble(v->f32);
-    default:
-        return PyFloat_FromDouble(v->f64);
-    }
-}
-
 /* The w2p_host_func.call of host functions of such types: the arguments boxed straight
    into a vector for PEP 590's call, the result unboxed without a detour through Python
    code when it is an exact int or float. 0, or -1 with a Python error set. */
@@ -228,22 +226,8 @@ static int w2p_host_call_fast(w2p_host_func *self, w2p_val *vals)
         return -1;
     }
     int status = 0;
-    if (t->num_results == 1) {
-        char r = t->sig[n + 1];
-        long long v;
-        if ((r == 'i' || r == 'I') && w2p_small_int(result, &v) && (r == 'I' || (v >= -2147483648LL && v <= 4294967295LL))) {
-            if (r == 'i')
-                vals[0].i32 = (uint32_t)v;
-            else
-                vals[0].i64 = (uint64_t)v;
-        } else if (r == 'F' && PyFloat_CheckExact(result)) {
-            vals[0].f64 = W2P_FLOAT_VALUE(result);
-        } else if (r == 'f' && PyFloat_CheckExact(result)) {
-            vals[0].f32 = (float)W2P_FLOAT_VALUE(result);
-        } else {
-            status = w2p_host_result_general(self, result, vals);
-        }
-    }
+    if (t->num_results == 1 && !w2p_fast_arg(result, t->sig[n + 1], &vals[0]))
+        status = w2p_host_result_general(self, result, vals);
     Py_DECREF(result);
     w2p_host_leave(outside);
     return status;

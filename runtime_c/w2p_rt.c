@@ -239,7 +239,8 @@ static void thread_bounds(void)
     thread.host_floor = thread.floor + (thread.span / 4 < W2P_HOST_CALL_STACK ? thread.span / 4 : W2P_HOST_CALL_STACK);
 }
 
-void w2p_stack_bounds(w2p_ctx *ctx)
+/* Sets ctx's stack bounds to the calling thread's (see w2p_ctx.stack_floor). */
+static void stack_bounds(w2p_ctx *ctx)
 {
     if (!thread.floor)
         thread_bounds();
@@ -249,7 +250,7 @@ void w2p_stack_bounds(w2p_ctx *ctx)
 
 void w2p_stack_check(w2p_ctx *ctx, uintptr_t sp, const char *where)
 {
-    w2p_stack_bounds(ctx);
+    stack_bounds(ctx);
     if (sp < ctx->stack_floor)
         ctx->trap(W2P_TRAP_EXHAUSTION, where);
 }
@@ -348,25 +349,27 @@ typedef struct span_chunk {
 } span_chunk;
 
 static span_chunk spans;
-static pthread_mutex_t spans_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Serialises changes to the runtime's process-wide state: spans, modules (below) and the
+   fault handler's installation. */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int span_add(uintptr_t start, uintptr_t end)
 {
-    pthread_mutex_lock(&spans_lock);
+    pthread_mutex_lock(&registry_lock);
     span_chunk *c = &spans;
     for (;;) {
         for (int i = 0; i < SPANS_PER_CHUNK; i++) {
             if (!c->end[i]) {
                 __atomic_store_n(&c->start[i], start, __ATOMIC_RELAXED);
                 __atomic_store_n(&c->end[i], end, __ATOMIC_RELEASE);
-                pthread_mutex_unlock(&spans_lock);
+                pthread_mutex_unlock(&registry_lock);
                 return 0;
             }
         }
         if (!c->next) {
             span_chunk *fresh = calloc(1, sizeof *fresh);
             if (!fresh) {
-                pthread_mutex_unlock(&spans_lock);
+                pthread_mutex_unlock(&registry_lock);
                 return -1;
             }
             __atomic_store_n(&c->next, fresh, __ATOMIC_RELEASE);
@@ -377,12 +380,12 @@ static int span_add(uintptr_t start, uintptr_t end)
 
 static void span_remove(uintptr_t start)
 {
-    pthread_mutex_lock(&spans_lock);
+    pthread_mutex_lock(&registry_lock);
     for (span_chunk *c = &spans; c; c = c->next)
         for (int i = 0; i < SPANS_PER_CHUNK; i++)
             if (c->end[i] && c->start[i] == start)
                 __atomic_store_n(&c->end[i], 0, __ATOMIC_RELEASE);
-    pthread_mutex_unlock(&spans_lock);
+    pthread_mutex_unlock(&registry_lock);
 }
 
 /* The modules loaded, for naming the function a fault happened in: a list that only
@@ -400,10 +403,10 @@ int w2p_register_module(const w2p_module *module)
     if (!node)
         return -1;
     node->module = module;
-    pthread_mutex_lock(&spans_lock);
+    pthread_mutex_lock(&registry_lock);
     node->next = modules;
     __atomic_store_n(&modules, node, __ATOMIC_RELEASE);
-    pthread_mutex_unlock(&spans_lock);
+    pthread_mutex_unlock(&registry_lock);
     return 0;
 }
 
@@ -517,7 +520,7 @@ int w2p_guard_pages_install(void)
 {
     static const int signals[] = {SIGSEGV, SIGBUS};
     int status = 0;
-    pthread_mutex_lock(&spans_lock);
+    pthread_mutex_lock(&registry_lock);
     for (int k = 0; k < 2; k++) {
         struct sigaction current, ours;
         if (sigaction(signals[k], NULL, &current) != 0) {
@@ -535,7 +538,7 @@ int w2p_guard_pages_install(void)
         if (sigaction(signals[k], &ours, signals[k] == SIGSEGV ? &chained_segv : &chained_bus) != 0)
             status = -1;
     }
-    pthread_mutex_unlock(&spans_lock);
+    pthread_mutex_unlock(&registry_lock);
     return status;
 }
 
@@ -555,7 +558,7 @@ int w2p_guard_pages_install(void)
 
 /* Per thread, before its first boundary: an alternate signal stack for the fault handler
    unless it has one (freed when the thread exits). The stack bounds wait until something
-   needs them (w2p_stack_bounds): finding the main thread's reads /proc/self/maps. */
+   needs them (thread_bounds): finding the main thread's reads /proc/self/maps. */
 #define ALT_STACK_SIZE (64u * 1024u)
 
 static pthread_key_t alt_stack_key;

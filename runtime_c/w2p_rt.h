@@ -284,8 +284,6 @@ int w2p_table_fill(w2p_table *table, uint32_t dst, void *value, uint32_t n);
 int w2p_table_copy(w2p_table *dst_table, uint32_t dst, w2p_table *src_table, uint32_t src, uint32_t n);
 int w2p_table_init_from(w2p_table *table, uint32_t dst, const w2p_elem_segment *seg, uint32_t src, uint32_t n);
 
-/* Sets ctx's stack bounds to the calling thread's (see w2p_ctx.stack_floor). */
-void w2p_stack_bounds(w2p_ctx *ctx);
 /* The slow path of the stack check at `sp`: traps if sp is below the calling thread's
    floor, else refreshes ctx's bounds. */
 void w2p_stack_check(w2p_ctx *ctx, uintptr_t sp, const char *where);

@@ -385,15 +385,9 @@ cdef extern from *:
 
     /* PEP 590's vectorcallfunc, which the 3.11 limited API does not declare. */
     typedef PyObject *(*w2p_vectorcallfunc)(PyObject *, PyObject *const *, size_t, PyObject *);
-
-    static inline Py_ssize_t w2p_vectorcall_nargs(size_t nargsf)
-    {
-        return (Py_ssize_t)(nargsf & ~((size_t)1 << (8 * sizeof(size_t) - 1)));
-    }
     """
     ctypedef object (*w2p_vectorcallfunc)(object callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
     void w2p_enable_vectorcall(object type, Py_ssize_t offset)
-    Py_ssize_t w2p_vectorcall_nargs(size_t nargsf)
     bint PyLong_CheckExact(object x)
     bint PyFloat_CheckExact(object x)
     long long PyLong_AsLongLongAndOverflow(object x, int *overflow) except? -1
@@ -403,6 +397,7 @@ cdef extern from *:
 cdef extern from "w2p_pycall.h":
     enum: W2P_FAST_MAX_PARAMS
     PyObject *W2P_CALL_GENERAL
+    Py_ssize_t w2p_vectorcall_nargs(size_t nargsf)
     ctypedef object (*w2p_general_call_fn)(object self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
     ctypedef object (*w2p_raise_trap_fn)(object self, int kind, const char *where)
     void w2p_pycall_init(Py_ssize_t f_offset, w2p_general_call_fn general, w2p_raise_trap_fn raise_trap)
@@ -1138,12 +1133,7 @@ cdef class Instance:
         self.inst.owner = <void *>self
         for i in range(desc.num_types):
             (<const w2p_functype **>slot(self.inst, desc.types_slot))[i] = &(<FuncType>info.types[i]).ft
-        if desc.flags & W2P_MODULE_GUARD_PAGES:
-            self._require_guard_pages()
-        elif w2p_guard_pages_available():
-            # a build with bounds checks still relies on the handler for stack exhaustion
-            if w2p_guard_pages_install() != 0:
-                raise OSError("cannot install the fault handler for stack exhaustion")
+        self._install_fault_handler()
         self._link(imports if imports is not None else {})
         self._define()
         if desc.flags & W2P_MODULE_GUARD_PAGES:
@@ -1159,12 +1149,16 @@ cdef class Instance:
         free(self.inst)
         free(self.own_funcs)
 
-    cdef int _require_guard_pages(self) except -1:
+    cdef int _install_fault_handler(self) except -1:
+        """Guard-page modules need the runtime's fault handler; where it exists, modules
+        built with bounds checks use it too, for stack exhaustion."""
         if not w2p_guard_pages_available():
-            raise Error(f"module {self.info.desc.name.decode()!r} was built for guard pages, which this platform lacks: "
-                        "build it with --bounds-checks")
+            if self.info.desc.flags & W2P_MODULE_GUARD_PAGES:
+                raise Error(f"module {self.info.desc.name.decode()!r} was built for guard pages, which this "
+                            "platform lacks: build it with --bounds-checks")
+            return 0
         if w2p_guard_pages_install() != 0:
-            raise OSError("cannot install the fault handler that guard pages need")
+            raise OSError("cannot install the runtime's fault handler")
         return 0
 
     cdef int _link(self, object imports) except -1:

@@ -153,7 +153,6 @@ cdef extern from "w2p_rt.h":
     int w2p_table_fill(w2p_table *table, uint32_t dst, void *value, uint32_t n)
     int w2p_table_copy(w2p_table *dst_table, uint32_t dst, w2p_table *src_table, uint32_t src, uint32_t n)
     int w2p_table_init_from(w2p_table *table, uint32_t dst, const w2p_elem_segment *seg, uint32_t src, uint32_t n)
-    void w2p_stack_bounds(w2p_ctx *ctx)
     void w2p_stack_check(w2p_ctx *ctx, uintptr_t sp, const char *where)
     int w2p_guard_pages_available()
     int w2p_guard_pages_install()

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .build import DEFAULT_OPT, BuildOptions
-from .toolchain import GUARD_PAGES_NATIVE
+from .toolchain import DEFAULT_BOUNDS_CHECKS
 from .wheel import normalized_distribution, write_wheel
 
 _EXTRA_SDIST_FILES = ("README.md", "README.rst", "README.txt", "README", "LICENSE", "LICENSE.txt", "COPYING")
@@ -59,7 +59,7 @@ class Project:
         self.modules: dict[str, str] = modules
         self.opt: str = config.get("opt", DEFAULT_OPT)
         self.abi3: bool = bool(config.get("abi3", False))
-        self.bounds_checks: bool = bool(config.get("bounds_checks", not GUARD_PAGES_NATIVE))
+        self.bounds_checks: bool = bool(config.get("bounds_checks", DEFAULT_BOUNDS_CHECKS))
 
     def wasm(self) -> dict[str, bytes]:
         out = {}

@@ -19,7 +19,7 @@ from .codegen.names import module_identifier
 from .decode import decode
 from .resources import runtime_dir, templates_dir
 from .stubs import generate_stub
-from .toolchain import (GUARD_PAGES_NATIVE, SEMANTIC_FLAGS, Toolchain, cache_root, digest, ext_suffix, link_shared, runtime_inputs,
+from .toolchain import (DEFAULT_BOUNDS_CHECKS, SEMANTIC_FLAGS, Toolchain, cache_root, digest, ext_suffix, link_shared, runtime_inputs,
                         runtime_object)
 from .validator import validate_module
 
@@ -42,7 +42,7 @@ class BuildOptions:
     abi3: bool = False  # against the stable ABI: one build serves CPython 3.11 and later
     # Explicit bounds and stack checks in the code instead of guard pages: for 32-bit
     # platforms and limited address space (guard pages take 8 GiB of it per memory).
-    bounds_checks: bool = field(default_factory=lambda: not GUARD_PAGES_NATIVE)
+    bounds_checks: bool = DEFAULT_BOUNDS_CHECKS
     progress: Optional[Progress] = None
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)  # parallel C compiles
 
@@ -65,7 +65,7 @@ def front_end(wasm: bytes) -> ir.Module:
 def compile_to_c(wasm: bytes, name: str, bounds_checks: Optional[bool] = None) -> str:
     """Decode, validate and generate: the C source of extension module `name` (by default
     of the kind this platform builds, see BuildOptions.bounds_checks)."""
-    checks = not GUARD_PAGES_NATIVE if bounds_checks is None else bounds_checks
+    checks = DEFAULT_BOUNDS_CHECKS if bounds_checks is None else bounds_checks
     return generate_c(front_end(wasm), name, wasm, checks)
 
 

@@ -12,7 +12,7 @@ from .build import DEFAULT_OPT, OPT_LEVELS, BuildOptions, build_extension, compi
 from .codegen.names import module_identifier
 from .decode import decode
 from .errors import CompileError
-from .toolchain import GUARD_PAGES_NATIVE, BuildError, Toolchain, ext_suffix
+from .toolchain import DEFAULT_BOUNDS_CHECKS, BuildError, Toolchain, ext_suffix
 from .validator import validate_module
 
 
@@ -198,7 +198,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def bounds_checks_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--bounds-checks", action="store_true", default=not GUARD_PAGES_NATIVE,
+    p.add_argument("--bounds-checks", action="store_true", default=DEFAULT_BOUNDS_CHECKS,
                    help="check memory bounds and call depth in the code instead of relying on guard pages "
                         "(for 32-bit platforms or limited address space; the default where guard pages are "
                         "unavailable)")

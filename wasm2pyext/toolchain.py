@@ -37,6 +37,8 @@ SEMANTIC_FLAGS = ("-fPIC", "-fvisibility=hidden", "-ffp-contract=off", "-fsignal
 # rather than explicit bounds checks.
 GUARD_PAGES_NATIVE = (sys.platform.startswith("linux") and platform.machine() in ("x86_64", "aarch64")
                       and sys.maxsize > 2**32)
+# So builds default to explicit bounds checks only where guard pages are unavailable.
+DEFAULT_BOUNDS_CHECKS = not GUARD_PAGES_NATIVE
 OPT_LEVELS = ("-O0", "-O1", "-O2", "-O3")
 DEFAULT_OPT = "-O2"
 
