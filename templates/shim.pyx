@@ -1,4 +1,4 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, embedsignature=True, binding=False
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, embedsignature=True, binding=False, auto_pickle=False
 """The wasm2pyext runtime module: the Python face of every built module.
 
 Generic (nothing here depends on a particular Wasm module): translated by Cython and
@@ -28,40 +28,19 @@ RUNTIME_NAME = __name__
 
 # ======== Errors ========
 
-class Error(Exception):
-    """Base of every wasm2pyext error."""
+cdef extern from "w2p_errors.h":
+    enum:
+        W2P_ERROR, W2P_COMPILE_ERROR, W2P_DECODE_ERROR, W2P_VALIDATION_ERROR, W2P_LINK_ERROR, W2P_TRAP
+    object w2p_error_class(int which, object base)
 
+Error = w2p_error_class(W2P_ERROR, Exception)
+CompileError = w2p_error_class(W2P_COMPILE_ERROR, Error)
+DecodeError = w2p_error_class(W2P_DECODE_ERROR, CompileError)
+ValidationError = w2p_error_class(W2P_VALIDATION_ERROR, CompileError)
+LinkError = w2p_error_class(W2P_LINK_ERROR, Error)
+Trap = w2p_error_class(W2P_TRAP, Error)
 
-class CompileError(Error):
-    """The module could not be compiled. `offset` is the byte offset in the binary."""
-
-    def __init__(self, reason, offset):
-        self.reason = reason
-        self.offset = offset
-        super().__init__(f"{reason} (at byte offset {offset:#x})")
-
-
-class DecodeError(CompileError):
-    """Malformed binary: it does not follow the binary format."""
-
-
-class ValidationError(CompileError):
-    """Invalid module: well-formed, but it breaks a validation rule."""
-
-
-class LinkError(Error):
-    """An import is missing or does not match what the module declares."""
-
-
-class Trap(Error):
-    """A WebAssembly trap; `kind` is one of TRAP_KINDS."""
-
-    def __init__(self, kind, message=None):
-        self.kind = kind
-        super().__init__(message or kind)
-
-
-TRAP_KINDS = tuple(w2p_trap_kind_name(k).decode() for k in range(W2P_TRAP_UNREACHABLE, W2P_TRAP_EXHAUSTION + 1))
+TRAP_KINDS = tuple([w2p_trap_kind_name(k).decode() for k in range(W2P_TRAP_UNREACHABLE, W2P_TRAP_EXHAUSTION + 1)])
 
 # ======== Types ========
 
@@ -92,8 +71,8 @@ cdef FuncType intern_type(bytes sig):
         t = FuncType.__new__(FuncType)
         params, results = sig.split(b">")
         t.sig = sig
-        t.params = tuple(_TYPE_NAMES[c] for c in params)
-        t.results = tuple(_TYPE_NAMES[c] for c in results)
+        t.params = tuple([_TYPE_NAMES[c] for c in params])
+        t.results = tuple([_TYPE_NAMES[c] for c in results])
         t.ft.sig = t.sig
         t.ft.num_params = len(params)
         t.ft.num_results = len(results)
@@ -203,6 +182,21 @@ cdef class Value:
 
     def __hash__(self):
         return hash((self.type, self._bits, id(self._ref)))
+
+    def __reduce__(self):
+        return _unpickle_value, (self.type, self._bits, self._ref)
+
+
+def _unpickle_value(str type, bits, ref):
+    """A pickled Value, bit-exact (an f32 NaN's payload survives), checked as Value's
+    constructors check."""
+    if type == "funcref":
+        return Value.funcref(ref)
+    if type == "externref":
+        return Value.externref(ref)
+    if type not in ("i32", "i64", "f32", "f64"):
+        raise ValueError(f"not a value type: {type!r}")
+    return _bits_value(type, _check_range(bits, 0, _pow2(int(type[1:]))))
 
 
 cdef str _f32_text(double x):
@@ -383,11 +377,21 @@ cdef extern from *:
     #endif
     }
 
+    /* A subclass `qualified_name` of `base` with the doc string `doc` (both copied):
+       PyType_FromSpec costs a seventh of what type() does. */
+    static PyObject *w2p_subclass(PyObject *base, const char *qualified_name, const char *doc)
+    {
+        PyType_Slot slots[] = {{Py_tp_doc, (void *)doc}, {0, NULL}};
+        PyType_Spec spec = {qualified_name, 0, 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, slots};
+        return PyType_FromSpecWithBases(&spec, base);
+    }
+
     /* PEP 590's vectorcallfunc, which the 3.11 limited API does not declare. */
     typedef PyObject *(*w2p_vectorcallfunc)(PyObject *, PyObject *const *, size_t, PyObject *);
     """
     ctypedef object (*w2p_vectorcallfunc)(object callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
     void w2p_enable_vectorcall(object type, Py_ssize_t offset)
+    object w2p_subclass(object base, const char *qualified_name, const char *doc)
     bint PyLong_CheckExact(object x)
     bint PyFloat_CheckExact(object x)
     long long PyLong_AsLongLongAndOverflow(object x, int *overflow) except? -1
@@ -1115,6 +1119,7 @@ cdef class Instance:
     cdef list memories, tables, globals
     cdef dict functions
     cdef object _exports
+    cdef object __weakref__
 
     def __init__(self, imports=None):
         cdef ModuleInfo info = type(self)._module_info
@@ -1368,11 +1373,9 @@ cdef object create_module_obj(const w2p_module *desc):
     info = make_info(desc)
     name = desc.name.decode()
     module = _types.ModuleType(name, f"WebAssembly module {name} (built by wasm2pyext)")
-    instance_class = type("Instance", (Instance,), {
-        "_module_info": info,
-        "__module__": name,
-        "__doc__": f"An instance of the WebAssembly module {name}: Instance(imports=None).",
-    })
+    instance_class = w2p_subclass(Instance, f"{name}.Instance".encode(),
+                                  f"An instance of the WebAssembly module {name}: Instance(imports=None).".encode())
+    instance_class._module_info = info
     module.Instance = instance_class
     module.wasm_sha256 = desc.wasm_sha256.decode()
     module.imports = info.imports

@@ -2,8 +2,11 @@
 the exports mapping, the Value class, and the Module / validate entry points."""
 from __future__ import annotations
 
+import gc
 import math
+import pickle
 import struct
+import weakref
 
 import pytest
 
@@ -294,6 +297,34 @@ def test_value_out_of_range_is_an_overflow_error(make, value):
 def test_value_of_a_float_for_an_int_type_is_a_type_error():
     with pytest.raises(TypeError):
         Value.i32(1.5)
+
+
+@pytest.mark.parametrize("value", [
+    Value.i32(-7), Value.i64(2**63 - 1), Value.f32_bits(0x7FA00001), Value.f64_bits(0xFFF8000000000001),
+    Value.externref(("any", "object")), Value.funcref(None),
+], ids=repr)
+def test_value_pickles_bit_exact(value):
+    copy = pickle.loads(pickle.dumps(value))
+    assert copy.type == value.type
+    if value.type in ("funcref", "externref"):
+        assert copy.value == value.value
+    else:
+        assert copy.bits == value.bits
+
+
+def test_unpickling_a_forged_value_is_checked():
+    forged = pickle.dumps(Value.i32(3)).replace(b"i32", b"x32")
+    with pytest.raises(ValueError):
+        pickle.loads(forged)
+
+
+def test_instances_can_be_weakly_referenced():
+    instance = wasm2pyext.Instance(CALLS)
+    ref = weakref.ref(instance)
+    assert ref() is instance
+    del instance
+    gc.collect()
+    assert ref() is None
 
 
 # ---- Module and validate ----

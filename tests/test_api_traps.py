@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -108,6 +109,33 @@ def test_trap_is_a_wasm2pyext_error(ex):
     trap = trap_of(ex.unreachable)
     assert isinstance(trap, wasm2pyext.Error)
     assert type(trap) is Trap
+
+
+def test_trap_made_from_python():
+    assert (Trap("unreachable").kind, str(Trap("unreachable"))) == ("unreachable", "unreachable")
+    trap = Trap(kind="unreachable", message="unreachable (in wasm function f)")
+    assert (trap.kind, str(trap)) == ("unreachable", "unreachable (in wasm function f)")
+    with pytest.raises(TypeError):
+        Trap()
+
+
+def test_errors_pickle_with_their_attributes(ex):
+    trap = pickle.loads(pickle.dumps(trap_of(ex.unreachable)))
+    assert type(trap) is Trap and trap.kind == "unreachable" and "unreachable" in str(trap)
+    error = pickle.loads(pickle.dumps(wasm2pyext.DecodeError("unexpected end", 0x1F)))
+    assert type(error) is wasm2pyext.DecodeError
+    assert (error.reason, error.offset, str(error)) == ("unexpected end", 0x1F, "unexpected end (at byte offset 0x1f)")
+
+
+def test_errors_can_be_subclassed():
+    class Mine(Trap):
+        def __init__(self):
+            super().__init__("unreachable", "mine")
+            self.extra = 1
+
+    error = Mine()
+    assert isinstance(error, wasm2pyext.Error)
+    assert (error.kind, str(error), error.extra) == ("unreachable", "mine", 1)
 
 
 def test_trap_names_the_innermost_function(ex):
