@@ -16,6 +16,8 @@
 #define W2P_RT_INIT_CAT(v) PyInit__wasm2pyext_rt_##v
 #define W2P_RT_INIT(v) W2P_RT_INIT_CAT(v)
 
+const w2p_api *w2p_runtime_api;
+
 /* The embedded copy's init function (compiled for single-phase init: it returns the
    module itself). */
 PyObject *W2P_RT_INIT(W2P_ABI_VERSION)(void);
@@ -67,6 +69,7 @@ static PyObject *create_module(PyObject *spec, PyModuleDef *def)
                      module->name, (unsigned)module->abi_version, (unsigned)api->abi_version);
         return NULL;
     }
+    w2p_runtime_api = api;
     return api->create_module(module);
 }
 

@@ -3,104 +3,26 @@
  * shim (templates/shim.pyx), which keeps the general paths.
  *
  * Most calls pass a few numbers and get one number (or nothing) back. Python -> Wasm,
- * this converts exact ints and floats straight from the argument vector into Wasm
- * values, crosses the boundary (or not, for a function that cannot trap) and boxes the
- * result; anything else (a Value, a reference, an int subclass, a value out of range,
- * more results) is left to the general path, before any Wasm code has run. Wasm ->
- * Python, a host function of such a type gets its arguments boxed into a vector and is
- * called by PEP 590 vectorcall.
+ * such calls are taken by the vectorcall each module generates for the function's type
+ * (templates/module.c.j2); this header has the one that serves any type, for functions
+ * without one (modules built against the stable ABI, whose calls come through tp_call)
+ * and for the stable ABI's tp_call. Both convert exact ints and floats straight from the
+ * argument vector into Wasm values (w2p_pyconv.h), cross the boundary (or not, for a
+ * function that cannot trap) and box the result; anything else (a Value, a reference,
+ * an int subclass, a value out of range, more results) is left to the general path,
+ * before any Wasm code has run. Wasm -> Python, a host function of such a type gets its
+ * arguments boxed into a vector and is called by PEP 590 vectorcall.
  */
 #ifndef W2P_PYCALL_H
 #define W2P_PYCALL_H
 
-#include <Python.h>
-
-#include "w2p_rt.h"
+#include "w2p_pyconv.h"
 
 /* Most parameters the fast path handles (the vector of Wasm values lives on the stack). */
 #define W2P_FAST_MAX_PARAMS 8
 
 /* What w2p_fast_call returns instead of a result: the general path must make the call. */
 #define W2P_CALL_GENERAL ((PyObject *)1)
-
-/* An exact int, when it fits a long long; 0 if not (then the general path decides). */
-static inline int w2p_small_int(PyObject *x, long long *out)
-{
-    if (!PyLong_CheckExact(x))
-        return 0;
-#if !defined(Py_LIMITED_API) && PY_VERSION_HEX >= 0x030C0000
-    if (PyUnstable_Long_IsCompact((PyLongObject *)x)) {
-        *out = PyUnstable_Long_CompactValue((PyLongObject *)x);
-        return 1;
-    }
-#elif !defined(Py_LIMITED_API)
-    /* CPython 3.11's layout: the size's sign is the number's, one digit holds 30 bits. */
-    Py_ssize_t size = Py_SIZE(x);
-    if (size >= -1 && size <= 1) {
-        *out = size * (long long)((PyLongObject *)x)->ob_digit[0];
-        return 1;
-    }
-#endif
-    int overflow;
-    *out = PyLong_AsLongLongAndOverflow(x, &overflow);
-    if (overflow || (*out == -1 && PyErr_Occurred())) {
-        PyErr_Clear();
-        return 0;
-    }
-    return 1;
-}
-
-#ifdef Py_LIMITED_API
-#define W2P_FLOAT_VALUE(x) PyFloat_AsDouble(x) /* cannot fail on an exact float */
-#else
-#define W2P_FLOAT_VALUE(x) PyFloat_AS_DOUBLE(x)
-#endif
-
-/* Python -> Wasm value of type t (a letter of w2p_functype.sig, one of "iIfF"); 0 if not
-   fast (then the general path decides). Also unboxes a host function's result. */
-static inline int w2p_fast_arg(PyObject *x, char t, w2p_val *out)
-{
-    long long v;
-    switch (t) {
-    case 'i': /* signed or unsigned 32-bit: [-2**31, 2**32) */
-        if (!w2p_small_int(x, &v) || v < -2147483648LL || v > 4294967295LL)
-            return 0;
-        out->i32 = (uint32_t)v;
-        return 1;
-    case 'I': /* signed 64-bit (the general path also takes unsigned) */
-        if (!w2p_small_int(x, &v))
-            return 0;
-        out->i64 = (uint64_t)v;
-        return 1;
-    case 'f':
-        if (!PyFloat_CheckExact(x))
-            return 0;
-        out->f32 = (float)W2P_FLOAT_VALUE(x);
-        return 1;
-    case 'F':
-        if (!PyFloat_CheckExact(x))
-            return 0;
-        out->f64 = W2P_FLOAT_VALUE(x);
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-/* Wasm value of type t (one of "iIfF") -> Python: a new reference. */
-static inline PyObject *w2p_box(const w2p_val *v, char t)
-{
-    switch (t) {
-    case 'i':
-        return PyLong_FromLong((int32_t)v->i32);
-    case 'I':
-        return PyLong_FromLongLong((int64_t)v->i64);
-    case 'f':
-        return PyFloat_FromDouble(v->f32);
-    default:
-        return PyFloat_FromDouble(v->f64);
-    }
-}
 
 /* PEP 590's argument count (the 3.11 limited API lacks PyVectorcall_NARGS). */
 static inline Py_ssize_t w2p_vectorcall_nargs(size_t nargsf)
@@ -186,6 +108,26 @@ static void w2p_host_call_init(w2p_host_result_fn result_general, w2p_host_exhau
     w2p_host_exhausted = exhausted;
 }
 
+/* callable(*argv[:n]), a new reference or NULL: PEP 590's call, or under the stable ABI
+   of 3.11, which lacks it, a call with a tuple. */
+static PyObject *w2p_call_vector(PyObject *callable, PyObject *const *argv, uint32_t n)
+{
+#if defined(Py_LIMITED_API) && Py_LIMITED_API < 0x030C0000
+    PyObject *args = PyTuple_New(n);
+    if (!args)
+        return NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        Py_INCREF(argv[i]);
+        PyTuple_SetItem(args, i, argv[i]); /* steals the new reference; cannot fail here */
+    }
+    PyObject *result = PyObject_Call(callable, args, NULL);
+    Py_DECREF(args);
+    return result;
+#else
+    return PyObject_Vectorcall(callable, argv, n, NULL);
+#endif
+}
+
 /* Whether a host function of type t may use w2p_host_call_fast. */
 static inline int w2p_host_fast_type(const w2p_functype *t)
 {
@@ -218,7 +160,7 @@ static int w2p_host_call_fast(w2p_host_func *self, w2p_val *vals)
             return -1;
         }
     }
-    PyObject *result = PyObject_Vectorcall((PyObject *)self->callable, argv, n, NULL);
+    PyObject *result = w2p_call_vector((PyObject *)self->callable, argv, n);
     for (i = 0; i < n; i++)
         Py_DECREF(argv[i]);
     if (!result) {

@@ -607,7 +607,7 @@ static void instantiate_entry(const w2p_func *f, const w2p_val *args, w2p_val *r
 
 int w2p_instantiate(const w2p_module *module, w2p_ctx *instance, const char **where)
 {
-    w2p_func init = {NULL, (w2p_fnptr)module->instantiate, instance, instantiate_entry, 0, 0};
+    w2p_func init = {.fn = (w2p_fnptr)module->instantiate, .ctx = instance, .entry = instantiate_entry};
     return w2p_invoke(&init, NULL, NULL, where);
 }
 

@@ -21,7 +21,7 @@
 
 /* Bumped whenever a structure below changes layout: modules and the runtime they load
    must agree (the registered runtime's name carries it: _wasm2pyext_rt_<version>). */
-#define W2P_ABI_VERSION 2
+#define W2P_ABI_VERSION 3
 
 /* Whether the runtime's fault handler turns faults in Wasm code into traps, out-of-bounds
    accesses to guarded memories and stack exhaustion alike: 64-bit Linux on x86-64 and
@@ -112,6 +112,7 @@ struct w2p_func {
     w2p_fnptr fn;
     w2p_ctx *ctx;
     w2p_entry entry;
+    w2p_fnptr pycall; /* its type's w2p_type_desc.pycall, or NULL */
     uint32_t index; /* in its module's function index space */
     uint32_t flags;
 };
@@ -171,6 +172,10 @@ typedef struct w2p_type_desc {
     const char *sig;
     w2p_entry entry;        /* calls a function of this type from a w2p_val array */
     w2p_fnptr host_trampoline; /* a function of this type calling a w2p_host_func, or NULL */
+    /* A Python call of a Function of this type (a PEP 590 vectorcallfunc), specialised
+       to its signature; NULL for types with references or several results, and under
+       the limited API (no vectorcall). */
+    w2p_fnptr pycall;
 } w2p_type_desc;
 
 typedef struct w2p_func_desc {
@@ -256,7 +261,19 @@ typedef struct w2p_api {
     /* A new reference to the Python module for a generated module, or NULL with an
        exception set. */
     void *(*create_module)(const w2p_module *module);
+    /* For the generated vectorcalls (w2p_type_desc.pycall), which take in C only the
+       calls they can: where a Function object (a PyObject *) holds its w2p_func *; the
+       general call, for everything else (its result, or NULL with an exception set);
+       and a call of self's function under a boundary, arguments and results in vals: 0,
+       or -1 with the Trap (or a host function's exception) raised. */
+    size_t function_func_offset;
+    void *(*general_call)(void *self, void *const *args, size_t nargsf, void *kwnames);
+    int (*invoke)(void *self, w2p_val *vals);
 } w2p_api;
+
+/* The registered runtime's API, as the module's loader found it (w2p_glue.c): each
+   module's copy of the runtime may not be the one in use. */
+extern const w2p_api *w2p_runtime_api;
 
 /* ---- Runtime functions (w2p_rt.c) ---- */
 

@@ -456,7 +456,12 @@ cdef class Function:
 
 cdef Function function_of(const w2p_func *f):
     cdef Function fn = Function.__new__(Function)
-    fn.vectorcall = <w2p_vectorcallfunc>w2p_function_vectorcall
+    # The module's vectorcall for the function's type where it has one, else the
+    # runtime's, which serves every type.
+    if f.pycall != NULL:
+        fn.vectorcall = <w2p_vectorcallfunc>f.pycall
+    else:
+        fn.vectorcall = <w2p_vectorcallfunc>w2p_function_vectorcall
     fn.f = f
     fn.owner = <object>f.ctx.owner
     return fn
@@ -471,6 +476,16 @@ cdef object function_general_call(object self, PyObject *const *args, size_t nar
 
 cdef object function_trap(object self, int kind, const char *where):
     check_trap(kind, where, (<Function>self).owner)
+
+
+cdef int function_invoke(object self, w2p_val *vals) except -1:
+    """A generated vectorcall's call of a function that may trap (w2p_api.invoke)."""
+    cdef Function fn = <Function>self
+    cdef const char *where = NULL
+    cdef int kind = w2p_invoke(fn.f, vals, vals, &where)
+    if kind != W2P_TRAP_NONE:
+        check_trap(kind, where, fn.owner)
+    return 0
 
 
 cdef inline object call_fast(Function fn, tuple arg_tuple, PyObject *const *args, Py_ssize_t nargs):
@@ -640,6 +655,7 @@ cdef HostFunction make_host_function(object callable, FuncType t, const w2p_type
     hf.func.fn = td.host_trampoline
     hf.func.ctx = &hf.host.ctx
     hf.func.entry = td.entry
+    hf.func.pycall = td.pycall
     return hf
 
 
@@ -1261,6 +1277,7 @@ cdef class Instance:
             f.fn = d.fn
             f.ctx = self.inst
             f.entry = desc.types[d.type].entry
+            f.pycall = desc.types[d.type].pycall
             f.index = i
             f.flags = d.flags
             funcs[i] = f
@@ -1392,6 +1409,8 @@ cdef void *create_module(const w2p_module *desc) except NULL:
 
 
 ctypedef void *(*create_module_fn)(const w2p_module *) noexcept
+ctypedef void *(*general_call_fn)(void *self, void *const *args, size_t nargsf, void *kwnames) noexcept
+ctypedef int (*invoke_fn)(void *self, w2p_val *vals) noexcept
 
 cdef Py_ssize_t _vectorcall_offset(Function probe):
     return <Py_ssize_t>(<char *>&probe.vectorcall - <char *><PyObject *>probe)
@@ -1407,5 +1426,8 @@ w2p_pycall_init(_f_offset(Function.__new__(Function)), function_general_call, fu
 cdef w2p_api API
 API.abi_version = W2P_ABI_VERSION
 API.create_module = <create_module_fn>create_module
+API.function_func_offset = <size_t>_f_offset(Function.__new__(Function))
+API.general_call = <general_call_fn>function_general_call
+API.invoke = <invoke_fn>function_invoke
 cdef bytes _CAPSULE_NAME = (RUNTIME_NAME + "._C_API").encode()
 _C_API = PyCapsule_New(&API, _CAPSULE_NAME, NULL)

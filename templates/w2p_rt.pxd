@@ -5,7 +5,7 @@ from libc.stdint cimport uint8_t, uint32_t, uint64_t, uintptr_t
 
 cdef extern from "w2p_rt.h":
     enum: W2P_GUARD_PAGES  # = 1
-    enum: W2P_ABI_VERSION  # = 2
+    enum: W2P_ABI_VERSION  # = 3
     ctypedef enum w2p_trap_kind:
         W2P_TRAP_NONE
         W2P_TRAP_UNREACHABLE
@@ -51,6 +51,7 @@ cdef extern from "w2p_rt.h":
         w2p_fnptr fn
         w2p_ctx *ctx
         w2p_entry entry
+        w2p_fnptr pycall
         uint32_t index
         uint32_t flags
     ctypedef struct w2p_host_func:
@@ -84,6 +85,7 @@ cdef extern from "w2p_rt.h":
         const char *sig
         w2p_entry entry
         w2p_fnptr host_trampoline
+        w2p_fnptr pycall
     ctypedef struct w2p_func_desc:
         const char *name
         const char *c_name
@@ -140,6 +142,10 @@ cdef extern from "w2p_rt.h":
     ctypedef struct w2p_api:
         uint32_t abi_version
         void *(*create_module)(const w2p_module *module)
+        size_t function_func_offset
+        void *(*general_call)(void *self, void * const *args, size_t nargsf, void *kwnames)
+        int (*invoke)(void *self, w2p_val *vals)
+    const w2p_api *w2p_runtime_api
     int w2p_memory_init(w2p_memory *mem, uint32_t pages, uint32_t max_pages)
     void w2p_memory_free(w2p_memory *mem)
     int w2p_memory_guarded(const w2p_memory *mem)

@@ -17,10 +17,10 @@ from . import __version__, ir
 from .codegen.module import generate_c, generate_c_parts
 from .codegen.names import module_identifier
 from .decode import decode
-from .resources import runtime_dir, templates_dir
+from .resources import templates_dir
 from .stubs import generate_stub
-from .toolchain import (DEFAULT_BOUNDS_CHECKS, SEMANTIC_FLAGS, Toolchain, cache_root, digest, ext_suffix, link_shared, runtime_inputs,
-                        runtime_object)
+from .toolchain import (DEFAULT_BOUNDS_CHECKS, SEMANTIC_FLAGS, STRICT_FLAGS, Toolchain, cache_root, digest,
+                        ext_suffix, link_shared, python_cflags, runtime_inputs, runtime_object)
 from .validator import validate_module
 
 OPT_LEVELS = ("-O0", "-O1", "-O2", "-O3")
@@ -100,11 +100,8 @@ def build_extension(wasm: bytes, name: str, out_path: Path, options: Optional[Bu
 
 def _compile_parallel(units: list[Path], options: BuildOptions, name: str) -> list[Path]:
     """Compiles each translation unit to an object, options.jobs at a time."""
-    flags = [options.opt, *SEMANTIC_FLAGS, *options.toolchain.module_flags(),
-             # A call to an undeclared function would only fail at import (the shared object
-             # may leave symbols for the interpreter to resolve): make it a compile error.
-             "-Werror=implicit-function-declaration",
-             f"-I{runtime_dir()}", *(["-g"] if options.debug else []), *options.toolchain.cflags]
+    flags = [options.opt, *SEMANTIC_FLAGS, *options.toolchain.module_flags(), *STRICT_FLAGS,
+             *python_cflags(options.abi3), *(["-g"] if options.debug else []), *options.toolchain.cflags]
     done = [0]
     lock = threading.Lock()
     options.report("compiling", 0, len(units))

@@ -78,6 +78,10 @@ class _Writer:
     def function(self, node: c_ast.Decl) -> None:
         self.lines.append(f"    {self.decl(node)}")
 
+    def variable(self, node: c_ast.Decl) -> None:
+        # Inside `cdef extern from`, a declaration is extern already.
+        self.lines.append(f"    {self.decl(node).removeprefix('extern ')}")
+
 
 def generate(header_text: str) -> str:
     ast = c_parser.CParser().parse(_STD_TYPEDEFS + _strip(header_text), HEADER)
@@ -95,6 +99,8 @@ def generate(header_text: str) -> str:
             writer.struct(node.type)
         elif isinstance(node, c_ast.Decl) and isinstance(node.type, c_ast.FuncDecl):
             writer.function(node)
+        elif isinstance(node, c_ast.Decl) and node.storage == ["extern"]:
+            writer.variable(node)
         else:
             raise ValueError(f"{HEADER}: cannot translate {type(node).__name__} {getattr(node, 'name', '')}")
     head = (f"# Generated from runtime_c/{HEADER} by wasm2pyext/cdecls.py: do not edit.\n"

@@ -21,9 +21,9 @@ from typing import Optional
 
 from .resources import runtime_dir, templates_dir
 
-RUNTIME_MODULE = "_wasm2pyext_rt_2"  # "_wasm2pyext_rt_" + W2P_ABI_VERSION (runtime_c/w2p_rt.h)
+RUNTIME_MODULE = "_wasm2pyext_rt_3"  # "_wasm2pyext_rt_" + W2P_ABI_VERSION (runtime_c/w2p_rt.h)
 RUNTIME_SOURCES = ("w2p_rt.c", "w2p_glue.c")  # in runtime_c/, beside the shim
-RUNTIME_HEADERS = ("w2p_rt.h", "w2p_pycall.h", "w2p_errors.h")
+RUNTIME_HEADERS = ("w2p_rt.h", "w2p_pyconv.h", "w2p_pycall.h", "w2p_errors.h")
 SHIM_SOURCES = ("shim.pyx", "w2p_rt.pxd")  # in templates/
 
 # Flags every compile gets. Exact Wasm float semantics forbid contracting a*b+c into an
@@ -32,6 +32,10 @@ SHIM_SOURCES = ("shim.pyx", "w2p_rt.pxd")  # in templates/
 # page as it grows, so that stack exhaustion always hits the guard page.
 SEMANTIC_FLAGS = ("-fPIC", "-fvisibility=hidden", "-ffp-contract=off", "-fsignaling-nans",
                   "-fno-optimize-sibling-calls", "-fno-math-errno", "-fstack-clash-protection")
+
+# A call to an undeclared function (one the limited API lacks, say) would be compiled as
+# returning int, truncating a pointer: make it, and that conversion, compile errors.
+STRICT_FLAGS = ("-Werror=implicit-function-declaration", "-Werror=int-conversion")
 
 # Whether modules built here default to guard pages (runtime_c/w2p_rt.c, W2P_GUARD_PAGES)
 # rather than explicit bounds checks.
@@ -144,7 +148,7 @@ def runtime_object(toolchain: Toolchain, abi3: bool = False) -> Path:
                                  [shim_c] + [runtime_dir() / s for s in RUNTIME_SOURCES]))
         obj = work / "runtime.o"
         toolchain.run(["-c", str(unity), "-o", str(obj), "-O2", *SEMANTIC_FLAGS, *runtime_cflags(abi3),
-                       *toolchain.cflags], "compiling the wasm2pyext runtime")
+                       *STRICT_FLAGS, *toolchain.cflags], "compiling the wasm2pyext runtime")
         staged = final.with_name(f"{final.name}.{os.getpid()}.tmp")
         staged.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(obj, staged)
@@ -152,17 +156,25 @@ def runtime_object(toolchain: Toolchain, abi3: bool = False) -> Path:
     return final
 
 
+def python_cflags(abi3: bool = False) -> list[str]:
+    """Flags for C that includes Python.h (the runtime, and generated modules for their
+    vectorcalls): Python's headers and the runtime's, and with abi3 the limited API."""
+    flags = [f"-I{sysconfig.get_paths()['include']}", f"-I{runtime_dir()}"]
+    if abi3:
+        flags.append(f"-DPy_LIMITED_API={LIMITED_API}")
+    return flags
+
+
 def runtime_cflags(abi3: bool = False) -> list[str]:
-    """Flags for the runtime's C: Python's headers, and single-phase init for the shim so
+    """Flags for the runtime's C: python_cflags, and single-phase init for the shim so
     the glue can create the embedded copy by calling its PyInit directly."""
-    include = sysconfig.get_paths()["include"]
-    flags = [f"-I{include}", f"-I{runtime_dir()}", "-DCYTHON_PEP489_MULTI_PHASE_INIT=0"]
+    flags = [*python_cflags(abi3), "-DCYTHON_PEP489_MULTI_PHASE_INIT=0"]
     if platform.machine() in ("x86_64", "AMD64"):
         # The boundary reads thread-locals on every call: TLS descriptors make that a load
         # instead of a call to __tls_get_addr (other 64-bit targets use them by default).
         flags.append("-mtls-dialect=gnu2")
     if abi3:
-        flags += [f"-DPy_LIMITED_API={LIMITED_API}", "-DCYTHON_LIMITED_API=1"]
+        flags.append("-DCYTHON_LIMITED_API=1")
     return flags
 
 

@@ -98,7 +98,7 @@ static void trapping_entry(const w2p_func *f, const w2p_val *args, w2p_val *resu
 static void boundary_unwinds_and_nests(void)
 {
     w2p_ctx ctx = {0, 0, w2p_trap_unwind, NULL};
-    w2p_func f = {NULL, NULL, &ctx, trapping_entry, 0, 0};
+    w2p_func f = {.ctx = &ctx, .entry = trapping_entry};
     w2p_val r;
     const char *where = NULL;
     CHECK(w2p_invoke(&f, NULL, &r, &where) == W2P_TRAP_UNREACHABLE);
@@ -130,7 +130,7 @@ static void stack_check_entry(const w2p_func *f, const w2p_val *args, w2p_val *r
 static void stack_check_refreshes_or_traps(void)
 {
     w2p_ctx ctx = {0, 0, trap_records, NULL};
-    w2p_func f = {NULL, NULL, &ctx, stack_check_entry, 0, 0};
+    w2p_func f = {.ctx = &ctx, .entry = stack_check_entry};
     w2p_val r;
     const char *where = NULL;
     CHECK(w2p_invoke(&f, NULL, &r, &where) == W2P_TRAP_EXHAUSTION);

@@ -6,6 +6,9 @@
  * layout, its functions (one C function per Wasm function), the tables describing it to
  * the runtime, and PyInit_kitchen.
  */
+#ifndef Py_LIMITED_API
+#include "w2p_pyconv.h" /* Python.h, for the Python calls at the end */
+#endif
 #include <math.h>
 #include <string.h>
 
@@ -793,17 +796,139 @@ static void host_i_v(w2p_ctx *ctx, uint32_t a0)
     if (h->call(h, v) != 0)
         trap(ctx, W2P_TRAP_HOST_EXCEPTION, NULL);
 }
+
+/* ---- Python calls (PEP 590 vectorcalls), one for each type of numbers: exact ints and
+   floats in range are converted here and the function called directly (through the
+   runtime's boundary when it may trap); anything else takes the runtime's general path.
+   The stable ABI has no vectorcall: there, calls come through the runtime's tp_call. ---- */
+#ifdef Py_LIMITED_API
+#define PYCALL(fn) NULL
+#else
+#define PYCALL(fn) (w2p_fnptr)fn
+
+static PyObject *pycall_ii_i(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    w2p_val v[2];
+    if (kwnames || PyVectorcall_NARGS(nargsf) != 2 ||
+        !w2p_fast_arg(args[0], 'i', &v[0]) || !w2p_fast_arg(args[1], 'i', &v[1]))
+        return w2p_pycall_general(self, args, nargsf, kwnames);
+    const w2p_func *f = w2p_function_func(self);
+    if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
+        if (w2p_pycall_invoke(self, v) < 0)
+            return NULL;
+    } else {
+        v[0].i32 = ((fn_ii_i)f->fn)(f->ctx, v[0].i32, v[1].i32);
+    }
+    return w2p_box(&v[0], 'i');
+}
+
+static PyObject *pycall_i_v(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    w2p_val v[1];
+    if (kwnames || PyVectorcall_NARGS(nargsf) != 1 ||
+        !w2p_fast_arg(args[0], 'i', &v[0]))
+        return w2p_pycall_general(self, args, nargsf, kwnames);
+    const w2p_func *f = w2p_function_func(self);
+    if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
+        if (w2p_pycall_invoke(self, v) < 0)
+            return NULL;
+    } else {
+        ((fn_i_v)f->fn)(f->ctx, v[0].i32);
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *pycall_I_I(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    w2p_val v[1];
+    if (kwnames || PyVectorcall_NARGS(nargsf) != 1 ||
+        !w2p_fast_arg(args[0], 'I', &v[0]))
+        return w2p_pycall_general(self, args, nargsf, kwnames);
+    const w2p_func *f = w2p_function_func(self);
+    if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
+        if (w2p_pycall_invoke(self, v) < 0)
+            return NULL;
+    } else {
+        v[0].i64 = ((fn_I_I)f->fn)(f->ctx, v[0].i64);
+    }
+    return w2p_box(&v[0], 'I');
+}
+
+static PyObject *pycall_i_i(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    w2p_val v[1];
+    if (kwnames || PyVectorcall_NARGS(nargsf) != 1 ||
+        !w2p_fast_arg(args[0], 'i', &v[0]))
+        return w2p_pycall_general(self, args, nargsf, kwnames);
+    const w2p_func *f = w2p_function_func(self);
+    if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
+        if (w2p_pycall_invoke(self, v) < 0)
+            return NULL;
+    } else {
+        v[0].i32 = ((fn_i_i)f->fn)(f->ctx, v[0].i32);
+    }
+    return w2p_box(&v[0], 'i');
+}
+
+static PyObject *pycall_iii_i(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    w2p_val v[3];
+    if (kwnames || PyVectorcall_NARGS(nargsf) != 3 ||
+        !w2p_fast_arg(args[0], 'i', &v[0]) || !w2p_fast_arg(args[1], 'i', &v[1]) ||
+        !w2p_fast_arg(args[2], 'i', &v[2]))
+        return w2p_pycall_general(self, args, nargsf, kwnames);
+    const w2p_func *f = w2p_function_func(self);
+    if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
+        if (w2p_pycall_invoke(self, v) < 0)
+            return NULL;
+    } else {
+        v[0].i32 = ((fn_iii_i)f->fn)(f->ctx, v[0].i32, v[1].i32, v[2].i32);
+    }
+    return w2p_box(&v[0], 'i');
+}
+
+static PyObject *pycall_v_i(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    w2p_val v[1];
+    if (kwnames || PyVectorcall_NARGS(nargsf) != 0)
+        return w2p_pycall_general(self, args, nargsf, kwnames);
+    const w2p_func *f = w2p_function_func(self);
+    if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
+        if (w2p_pycall_invoke(self, v) < 0)
+            return NULL;
+    } else {
+        v[0].i32 = ((fn_v_i)f->fn)(f->ctx);
+    }
+    return w2p_box(&v[0], 'i');
+}
+
+static PyObject *pycall_v_v(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    w2p_val v[1];
+    if (kwnames || PyVectorcall_NARGS(nargsf) != 0)
+        return w2p_pycall_general(self, args, nargsf, kwnames);
+    const w2p_func *f = w2p_function_func(self);
+    if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
+        if (w2p_pycall_invoke(self, v) < 0)
+            return NULL;
+    } else {
+        ((fn_v_v)f->fn)(f->ctx);
+    }
+    Py_RETURN_NONE;
+}
+#endif
+
 /* ---- The module described to the runtime ---- */
 static const w2p_type_desc types_desc[] = {
-    {"ii>i", call_ii_i, NULL},
-    {"i>", call_i_v, (w2p_fnptr)host_i_v},
-    {"I>I", call_I_I, NULL},
-    {"i>i", call_i_i, NULL},
-    {"ii>ii", call_ii_ii, NULL},
-    {">ii", call_v_ii, NULL},
-    {"iii>i", call_iii_i, NULL},
-    {">i", call_v_i, NULL},
-    {">", call_v_v, NULL},
+    {"ii>i", call_ii_i, NULL, PYCALL(pycall_ii_i)},
+    {"i>", call_i_v, (w2p_fnptr)host_i_v, PYCALL(pycall_i_v)},
+    {"I>I", call_I_I, NULL, PYCALL(pycall_I_I)},
+    {"i>i", call_i_i, NULL, PYCALL(pycall_i_i)},
+    {"ii>ii", call_ii_ii, NULL, NULL},
+    {">ii", call_v_ii, NULL, NULL},
+    {"iii>i", call_iii_i, NULL, PYCALL(pycall_iii_i)},
+    {">i", call_v_i, NULL, PYCALL(pycall_v_i)},
+    {">", call_v_v, NULL, PYCALL(pycall_v_v)},
 };
 static const w2p_func_desc funcs_desc[] = {
     {"log", NULL, 1u, NULL, 0},

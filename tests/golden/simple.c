@@ -6,6 +6,9 @@
  * layout, its functions (one C function per Wasm function), the tables describing it to
  * the runtime, and PyInit_simple.
  */
+#ifndef Py_LIMITED_API
+#include "w2p_pyconv.h" /* Python.h, for the Python calls at the end */
+#endif
 #include <math.h>
 #include <string.h>
 
@@ -555,9 +558,36 @@ static void call_ii_i(const w2p_func *f, const w2p_val *args, w2p_val *results)
 {
     results[0].i32 = ((fn_ii_i)f->fn)(f->ctx, args[0].i32, args[1].i32);
 }
+
+/* ---- Python calls (PEP 590 vectorcalls), one for each type of numbers: exact ints and
+   floats in range are converted here and the function called directly (through the
+   runtime's boundary when it may trap); anything else takes the runtime's general path.
+   The stable ABI has no vectorcall: there, calls come through the runtime's tp_call. ---- */
+#ifdef Py_LIMITED_API
+#define PYCALL(fn) NULL
+#else
+#define PYCALL(fn) (w2p_fnptr)fn
+
+static PyObject *pycall_ii_i(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    w2p_val v[2];
+    if (kwnames || PyVectorcall_NARGS(nargsf) != 2 ||
+        !w2p_fast_arg(args[0], 'i', &v[0]) || !w2p_fast_arg(args[1], 'i', &v[1]))
+        return w2p_pycall_general(self, args, nargsf, kwnames);
+    const w2p_func *f = w2p_function_func(self);
+    if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
+        if (w2p_pycall_invoke(self, v) < 0)
+            return NULL;
+    } else {
+        v[0].i32 = ((fn_ii_i)f->fn)(f->ctx, v[0].i32, v[1].i32);
+    }
+    return w2p_box(&v[0], 'i');
+}
+#endif
+
 /* ---- The module described to the runtime ---- */
 static const w2p_type_desc types_desc[] = {
-    {"ii>i", call_ii_i, NULL},
+    {"ii>i", call_ii_i, NULL, PYCALL(pycall_ii_i)},
 };
 static const w2p_func_desc funcs_desc[] = {
     {"sum", "fn0_sum", 0u, (w2p_fnptr)fn0_sum, W2P_FUNC_CANNOT_TRAP},

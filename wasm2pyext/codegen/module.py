@@ -13,6 +13,9 @@ from .. import ir
 from ..ir import ExternKind, FuncType, SegmentMode, ValType
 from ..resources import templates_dir
 from . import names
+
+# The value types a generated vectorcall converts itself (references take the general path).
+_NUMBERS = (ValType.I32, ValType.I64, ValType.F32, ValType.F64)
 from .function import ModuleContext, c_return_type, prototype, write_function
 from .literals import constant
 from .traps import functions_that_cannot_trap
@@ -232,7 +235,37 @@ class ModuleWriter:
         return {"name": names.host_trampoline(ft), "ret": c_return_type(self.ctx, ft.results),
                 "params": ", ".join(params), "body": body}
 
-    def descriptor(self, has_trampoline: set[FuncType]) -> tuple[list[dict], list[tuple[str, str]]]:
+    def pycall(self, ft: FuncType) -> dict:
+        """The vectorcall of Python calls of functions of type ft (numbers only, at most
+        one result): arguments converted and the function called right here, except
+        what the runtime's general path must do (anything but exact ints and floats in
+        range, keywords, a wrong count)."""
+        n = len(ft.params)
+        fields = [names.VAL_FIELDS[t] for t in ft.params]
+        takes = [f"!w2p_fast_arg(args[{k}], '{names.SIG_CHARS[t]}', &v[{k}])" for k, t in enumerate(ft.params)]
+        call = (f"(({self.ctx.fn_type(ft)})f->fn)"
+                f"({', '.join(['f->ctx'] + [f'v[{k}].{fields[k]}' for k in range(n)])})")
+        # The conditions wrapped: the call's shape, then two arguments a line.
+        rows = [f"kwnames || PyVectorcall_NARGS(nargsf) != {n}"] + [" || ".join(takes[k:k + 2])
+                                                                   for k in range(0, n, 2)]
+        lines = [("if (" if k == 0 else "    ") + row + (" ||" if k < len(rows) - 1 else ")")
+                 for k, row in enumerate(rows)]
+        body = [f"w2p_val v[{max(n, len(ft.results), 1)}];", *lines,
+                "    return w2p_pycall_general(self, args, nargsf, kwnames);",
+                "const w2p_func *f = w2p_function_func(self);",
+                "if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {",
+                "    if (w2p_pycall_invoke(self, v) < 0)",
+                "        return NULL;",
+                "} else {",
+                f"    {f'v[0].{names.VAL_FIELDS[ft.results[0]]} = ' if ft.results else ''}{call};",
+                "}"]
+        if ft.results:
+            body.append(f"return w2p_box(&v[0], '{names.SIG_CHARS[ft.results[0]]}');")
+        else:
+            body.append("Py_RETURN_NONE;")
+        return {"name": names.pycall(ft), "body": body}
+
+    def descriptor(self, has_trampoline: set[FuncType], has_pycall: set[FuncType]) -> tuple[list[dict], list[tuple[str, str]]]:
         m = self.module
         tables: list[dict] = []
 
@@ -250,7 +283,8 @@ class ModuleWriter:
 
         types = table("types_desc", "w2p_type_desc", [
             f"{{{names.c_string(names.sig_string(ft))}, {names.entry(ft)}, "
-            f"{'(w2p_fnptr)' + names.host_trampoline(ft) if ft in has_trampoline else 'NULL'}}}"
+            f"{'(w2p_fnptr)' + names.host_trampoline(ft) if ft in has_trampoline else 'NULL'}, "
+            f"{'PYCALL(' + names.pycall(ft) + ')' if ft in has_pycall else 'NULL'}}}"
             for ft in m.types])
         type_index = {ft: m.types.index(ft) for ft in m.types}
         cannot_trap = functions_that_cannot_trap(m)
@@ -315,7 +349,9 @@ class ModuleWriter:
         entries = [self.entry(ft) for ft in sigs]
         imported_sigs = list(dict.fromkeys(m.types[i.desc] for i in m.imported(ExternKind.FUNC)))
         trampolines = [self.trampoline(ft) for ft in imported_sigs]
-        desc_tables, desc_fields = self.descriptor(set(imported_sigs))
+        pycall_sigs = [ft for ft in sigs if len(ft.results) <= 1 and all(t in _NUMBERS for t in ft.params + ft.results)]
+        pycalls = [self.pycall(ft) for ft in pycall_sigs]
+        desc_tables, desc_fields = self.descriptor(set(imported_sigs), set(pycall_sigs))
         for ft in sigs:
             self.ctx.fn_type(ft)
         fn_types = []
@@ -335,6 +371,7 @@ class ModuleWriter:
             instantiate_body=instantiate,
             entries=entries,
             trampolines=trampolines,
+            pycalls=pycalls,
             desc_tables=desc_tables,
             desc_fields=desc_fields,
         )

@@ -117,6 +117,10 @@ def host_trampoline(ft: FuncType) -> str:
     return f"host_{sig_ident(ft)}"
 
 
+def pycall(ft: FuncType) -> str:
+    return f"pycall_{sig_ident(ft)}"
+
+
 def results_struct(results: tuple[ValType, ...]) -> str:
     """The struct returning several results."""
     return "res_" + "".join(SIG_CHARS[t] for t in results)
