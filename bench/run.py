@@ -3,16 +3,19 @@
 
 It installs what it needs (clang, lld and valgrind through apt-get when missing; the peers
 through pip; the lz4 and zstd sources from their PyPI sdists), builds the kernels of
-bench/kernels/ and the programs of bench/programs/ natively (clang -O2, gcc -O2 -fno-math-errno), through
-wabt's wasm2c, with wasm2pyext (ours) and with wasmext, checks that every runtime computes
-the same results, then measures, interleaving the runtimes and repeating:
+bench/kernels/ and the programs of bench/programs/ natively (clang -O2, gcc -O2
+-fno-math-errno), through wabt's wasm2c, with wasm2pyext (ours) and with wasmext, checks
+that every runtime computes the same results, then measures, interleaving the runtimes
+and repeating:
 
-  - per-call cost of sum(5, 37) from a Python loop, beside a Python function and
-    operator.add (the floors);
+  - per-call cost of sum(5, 37) from a Python loop, beside the floors: a Python
+    function, operator.add, and the same add in a C callable that is not a builtin;
+    again on CPython 3.13 where it is installed;
   - per-call cost of a Wasm -> Python host call, beside deque(map(f, range(n)), maxlen=0);
   - each kernel's time, and its ratio to the faster native build;
   - the same for two larger real programs: lz4 and zstd compress/decompress round trips;
-  - whole-process start-up: new interpreter -> import -> instantiate -> first result;
+  - whole-process start-up: new interpreter -> import -> instantiate -> first result
+    (and its instructions under callgrind);
   - build time of each kernel module, ours beside wasmext's;
   - memory copy throughput in and out, through the buffer and through typed views.
 
@@ -618,18 +621,23 @@ def call_floor_loops(n: int, addcall_dir: Path) -> dict[str, tuple[Callable[[int
     return loops
 
 
-def interleaved_per_call(loops: dict[str, tuple[Callable[[int], None], int]], rounds: int) -> dict[str, float]:
-    """Median seconds per call of each loop, over rounds in a new random order each."""
-    for loop, n in loops.values():
-        loop(min(n, 1000))
+def interleaved_medians(samplers: dict, rounds: int) -> dict:
+    """The median of each sampler's figures (a sampler takes one when called), over rounds
+    that call the samplers in a new random order each."""
     samples = collections.defaultdict(list)
     for _ in range(rounds):
-        order = list(loops)
+        order = list(samplers)
         random.shuffle(order)
-        for label in order:
-            loop, n = loops[label]
-            samples[label].append(per_call(loop, n))
-    return {k: median(samples[k]) for k in loops}
+        for key in order:
+            samples[key].append(samplers[key]())
+    return {k: median(samples[k]) for k in samplers}
+
+
+def interleaved_per_call(loops: dict[str, tuple[Callable[[int], None], int]], rounds: int) -> dict[str, float]:
+    """Median seconds per call of each loop (loop(n) makes n calls), after a warm-up."""
+    for loop, n in loops.values():
+        loop(min(n, 1000))
+    return interleaved_medians({k: functools.partial(per_call, loop, n) for k, (loop, n) in loops.items()}, rounds)
 
 
 def make_loop(call_src: str, names: dict) -> Callable[[int], None]:
@@ -1165,18 +1173,7 @@ class Suite:
                 bad.append(label)
                 self.failures.append(f"host call, {label}: hostcall(1000) = {got}, expected {exp(1000)}")
                 del runs[label]
-        samples = collections.defaultdict(list)
-        for _ in range(rounds):
-            order = list(runs)
-            random.shuffle(order)
-            for label in order:
-                fn, n, _ = runs[label]
-                gc.disable()
-                t0 = time.perf_counter()
-                fn(n)
-                samples[label].append((time.perf_counter() - t0) / n)
-                gc.enable()
-        med = {k: median(samples[k]) for k in runs}
+        med = interleaved_medians({k: functools.partial(per_call, fn, n) for k, (fn, n, _) in runs.items()}, rounds)
         floor = med["floor: `deque(map(f, range(n)), maxlen=0)`"]
         rows = [f"| {k} | {v * 1e9:.1f} | {v / floor:.2f}x |" for k, v in med.items()]
         self.tables.append(textwrap.dedent(f"""\
@@ -1373,17 +1370,13 @@ class Suite:
                                                                         n_view)
         for fn, _ in cases.values():  # warm-up: page faults of first touches are not copies
             fn()
-        samples = collections.defaultdict(list)
-        for _ in range(rounds):
-            order = list(cases)
-            random.shuffle(order)
-            for c in order:
-                fn, n = cases[c]
-                t0 = time.perf_counter()
-                fn()
-                samples[c].append(n / (time.perf_counter() - t0) / 1e6)
+        def mb_per_s(fn, n):
+            t0 = time.perf_counter()
+            fn()
+            return n / (time.perf_counter() - t0) / 1e6
+        med = interleaved_medians({c: functools.partial(mb_per_s, fn, n) for c, (fn, n) in cases.items()}, rounds)
         labels = list(dict.fromkeys(c[0] for c in cases))
-        rows = [f"| {lb} | {median(samples[(lb, 'in')]):,.0f} | {median(samples[(lb, 'out')]):,.0f} |"
+        rows = [f"| {lb} | {med[(lb, 'in')]:,.0f} | {med[(lb, 'out')]:,.0f} |"
                 for lb in labels]
         self.tables.append(textwrap.dedent(f"""\
             ## Memory copy throughput (MB/s, higher is better)
