@@ -297,18 +297,23 @@ int w2p_invoke(const w2p_func *f, const w2p_val *args, w2p_val *results, const c
     /* b's address escapes (thread.innermost), so it lives in memory and what w2p_trap_unwind
        wrote into it is still there after the longjmp. */
     w2p_boundary b;
-    b.outer = thread.innermost;
+    /* The thread's state found once: each access to `thread` is a TLS descriptor call,
+       and with every register clobbered by the setjmp the compiler would make another
+       rather than keep the address. Kept on the stack instead (volatile), it survives
+       the longjmp too. */
+    thread_state *volatile t = &thread;
+    b.outer = t->innermost;
     b.kind = W2P_TRAP_NONE;
     b.where = NULL;
     b.in_host = 0;
-    if (__builtin_expect(!thread.ready, 0))
+    if (__builtin_expect(!t->ready, 0))
         thread_setup();
     /* No stack bounds to set: the first function entered finds ctx's bounds wrong (unset,
        or another thread's) and refreshes them (w2p_stack_check). */
-    thread.innermost = &b;
+    t->innermost = &b;
     if (W2P_SETJMP(b.target) == 0)
         f->entry(f, args, results);
-    thread.innermost = b.outer;
+    t->innermost = b.outer;
     *where = b.where;
     return b.kind;
 }

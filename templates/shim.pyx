@@ -406,6 +406,7 @@ cdef extern from "w2p_pycall.h":
     ctypedef object (*w2p_raise_trap_fn)(object self, int kind, const char *where)
     void w2p_pycall_init(Py_ssize_t f_offset, w2p_general_call_fn general, w2p_raise_trap_fn raise_trap)
     object w2p_function_vectorcall(object self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+    int w2p_function_invoke(object self, w2p_val *vals) except -1
     ctypedef int (*w2p_host_result_fn)(w2p_host_func *self, object result, w2p_val *out) except -1
     ctypedef int (*w2p_host_exhausted_fn)() except -1
     void w2p_host_call_init(w2p_host_result_fn result_general, w2p_host_exhausted_fn exhausted)
@@ -476,16 +477,6 @@ cdef object function_general_call(object self, PyObject *const *args, size_t nar
 
 cdef object function_trap(object self, int kind, const char *where):
     check_trap(kind, where, (<Function>self).owner)
-
-
-cdef int function_invoke(object self, w2p_val *vals) except -1:
-    """A generated vectorcall's call of a function that may trap (w2p_api.invoke)."""
-    cdef Function fn = <Function>self
-    cdef const char *where = NULL
-    cdef int kind = w2p_invoke(fn.f, vals, vals, &where)
-    if kind != W2P_TRAP_NONE:
-        check_trap(kind, where, fn.owner)
-    return 0
 
 
 cdef inline object call_fast(Function fn, tuple arg_tuple, PyObject *const *args, Py_ssize_t nargs):
@@ -1428,6 +1419,6 @@ API.abi_version = W2P_ABI_VERSION
 API.create_module = <create_module_fn>create_module
 API.function_func_offset = <size_t>_f_offset(Function.__new__(Function))
 API.general_call = <general_call_fn>function_general_call
-API.invoke = <invoke_fn>function_invoke
+API.invoke = <invoke_fn>w2p_function_invoke
 cdef bytes _CAPSULE_NAME = (RUNTIME_NAME + "._C_API").encode()
 _C_API = PyCapsule_New(&API, _CAPSULE_NAME, NULL)
