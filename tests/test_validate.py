@@ -11,7 +11,7 @@ from wasm2pyext.ir import ValType
 from wasm2pyext.validator import validate_module
 
 from wasm_bytes import (END, EMPTY_BLOCK, EXTERNREF, F32, F64, FUNCREF, I32, I64, code, export,
-                        functype, global_, import_, ins, limits, module, one_func, s32, u32, vec)
+                        functype, global_, import_, ins, limits, module, one_func, s32, section, u32, vec)
 
 
 def valid(data: bytes) -> ir.Module:
@@ -421,7 +421,8 @@ def test_active_data_segment_needs_its_memory_and_an_i32_offset():
     (limits(0, 65537), "memory size must be at most 65536 pages (4GiB)"),
 ])
 def test_memory_limits(lim, reason):
-    invalid(module(mems=[lim]), reason)
+    data = module(mems=[lim])
+    assert invalid(data, reason).offset == data.rindex(lim)
     invalid(module(imports=[import_("m", "mem", 2, lim)]), reason)
 
 
@@ -430,14 +431,17 @@ def test_largest_memory_is_valid():
 
 
 def test_table_limits():
-    invalid(module(tables=[FUNCREF + limits(3, 2)]),
-            "size minimum must not be greater than maximum")
+    data = module(tables=[FUNCREF + limits(1), FUNCREF + limits(3, 2)])
+    e = invalid(data, "size minimum must not be greater than maximum")
+    assert e.offset == data.index(FUNCREF + limits(3, 2))  # the second table's entry
 
 
 def test_at_most_one_memory():
-    invalid(module(mems=[limits(1), limits(1)]), "multiple memories")
-    invalid(module(imports=[import_("m", "mem", 2, limits(1))], mems=[limits(1)]),
-            "multiple memories")
+    # Both errors name the second memory, the last entry of each module.
+    data = module(mems=[limits(1), limits(1)])
+    assert invalid(data, "multiple memories").offset == len(data) - len(limits(1))
+    data = module(imports=[import_("m", "mem", 2, limits(1))], mems=[limits(1)])
+    assert invalid(data, "multiple memories").offset == len(data) - len(limits(1))
 
 
 # ---- module level ----
@@ -456,9 +460,11 @@ def test_exports_must_name_existing_things(kind, reason):
 
 def test_start_function_takes_and_returns_nothing():
     valid(one_func(b"", start=0))
-    invalid(one_func(ins("local.get", u32(0)) + ins("drop"), params=I32, start=0),
-            "start function")
-    invalid(one_func(b"", start=1), "unknown function")
+    data = one_func(ins("local.get", u32(0)) + ins("drop"), params=I32, start=0)
+    start_index = data.index(section(8, u32(0))) + 2  # after the section's id and size
+    assert invalid(data, "start function").offset == start_index
+    data = one_func(b"", start=1)
+    assert invalid(data, "unknown function").offset == data.index(section(8, u32(1))) + 2
 
 
 def test_function_type_index_must_exist():

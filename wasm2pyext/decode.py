@@ -465,11 +465,21 @@ class _Decoder:
 
     def table_section(self) -> None:
         r = self.r
-        self.vec(lambda: self.m.tables.append(ir.TableType(r.reftype(), r.limits())))
+
+        def table() -> None:
+            self.m.table_offsets.append(r.pos)
+            self.m.tables.append(ir.TableType(r.reftype(), r.limits()))
+
+        self.vec(table)
 
     def memory_section(self) -> None:
         r = self.r
-        self.vec(lambda: self.m.mems.append(ir.MemType(r.limits())))
+
+        def memory() -> None:
+            self.m.mem_offsets.append(r.pos)
+            self.m.mems.append(ir.MemType(r.limits()))
+
+        self.vec(memory)
 
     def global_section(self) -> None:
         r = self.r
@@ -494,6 +504,7 @@ class _Decoder:
         self.vec(export)
 
     def start_section(self) -> None:
+        self.m.start_offset = self.r.pos
         self.m.start = self.r.u32()
 
     def element_section(self) -> None:

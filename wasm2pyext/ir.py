@@ -216,6 +216,11 @@ class Module:
     data_count: Optional[int] = None
     names: Names = field(default_factory=Names)
     customs: list[tuple[str, bytes]] = field(default_factory=list)
+    # Byte offsets of the definitions whose IR is a bare type or index: each of the
+    # module's own tables and memories, and the start section's function index.
+    table_offsets: list[int] = field(default_factory=list)
+    mem_offsets: list[int] = field(default_factory=list)
+    start_offset: int = 0
 
     # Index spaces: imports come first, then the module's own definitions.
     def imported(self, kind: ExternKind) -> list[Import]:

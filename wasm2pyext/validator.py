@@ -142,10 +142,10 @@ def validate_module(module: ir.Module) -> None:
     # Constant expressions see only the imported globals.
     for g in module.globals:
         _check_const(c, g.init, g.type.valtype)
-    for table in module.tables:
-        _check_limits(table.limits, 0)
-    for mem in module.mems:
-        _check_memory(mem, 0)
+    for table, offset in zip(module.tables, module.table_offsets):
+        _check_limits(table.limits, offset)
+    for mem, offset in zip(module.mems, module.mem_offsets):
+        _check_memory(mem, offset)
     for seg in module.elems:
         for item in seg.items:
             _check_const(c, item, seg.elem_type)
@@ -165,8 +165,8 @@ def validate_module(module: ir.Module) -> None:
         _FuncValidator(c, func, c.funcs[num_imported + i]).run()
 
     if module.start is not None:
-        if c.func(module.start, 0) != ([], []):
-            raise ValidationError("start function must not have parameters or results", 0)
+        if c.func(module.start, module.start_offset) != ([], []):
+            raise ValidationError("start function must not have parameters or results", module.start_offset)
     names: set[str] = set()
     lookups = {ExternKind.FUNC: c.func, ExternKind.TABLE: c.table,
                ExternKind.MEMORY: c.memory, ExternKind.GLOBAL: c.global_}
@@ -176,7 +176,9 @@ def validate_module(module: ir.Module) -> None:
             raise ValidationError(f"duplicate export name {export.name!r}", export.offset)
         names.add(export.name)
     if len(c.mems) > 1:
-        raise ValidationError("multiple memories are not allowed", 0)
+        # Where the second memory is declared: an import, or the module's own.
+        declared = [i.offset for i in module.imported(ExternKind.MEMORY)] + module.mem_offsets
+        raise ValidationError("multiple memories are not allowed", declared[1])
 
 
 def _check_limits(limits: ir.Limits, offset: int) -> None:
