@@ -189,3 +189,40 @@ def test_every_call_path_gives_the_same_answers(builds, order):
         assert answers["after the traps"] == 10.0
         assert answers["keywords"] == "TypeError"
     assert got[order[0]] == got[order[1]]
+
+
+VECTORCALL_OWNER = textwrap.dedent("""\
+    import ctypes, json, sys
+    sys.path[:0] = sys.argv[1:3]
+    import importlib
+    def mapped_file(address):
+        for line in open("/proc/self/maps"):
+            fields = line.split()
+            low, high = (int(x, 16) for x in fields[0].split("-"))
+            if low <= address < high and len(fields) > 5:
+                return fields[5].rsplit("/", 1)[-1]
+    out = {}
+    for name in sys.argv[3:]:
+        f = importlib.import_module(name).Instance({"env": {"host": lambda x, y: x}}).exports.id_i32
+        # A Function's first field, just after the object header, is its vectorcall.
+        address = ctypes.c_void_p.from_address(id(f) + object.__basicsize__).value
+        out[name] = mapped_file(address)
+    print(json.dumps(out))
+""")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/maps")
+def test_calls_take_the_modules_own_vectorcall_where_it_has_one(builds):
+    """The first module loaded provides the runtime; the second's functions are still
+    called through the vectorcall generated in the second's own shared object, and an
+    --abi3 module's (which has none) through the registered runtime's."""
+    def owners(order):
+        proc = subprocess.run([sys.executable, "-c", VECTORCALL_OWNER, *(str(builds[n]) for n in sorted(builds)),
+                               *order], capture_output=True, text=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=""))
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+    got = owners(["paths_full", "paths_abi3"])
+    assert got["paths_full"].startswith("paths_full.")
+    assert got["paths_abi3"].startswith("paths_full.")  # the registered runtime's generic one
+    got = owners(["paths_abi3", "paths_full"])
+    assert got["paths_full"].startswith("paths_full.")
