@@ -90,19 +90,6 @@ static PyObject *w2p_function_vectorcall(PyObject *self, PyObject *const *args, 
     return w2p_general_call(self, args, nargsf, kwnames);
 }
 
-/* w2p_api.invoke: self's function called under the boundary, arguments and results in
-   vals; 0, or -1 with the Trap (or a host function's exception) raised. */
-static int w2p_function_invoke(PyObject *self, w2p_val *vals)
-{
-    const w2p_func *f = *(const w2p_func **)((char *)self + w2p_function_f_offset);
-    const char *where = NULL;
-    int kind = w2p_invoke(f, vals, vals, &where);
-    if (kind == W2P_TRAP_NONE)
-        return 0;
-    w2p_raise_trap(self, kind, where);
-    return -1;
-}
-
 /* ---- Wasm -> Python: a host function's call, fast when its parameters are numbers and
    it has at most one result ---- */
 

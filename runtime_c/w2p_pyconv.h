@@ -105,11 +105,16 @@ static inline PyObject *w2p_pycall_general(PyObject *self, PyObject *const *args
     return (PyObject *)w2p_runtime_api->general_call(self, (void *const *)args, nargsf, kwnames);
 }
 
-/* Calls self's function under the boundary (args in vals, results over them): 0, or -1
-   with the Trap (or a host function's exception) raised. */
-static inline int w2p_pycall_invoke(PyObject *self, w2p_val *vals)
+/* Calls f, the function of self, under the boundary (args in vals, results over them):
+   0, or -1 with the Trap (or a host function's exception) raised. */
+static inline int w2p_pycall_invoke(PyObject *self, const w2p_func *f, w2p_val *vals)
 {
-    return w2p_runtime_api->invoke(self, vals);
+    const char *where = NULL;
+    int kind = w2p_runtime_api->invoke(f, vals, vals, &where);
+    if (kind == W2P_TRAP_NONE)
+        return 0;
+    w2p_runtime_api->raise_trap(self, kind, where);
+    return -1;
 }
 
 #endif /* W2P_PYCONV_H */

@@ -264,11 +264,12 @@ typedef struct w2p_api {
     /* For the generated vectorcalls (w2p_type_desc.pycall), which take in C only the
        calls they can: where a Function object (a PyObject *) holds its w2p_func *; the
        general call, for everything else (its result, or NULL with an exception set);
-       and a call of self's function under a boundary, arguments and results in vals: 0,
-       or -1 with the Trap (or a host function's exception) raised. */
+       w2p_invoke, the boundary; and the raising of a trap it returned for the Function
+       self (NULL, with the Trap or a host function's exception set). */
     size_t function_func_offset;
     void *(*general_call)(void *self, void *const *args, size_t nargsf, void *kwnames);
-    int (*invoke)(void *self, w2p_val *vals);
+    int (*invoke)(const w2p_func *f, const w2p_val *args, w2p_val *results, const char **where);
+    void *(*raise_trap)(void *self, int kind, const char *where);
 } w2p_api;
 
 /* The registered runtime's API, as the module's loader found it (w2p_glue.c): each

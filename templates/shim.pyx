@@ -406,7 +406,6 @@ cdef extern from "w2p_pycall.h":
     ctypedef object (*w2p_raise_trap_fn)(object self, int kind, const char *where)
     void w2p_pycall_init(Py_ssize_t f_offset, w2p_general_call_fn general, w2p_raise_trap_fn raise_trap)
     object w2p_function_vectorcall(object self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
-    int w2p_function_invoke(object self, w2p_val *vals) except -1
     ctypedef int (*w2p_host_result_fn)(w2p_host_func *self, object result, w2p_val *out) except -1
     ctypedef int (*w2p_host_exhausted_fn)() except -1
     void w2p_host_call_init(w2p_host_result_fn result_general, w2p_host_exhausted_fn exhausted)
@@ -1401,7 +1400,7 @@ cdef void *create_module(const w2p_module *desc) except NULL:
 
 ctypedef void *(*create_module_fn)(const w2p_module *) noexcept
 ctypedef void *(*general_call_fn)(void *self, void *const *args, size_t nargsf, void *kwnames) noexcept
-ctypedef int (*invoke_fn)(void *self, w2p_val *vals) noexcept
+ctypedef void *(*raise_trap_fn)(void *self, int kind, const char *where) noexcept
 
 cdef Py_ssize_t _vectorcall_offset(Function probe):
     return <Py_ssize_t>(<char *>&probe.vectorcall - <char *><PyObject *>probe)
@@ -1419,6 +1418,7 @@ API.abi_version = W2P_ABI_VERSION
 API.create_module = <create_module_fn>create_module
 API.function_func_offset = <size_t>_f_offset(Function.__new__(Function))
 API.general_call = <general_call_fn>function_general_call
-API.invoke = <invoke_fn>w2p_function_invoke
+API.invoke = w2p_invoke
+API.raise_trap = <raise_trap_fn>function_trap
 cdef bytes _CAPSULE_NAME = (RUNTIME_NAME + "._C_API").encode()
 _C_API = PyCapsule_New(&API, _CAPSULE_NAME, NULL)

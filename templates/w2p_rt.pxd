@@ -144,7 +144,8 @@ cdef extern from "w2p_rt.h":
         void *(*create_module)(const w2p_module *module)
         size_t function_func_offset
         void *(*general_call)(void *self, void * const *args, size_t nargsf, void *kwnames)
-        int (*invoke)(void *self, w2p_val *vals)
+        int (*invoke)(const w2p_func *f, const w2p_val *args, w2p_val *results, const char **where)
+        void *(*raise_trap)(void *self, int kind, const char *where)
     const w2p_api *w2p_runtime_api
     int w2p_memory_init(w2p_memory *mem, uint32_t pages, uint32_t max_pages)
     void w2p_memory_free(w2p_memory *mem)

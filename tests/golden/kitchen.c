@@ -814,7 +814,7 @@ static PyObject *pycall_ii_i(PyObject *self, PyObject *const *args, size_t nargs
         return w2p_pycall_general(self, args, nargsf, kwnames);
     const w2p_func *f = w2p_function_func(self);
     if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
-        if (w2p_pycall_invoke(self, v) < 0)
+        if (w2p_pycall_invoke(self, f, v) < 0)
             return NULL;
     } else {
         v[0].i32 = ((fn_ii_i)f->fn)(f->ctx, v[0].i32, v[1].i32);
@@ -830,7 +830,7 @@ static PyObject *pycall_i_v(PyObject *self, PyObject *const *args, size_t nargsf
         return w2p_pycall_general(self, args, nargsf, kwnames);
     const w2p_func *f = w2p_function_func(self);
     if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
-        if (w2p_pycall_invoke(self, v) < 0)
+        if (w2p_pycall_invoke(self, f, v) < 0)
             return NULL;
     } else {
         ((fn_i_v)f->fn)(f->ctx, v[0].i32);
@@ -846,7 +846,7 @@ static PyObject *pycall_I_I(PyObject *self, PyObject *const *args, size_t nargsf
         return w2p_pycall_general(self, args, nargsf, kwnames);
     const w2p_func *f = w2p_function_func(self);
     if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
-        if (w2p_pycall_invoke(self, v) < 0)
+        if (w2p_pycall_invoke(self, f, v) < 0)
             return NULL;
     } else {
         v[0].i64 = ((fn_I_I)f->fn)(f->ctx, v[0].i64);
@@ -862,7 +862,7 @@ static PyObject *pycall_i_i(PyObject *self, PyObject *const *args, size_t nargsf
         return w2p_pycall_general(self, args, nargsf, kwnames);
     const w2p_func *f = w2p_function_func(self);
     if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
-        if (w2p_pycall_invoke(self, v) < 0)
+        if (w2p_pycall_invoke(self, f, v) < 0)
             return NULL;
     } else {
         v[0].i32 = ((fn_i_i)f->fn)(f->ctx, v[0].i32);
@@ -879,7 +879,7 @@ static PyObject *pycall_iii_i(PyObject *self, PyObject *const *args, size_t narg
         return w2p_pycall_general(self, args, nargsf, kwnames);
     const w2p_func *f = w2p_function_func(self);
     if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
-        if (w2p_pycall_invoke(self, v) < 0)
+        if (w2p_pycall_invoke(self, f, v) < 0)
             return NULL;
     } else {
         v[0].i32 = ((fn_iii_i)f->fn)(f->ctx, v[0].i32, v[1].i32, v[2].i32);
@@ -894,7 +894,7 @@ static PyObject *pycall_v_i(PyObject *self, PyObject *const *args, size_t nargsf
         return w2p_pycall_general(self, args, nargsf, kwnames);
     const w2p_func *f = w2p_function_func(self);
     if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
-        if (w2p_pycall_invoke(self, v) < 0)
+        if (w2p_pycall_invoke(self, f, v) < 0)
             return NULL;
     } else {
         v[0].i32 = ((fn_v_i)f->fn)(f->ctx);
@@ -909,7 +909,7 @@ static PyObject *pycall_v_v(PyObject *self, PyObject *const *args, size_t nargsf
         return w2p_pycall_general(self, args, nargsf, kwnames);
     const w2p_func *f = w2p_function_func(self);
     if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
-        if (w2p_pycall_invoke(self, v) < 0)
+        if (w2p_pycall_invoke(self, f, v) < 0)
             return NULL;
     } else {
         ((fn_v_v)f->fn)(f->ctx);

@@ -576,7 +576,7 @@ static PyObject *pycall_ii_i(PyObject *self, PyObject *const *args, size_t nargs
         return w2p_pycall_general(self, args, nargsf, kwnames);
     const w2p_func *f = w2p_function_func(self);
     if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
-        if (w2p_pycall_invoke(self, v) < 0)
+        if (w2p_pycall_invoke(self, f, v) < 0)
             return NULL;
     } else {
         v[0].i32 = ((fn_ii_i)f->fn)(f->ctx, v[0].i32, v[1].i32);

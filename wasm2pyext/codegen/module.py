@@ -254,7 +254,7 @@ class ModuleWriter:
                 "    return w2p_pycall_general(self, args, nargsf, kwnames);",
                 "const w2p_func *f = w2p_function_func(self);",
                 "if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {",
-                "    if (w2p_pycall_invoke(self, v) < 0)",
+                "    if (w2p_pycall_invoke(self, f, v) < 0)",
                 "        return NULL;",
                 "} else {",
                 f"    {f'v[0].{names.VAL_FIELDS[ft.results[0]]} = ' if ft.results else ''}{call};",
