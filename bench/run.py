@@ -80,6 +80,8 @@ PEERS = {
     "wasmer": ("wasmer", ["wasmer", "wasmer_compiler_cranelift"]),
 }
 
+# The call overhead table's row for a call through the trap boundary.
+FIB_THROUGH_BOUNDARY = "wasm2pyext `fib(1)`: a function that may trap, through the boundary"
 # The newer CPython the call overhead is measured on too, where it is installed.
 OTHER_CPYTHON = "3.13"
 # The call overhead table's floor for callables that are not builtin functions.
@@ -1056,6 +1058,11 @@ class Suite:
             h = cls(import_from(folder, mod))
             loops[label] = (make_loop("f(5, 37)", {"f": h.export("sum")}), n_fast)
             assert h.export("sum")(5, 37) == 42
+        # A function that may trap (fib recurses: it could exhaust the stack) is called
+        # through the trap boundary; fib(1) returns at once.
+        fib = OursHandle(import_from(BUILD / "ours", "w2p_fib")).export("fib")
+        assert fib(1) == 1
+        loops[FIB_THROUGH_BOUNDARY] = (make_loop("f(1)", {"f": fib}), n_fast)
         if "wasmtime" in self.py:
             h = self.py["wasmtime"].load("sum")
             loops["wasmtime-py"] = (make_loop("f(s, 5, 37)", {"f": h.raw("sum"), "s": h.store}), n_fast // 100)
@@ -1076,7 +1083,8 @@ class Suite:
             Python function; `operator.add`, a builtin, whose calls CPython 3.11 specialises;
             and operator.add's work behind a C vectorcall object of another type
             (bench/native/addcall.c), the generic call path every other callable takes,
-            a Wasm function object included.
+            a Wasm function object included. `sum` cannot trap, so its call skips the
+            trap boundary; the `fib(1)` row shows the cost of a call that crosses it.
 
             | call | ns per call | vs `operator.add` | vs the same add, not a builtin | vs Python function |
             |---|---|---|---|---|
