@@ -1260,8 +1260,8 @@ class Suite:
         def added_instructions(label):
             if label.startswith("bare") or counts.get(label) is None or base_count is None:
                 return ""
-            return f"+{(counts[label] - base_count) / 1e6:.2f}"
-        rows = [f"| {k} | {v * 1e3:.1f} | {'' if k.startswith('bare') else f'+{(v - base) * 1e3:.1f}'} "
+            return f"{(counts[label] - base_count) / 1e6:+.2f}"
+        rows = [f"| {k} | {v * 1e3:.1f} | {'' if k.startswith('bare') else f'{(v - base) * 1e3:+.1f}'} "
                 f"| {'' if k.startswith('bare') else f'{med_in[k] * 1e3:.2f}'} | {added_instructions(k)} |"
                 for k, v in med.items()]
         self.tables.append(textwrap.dedent(f"""\
@@ -1281,12 +1281,12 @@ class Suite:
             """) + "\n".join(rows) + "\n")
         parts = []
         for m in ("sum", "checksum"):
-            s = (f"{m} +{(med[f'wasm2pyext, {m}'] - base) * 1e3:.1f} ms, in the process "
+            s = (f"{m} {(med[f'wasm2pyext, {m}'] - base) * 1e3:+.1f} ms, in the process "
                  f"{med_in[f'wasm2pyext, {m}'] * 1e3:.2f} ms")
             if added_instructions(f"wasm2pyext, {m}"):
                 s += f", {added_instructions(f'wasm2pyext, {m}')}M instructions"
             if self.have_wasmext:
-                s += (f" (wasmext +{(med[f'wasmext, {m}'] - base) * 1e3:.1f} ms, "
+                s += (f" (wasmext {(med[f'wasmext, {m}'] - base) * 1e3:+.1f} ms, "
                       f"{med_in[f'wasmext, {m}'] * 1e3:.2f} ms"
                       + (f", {added_instructions(f'wasmext, {m}')}M" if added_instructions(f"wasmext, {m}") else "")
                       + ")")
