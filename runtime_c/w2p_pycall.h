@@ -61,33 +61,19 @@ static inline PyObject *w2p_fast_call(const w2p_func *f, PyObject *const *args, 
 }
 
 /* A Function object's vectorcall (PEP 590; unused under the limited API, whose calls come
-   through tp_call), set up by the shim (w2p_pycall_init): where the object holds its
-   w2p_func *, the general path, and how a trap is raised. */
-typedef PyObject *(*w2p_general_call_fn)(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames);
-typedef PyObject *(*w2p_raise_trap_fn)(PyObject *self, int kind, const char *where);
-
-static Py_ssize_t w2p_function_f_offset;
-static w2p_general_call_fn w2p_general_call;
-static w2p_raise_trap_fn w2p_raise_trap;
-
-static void w2p_pycall_init(Py_ssize_t f_offset, w2p_general_call_fn general, w2p_raise_trap_fn raise_trap)
-{
-    w2p_function_f_offset = f_offset;
-    w2p_general_call = general;
-    w2p_raise_trap = raise_trap;
-}
-
+   through tp_call) where its type has none of its module's: what it does not take goes
+   to the shim's general path, through the registered runtime's API. */
 static PyObject *w2p_function_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     if (kwnames == NULL) {
-        const w2p_func *f = *(const w2p_func **)((char *)self + w2p_function_f_offset);
         int kind;
         const char *where = NULL;
-        PyObject *r = w2p_fast_call(f, args, w2p_vectorcall_nargs(nargsf), &kind, &where);
+        PyObject *r = w2p_fast_call(w2p_function_func(self), args, w2p_vectorcall_nargs(nargsf), &kind, &where);
         if (r != W2P_CALL_GENERAL)
-            return r != NULL || kind == W2P_TRAP_NONE ? r : w2p_raise_trap(self, kind, where);
+            return r != NULL || kind == W2P_TRAP_NONE ? r
+                                                      : (PyObject *)w2p_runtime_api->raise_trap(self, kind, where);
     }
-    return w2p_general_call(self, args, nargsf, kwnames);
+    return w2p_pycall_general(self, args, nargsf, kwnames);
 }
 
 /* ---- Wasm -> Python: a host function's call, fast when its parameters are numbers and

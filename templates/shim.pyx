@@ -402,9 +402,6 @@ cdef extern from "w2p_pycall.h":
     enum: W2P_FAST_MAX_PARAMS
     PyObject *W2P_CALL_GENERAL
     Py_ssize_t w2p_vectorcall_nargs(size_t nargsf)
-    ctypedef object (*w2p_general_call_fn)(object self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
-    ctypedef object (*w2p_raise_trap_fn)(object self, int kind, const char *where)
-    void w2p_pycall_init(Py_ssize_t f_offset, w2p_general_call_fn general, w2p_raise_trap_fn raise_trap)
     object w2p_function_vectorcall(object self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
     ctypedef int (*w2p_host_result_fn)(w2p_host_func *self, object result, w2p_val *out) except -1
     ctypedef int (*w2p_host_exhausted_fn)() except -1
@@ -468,13 +465,15 @@ cdef Function function_of(const w2p_func *f):
 
 
 cdef object function_general_call(object self, PyObject *const *args, size_t nargsf, PyObject *kwnames):
-    """What w2p_function_vectorcall leaves to the general path."""
+    """w2p_api.general_call: what the vectorcalls (each module's, and the runtime's
+    w2p_function_vectorcall) leave to the general path."""
     if kwnames != NULL and len(<object>kwnames):
         raise TypeError("WebAssembly functions take no keyword arguments")
     return call_function(<Function>self, None, args, w2p_vectorcall_nargs(nargsf), False)
 
 
 cdef object function_trap(object self, int kind, const char *where):
+    """w2p_api.raise_trap: raises the Trap (or the host function's exception) of a call."""
     check_trap(kind, where, (<Function>self).owner)
 
 
@@ -1411,7 +1410,6 @@ cdef Py_ssize_t _f_offset(Function probe):
 
 
 w2p_enable_vectorcall(Function, _vectorcall_offset(Function.__new__(Function)))
-w2p_pycall_init(_f_offset(Function.__new__(Function)), function_general_call, function_trap)
 
 cdef w2p_api API
 API.abi_version = W2P_ABI_VERSION
@@ -1420,5 +1418,6 @@ API.function_func_offset = <size_t>_f_offset(Function.__new__(Function))
 API.general_call = <general_call_fn>function_general_call
 API.invoke = w2p_invoke
 API.raise_trap = <raise_trap_fn>function_trap
+w2p_runtime_api = &API  # this copy is the registered runtime: its own calls use it too
 cdef bytes _CAPSULE_NAME = (RUNTIME_NAME + "._C_API").encode()
 _C_API = PyCapsule_New(&API, _CAPSULE_NAME, NULL)
