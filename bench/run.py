@@ -1120,7 +1120,9 @@ class Suite:
                  "--name", "w2p_sum"])
             build_addcall(str(vpy), out)
         try:
-            cached_build(out / "install.stamp", source_tree_digest(REPO / "wasm2pyext"), vpy.exists(), install)
+            key = digest(source_tree_digest(REPO / "wasm2pyext"), py, KERNELS_DIR / "sum.wasm",
+                         BENCH / "native" / "addcall.c")
+            cached_build(out / "install.stamp", key, vpy.exists(), install)
             child = run([str(vpy), "-c", textwrap.dedent(f"""\
                 import json, sys
                 sys.path.insert(0, {str(BENCH)!r})
