@@ -75,18 +75,53 @@ static inline int w2p_fast_arg(PyObject *x, char t, w2p_val *out)
     }
 }
 
+/* Ints in CPython's range of shared small ints. PyLong_FromLong hands out one object
+   for each of these anyway; a function's result is so often one of them (a flag, a
+   count, a status) that boxing it as a load instead of a call is worth the slots, which
+   each copy of this header fills as it meets the values. */
+#define W2P_SMALL_INT_MIN (-5)
+#define W2P_SMALL_INT_MAX 256
+static PyObject *w2p_small_ints[W2P_SMALL_INT_MAX - W2P_SMALL_INT_MIN + 1];
+
+/* Wasm -> Python, one function per type: each a new reference (NULL only on no memory). */
+static inline PyObject *w2p_box_i64(int64_t x)
+{
+    if ((uint64_t)x - W2P_SMALL_INT_MIN > (uint64_t)(W2P_SMALL_INT_MAX - W2P_SMALL_INT_MIN))
+        return PyLong_FromLongLong(x);
+    PyObject **slot = &w2p_small_ints[x - W2P_SMALL_INT_MIN];
+    if (!*slot && !(*slot = PyLong_FromLongLong(x)))
+        return NULL;
+    Py_INCREF(*slot);
+    return *slot;
+}
+
+static inline PyObject *w2p_box_i32(int32_t x)
+{
+    return w2p_box_i64(x);
+}
+
+static inline PyObject *w2p_box_f32(float x)
+{
+    return PyFloat_FromDouble(x);
+}
+
+static inline PyObject *w2p_box_f64(double x)
+{
+    return PyFloat_FromDouble(x);
+}
+
 /* Wasm value of type t (one of "iIfF") -> Python: a new reference. */
 static inline PyObject *w2p_box(const w2p_val *v, char t)
 {
     switch (t) {
     case 'i':
-        return PyLong_FromLong((int32_t)v->i32);
+        return w2p_box_i32((int32_t)v->i32);
     case 'I':
-        return PyLong_FromLongLong((int64_t)v->i64);
+        return w2p_box_i64((int64_t)v->i64);
     case 'f':
-        return PyFloat_FromDouble(v->f32);
+        return w2p_box_f32(v->f32);
     default:
-        return PyFloat_FromDouble(v->f64);
+        return w2p_box_f64(v->f64);
     }
 }
 

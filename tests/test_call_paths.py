@@ -45,10 +45,12 @@ MIXED = r"""
   (memory (export "memory") 1))
 """
 
-# Each export with arguments to call it with: edges of each type's range, both signs.
+# Each export with arguments to call it with: edges of each type's range, both signs, and
+# of the small ints the boxing keeps at hand (-5 to 256).
 CASES = {
-    "id_i32": [(0,), (1,), (-1,), (2**31 - 1,), (-2**31,), (2**31,), (2**32 - 1,), (True,)],
-    "id_i64": [(0,), (-1,), (2**63 - 1,), (-2**63,), (2**62,), (12345678901,)],
+    "id_i32": [(0,), (1,), (-1,), (2**31 - 1,), (-2**31,), (2**31,), (2**32 - 1,), (True,),
+               (-5,), (-6,), (256,), (257,)],
+    "id_i64": [(0,), (-1,), (2**63 - 1,), (-2**63,), (2**62,), (12345678901,), (-5,), (-6,), (256,), (257,)],
     "id_f32": [(0.0,), (-0.0,), (1.1,), (3.4e38,), (1e-45,), (math.inf,), (-math.inf,)],
     "mix": [(1, 2, 0.5, 0.25), (-2**31, -2**63, -1.5, 1e300), (2**32 - 1, 2**63 - 1, 1e38, -0.0)],
     "div": [(7, 2), (-7, 2), (2**31 - 1, -1)],
@@ -83,9 +85,11 @@ PROGRAM = textwrap.dedent("""\
         for fn, calls in cases.items():
             f = getattr(ex, fn)
             for args in calls:
-                direct = f(*args)
+                # Twice: the first call of a small result may box it anew, the next not.
+                first, again = repr(f(*args)), repr(f(*args))
+                direct = first if again == first else f"{first}, then {again}"
                 general = f.call_values(*args)
-                out[f"{fn}{tuple(args)}"] = [repr(direct), [repr(v.value) for v in general]]
+                out[f"{fn}{tuple(args)}"] = [direct, [repr(v.value) for v in general]]
         for fn, calls in errors.items():
             f = getattr(ex, fn)
             for args in calls:
@@ -101,6 +105,9 @@ PROGRAM = textwrap.dedent("""\
             ex.host(0, 1.0)
         except KeyError as e:
             out["host(0, 1.0)"] = str(e)
+        # Every int in and just outside the small ints' range, twice over.
+        out["small ints"] = [k for _ in range(2) for k in range(-6, 258)
+                             if ex.id_i32(k) != k or ex.id_i64(k) != k or ex.load(0) != 0]
         ex.store(8, -5)
         out["store, then load"] = ex.load(8)
         try:
@@ -184,6 +191,7 @@ def test_every_call_path_gives_the_same_answers(builds, order):
         assert answers["id_i32(4294967296,) raises"] == "OverflowError"
         assert answers["div(1, 0)"] == ["Trap", "integer divide by zero"]
         assert answers["host(0, 1.0)"] == "'from the host'"
+        assert answers["small ints"] == []
         assert answers["store, then load"] == -5
         assert answers["store out of bounds"] == ["Trap", "out of bounds memory access"]
         assert answers["after the traps"] == 10.0

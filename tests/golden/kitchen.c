@@ -813,13 +813,11 @@ static PyObject *pycall_ii_i(PyObject *self, PyObject *const *args, size_t nargs
         !w2p_fast_arg(args[0], 'i', &v[0]) || !w2p_fast_arg(args[1], 'i', &v[1]))
         return w2p_pycall_general(self, args, nargsf, kwnames);
     const w2p_func *f = w2p_function_func(self);
-    if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
-        if (w2p_pycall_invoke(self, f, v) < 0)
-            return NULL;
-    } else {
-        v[0].i32 = ((fn_ii_i)f->fn)(f->ctx, v[0].i32, v[1].i32);
-    }
-    return w2p_box(&v[0], 'i');
+    if (f->flags & W2P_FUNC_CANNOT_TRAP)
+        return w2p_box_i32(((fn_ii_i)f->fn)(f->ctx, v[0].i32, v[1].i32));
+    if (w2p_pycall_invoke(self, f, v) < 0)
+        return NULL;
+    return w2p_box_i32(v[0].i32);
 }
 
 static PyObject *pycall_i_v(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -829,12 +827,10 @@ static PyObject *pycall_i_v(PyObject *self, PyObject *const *args, size_t nargsf
         !w2p_fast_arg(args[0], 'i', &v[0]))
         return w2p_pycall_general(self, args, nargsf, kwnames);
     const w2p_func *f = w2p_function_func(self);
-    if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
-        if (w2p_pycall_invoke(self, f, v) < 0)
-            return NULL;
-    } else {
+    if (f->flags & W2P_FUNC_CANNOT_TRAP)
         ((fn_i_v)f->fn)(f->ctx, v[0].i32);
-    }
+    else if (w2p_pycall_invoke(self, f, v) < 0)
+        return NULL;
     Py_RETURN_NONE;
 }
 
@@ -845,13 +841,11 @@ static PyObject *pycall_I_I(PyObject *self, PyObject *const *args, size_t nargsf
         !w2p_fast_arg(args[0], 'I', &v[0]))
         return w2p_pycall_general(self, args, nargsf, kwnames);
     const w2p_func *f = w2p_function_func(self);
-    if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
-        if (w2p_pycall_invoke(self, f, v) < 0)
-            return NULL;
-    } else {
-        v[0].i64 = ((fn_I_I)f->fn)(f->ctx, v[0].i64);
-    }
-    return w2p_box(&v[0], 'I');
+    if (f->flags & W2P_FUNC_CANNOT_TRAP)
+        return w2p_box_i64(((fn_I_I)f->fn)(f->ctx, v[0].i64));
+    if (w2p_pycall_invoke(self, f, v) < 0)
+        return NULL;
+    return w2p_box_i64(v[0].i64);
 }
 
 static PyObject *pycall_i_i(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -861,13 +855,11 @@ static PyObject *pycall_i_i(PyObject *self, PyObject *const *args, size_t nargsf
         !w2p_fast_arg(args[0], 'i', &v[0]))
         return w2p_pycall_general(self, args, nargsf, kwnames);
     const w2p_func *f = w2p_function_func(self);
-    if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
-        if (w2p_pycall_invoke(self, f, v) < 0)
-            return NULL;
-    } else {
-        v[0].i32 = ((fn_i_i)f->fn)(f->ctx, v[0].i32);
-    }
-    return w2p_box(&v[0], 'i');
+    if (f->flags & W2P_FUNC_CANNOT_TRAP)
+        return w2p_box_i32(((fn_i_i)f->fn)(f->ctx, v[0].i32));
+    if (w2p_pycall_invoke(self, f, v) < 0)
+        return NULL;
+    return w2p_box_i32(v[0].i32);
 }
 
 static PyObject *pycall_iii_i(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -878,13 +870,11 @@ static PyObject *pycall_iii_i(PyObject *self, PyObject *const *args, size_t narg
         !w2p_fast_arg(args[2], 'i', &v[2]))
         return w2p_pycall_general(self, args, nargsf, kwnames);
     const w2p_func *f = w2p_function_func(self);
-    if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
-        if (w2p_pycall_invoke(self, f, v) < 0)
-            return NULL;
-    } else {
-        v[0].i32 = ((fn_iii_i)f->fn)(f->ctx, v[0].i32, v[1].i32, v[2].i32);
-    }
-    return w2p_box(&v[0], 'i');
+    if (f->flags & W2P_FUNC_CANNOT_TRAP)
+        return w2p_box_i32(((fn_iii_i)f->fn)(f->ctx, v[0].i32, v[1].i32, v[2].i32));
+    if (w2p_pycall_invoke(self, f, v) < 0)
+        return NULL;
+    return w2p_box_i32(v[0].i32);
 }
 
 static PyObject *pycall_v_i(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -893,13 +883,11 @@ static PyObject *pycall_v_i(PyObject *self, PyObject *const *args, size_t nargsf
     if (kwnames || PyVectorcall_NARGS(nargsf) != 0)
         return w2p_pycall_general(self, args, nargsf, kwnames);
     const w2p_func *f = w2p_function_func(self);
-    if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
-        if (w2p_pycall_invoke(self, f, v) < 0)
-            return NULL;
-    } else {
-        v[0].i32 = ((fn_v_i)f->fn)(f->ctx);
-    }
-    return w2p_box(&v[0], 'i');
+    if (f->flags & W2P_FUNC_CANNOT_TRAP)
+        return w2p_box_i32(((fn_v_i)f->fn)(f->ctx));
+    if (w2p_pycall_invoke(self, f, v) < 0)
+        return NULL;
+    return w2p_box_i32(v[0].i32);
 }
 
 static PyObject *pycall_v_v(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -908,12 +896,10 @@ static PyObject *pycall_v_v(PyObject *self, PyObject *const *args, size_t nargsf
     if (kwnames || PyVectorcall_NARGS(nargsf) != 0)
         return w2p_pycall_general(self, args, nargsf, kwnames);
     const w2p_func *f = w2p_function_func(self);
-    if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
-        if (w2p_pycall_invoke(self, f, v) < 0)
-            return NULL;
-    } else {
+    if (f->flags & W2P_FUNC_CANNOT_TRAP)
         ((fn_v_v)f->fn)(f->ctx);
-    }
+    else if (w2p_pycall_invoke(self, f, v) < 0)
+        return NULL;
     Py_RETURN_NONE;
 }
 #endif

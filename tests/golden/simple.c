@@ -575,13 +575,11 @@ static PyObject *pycall_ii_i(PyObject *self, PyObject *const *args, size_t nargs
         !w2p_fast_arg(args[0], 'i', &v[0]) || !w2p_fast_arg(args[1], 'i', &v[1]))
         return w2p_pycall_general(self, args, nargsf, kwnames);
     const w2p_func *f = w2p_function_func(self);
-    if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {
-        if (w2p_pycall_invoke(self, f, v) < 0)
-            return NULL;
-    } else {
-        v[0].i32 = ((fn_ii_i)f->fn)(f->ctx, v[0].i32, v[1].i32);
-    }
-    return w2p_box(&v[0], 'i');
+    if (f->flags & W2P_FUNC_CANNOT_TRAP)
+        return w2p_box_i32(((fn_ii_i)f->fn)(f->ctx, v[0].i32, v[1].i32));
+    if (w2p_pycall_invoke(self, f, v) < 0)
+        return NULL;
+    return w2p_box_i32(v[0].i32);
 }
 #endif
 

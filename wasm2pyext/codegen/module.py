@@ -252,17 +252,21 @@ class ModuleWriter:
                  for k, row in enumerate(rows)]
         body = [f"w2p_val v[{max(n, len(ft.results), 1)}];", *lines,
                 "    return w2p_pycall_general(self, args, nargsf, kwnames);",
-                "const w2p_func *f = w2p_function_func(self);",
-                "if (!(f->flags & W2P_FUNC_CANNOT_TRAP)) {",
-                "    if (w2p_pycall_invoke(self, f, v) < 0)",
-                "        return NULL;",
-                "} else {",
-                f"    {f'v[0].{names.VAL_FIELDS[ft.results[0]]} = ' if ft.results else ''}{call};",
-                "}"]
+                "const w2p_func *f = w2p_function_func(self);"]
+        # A function that cannot trap is called straight, its result boxed as it returns.
         if ft.results:
-            body.append(f"return w2p_box(&v[0], '{names.SIG_CHARS[ft.results[0]]}');")
+            box = f"w2p_box_{names.VAL_FIELDS[ft.results[0]]}"
+            body += ["if (f->flags & W2P_FUNC_CANNOT_TRAP)",
+                     f"    return {box}({call});",
+                     "if (w2p_pycall_invoke(self, f, v) < 0)",
+                     "    return NULL;",
+                     f"return {box}(v[0].{names.VAL_FIELDS[ft.results[0]]});"]
         else:
-            body.append("Py_RETURN_NONE;")
+            body += ["if (f->flags & W2P_FUNC_CANNOT_TRAP)",
+                     f"    {call};",
+                     "else if (w2p_pycall_invoke(self, f, v) < 0)",
+                     "    return NULL;",
+                     "Py_RETURN_NONE;"]
         return {"name": names.pycall(ft), "body": body}
 
     def descriptor(self, has_trampoline: set[FuncType], has_pycall: set[FuncType]) -> tuple[list[dict], list[tuple[str, str]]]:
