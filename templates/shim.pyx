@@ -1401,6 +1401,46 @@ ctypedef void *(*create_module_fn)(const w2p_module *) noexcept
 ctypedef void *(*general_call_fn)(void *self, void *const *args, size_t nargsf, void *kwnames) noexcept
 ctypedef void *(*raise_trap_fn)(void *self, int kind, const char *where) noexcept
 
+cdef extern from *:
+    """
+    /* The runtime's classes are static types (outside the limited API): they, their dicts
+       and what those hold live as long as the process and never change. The collector
+       would walk those 120-odd objects in every full collection, and in each collection
+       at exit (80,000 instructions a process); but an object that lives for good is never
+       garbage, and what it references stays reachable through it, so untracking it
+       changes nothing the collector frees. */
+    #if !CYTHON_COMPILING_IN_LIMITED_API
+    static int w2p_untrack_referent(PyObject *o, void *unused)
+    {
+        (void)unused;
+        if (PyObject_IS_GC(o) && PyObject_GC_IsTracked(o))
+            PyObject_GC_UnTrack(o);
+        return 0;
+    }
+
+    static void w2p_untrack_static_type(PyObject *type)
+    {
+        PyTypeObject *t = (PyTypeObject *)type;
+        if ((t->tp_flags & Py_TPFLAGS_HEAPTYPE) || !t->tp_dict)
+            return;
+        Py_ssize_t pos = 0;
+        PyObject *key, *value;
+        while (PyDict_Next(t->tp_dict, &pos, &key, &value)) {
+            if (PyObject_IS_GC(value) && PyObject_GC_IsTracked(value)) {
+                PyObject_GC_UnTrack(value);
+                /* and what it holds: a staticmethod's function, say */
+                Py_TYPE(value)->tp_traverse(value, w2p_untrack_referent, NULL);
+            }
+        }
+        w2p_untrack_referent(t->tp_dict, NULL);
+    }
+    #else
+    #define w2p_untrack_static_type(type) ((void)(type))
+    #endif
+    """
+    void w2p_untrack_static_type(object type)
+
+
 cdef Py_ssize_t _vectorcall_offset(Function probe):
     return <Py_ssize_t>(<char *>&probe.vectorcall - <char *><PyObject *>probe)
 
@@ -1410,6 +1450,14 @@ cdef Py_ssize_t _f_offset(Function probe):
 
 
 w2p_enable_vectorcall(Function, _vectorcall_offset(Function.__new__(Function)))
+cdef void _untrack_classes():
+    # Every cdef class above (the exception classes are heap types, left to the collector).
+    for cls in (FuncType, Value, _Pool, Function, HostFunction, Memory, MemoryView, Global, Table, ModuleInfo,
+                Instance, Exports):
+        w2p_untrack_static_type(cls)
+
+
+_untrack_classes()
 
 cdef w2p_api API
 API.abi_version = W2P_ABI_VERSION
