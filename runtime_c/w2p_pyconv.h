@@ -18,14 +18,21 @@ static inline int w2p_small_int(PyObject *x, long long *out)
         return 0;
 #if !defined(Py_LIMITED_API) && PY_VERSION_HEX >= 0x030C0000
     if (PyUnstable_Long_IsCompact((PyLongObject *)x)) {
-        *out = PyUnstable_Long_CompactValue((PyLongObject *)x);
+        Py_ssize_t v = PyUnstable_Long_CompactValue((PyLongObject *)x);
+        /* One digit: telling the compiler lets it drop the callers' range checks. */
+        if (v >= (Py_ssize_t)1 << PyLong_SHIFT || v <= -((Py_ssize_t)1 << PyLong_SHIFT))
+            __builtin_unreachable();
+        *out = v;
         return 1;
     }
 #elif !defined(Py_LIMITED_API)
     /* CPython 3.11's layout: the size's sign is the number's, one digit holds 30 bits. */
     Py_ssize_t size = Py_SIZE(x);
     if (size >= -1 && size <= 1) {
-        *out = size * (long long)((PyLongObject *)x)->ob_digit[0];
+        digit d = ((PyLongObject *)x)->ob_digit[0];
+        if (d >> PyLong_SHIFT) /* as above */
+            __builtin_unreachable();
+        *out = size * (long long)d;
         return 1;
     }
 #endif
