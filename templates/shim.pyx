@@ -244,20 +244,15 @@ cdef Value _ref_value(str t, object obj):
     return v
 
 
-cdef class _Pool:
-    """References that crossed from Python into Wasm: kept alive while what may hold them
-    (an instance and everything linked with it) is alive."""
-    cdef dict objects
-
-    def __cinit__(self):
-        self.objects = {}
-
-    cdef inline void add(self, object obj):
-        if obj is not None:
-            self.objects[id(obj)] = obj
+# A pool: the references that crossed from Python into Wasm, kept alive while what may
+# hold them (an instance and everything linked with it) is alive; a dict by id.
+cdef inline int keep(dict pool, object obj) except -1:
+    if pool is not None and obj is not None:
+        pool[id(obj)] = obj
+    return 0
 
 
-cdef int to_val(object x, int t, w2p_val *out, _Pool pool) except -1:
+cdef int to_val(object x, int t, w2p_val *out, dict pool) except -1:
     """Python -> Wasm value of type t (a signature char); ints are cast, Values checked."""
     cdef Value v
     if type(x) is Value:
@@ -296,14 +291,12 @@ cdef int to_val(object x, int t, w2p_val *out, _Pool pool) except -1:
             out.ref = NULL
         elif isinstance(x, Function):
             out.ref = <void *>(<Function>x).f
-            if pool is not None:
-                pool.add(x)
+            keep(pool, x)
         else:
             raise TypeError(f"expected a Function or None for a funcref, got {type(x).__name__}")
     else:
         out.ref = NULL if x is None else <void *>x
-        if pool is not None:
-            pool.add(x)
+        keep(pool, x)
     return 0
 
 
@@ -579,7 +572,7 @@ cdef class HostFunction:
     cdef w2p_func func
     cdef object callable
     cdef FuncType type
-    cdef _Pool pool
+    cdef dict pool
 
     def __repr__(self):
         return f"<host function {self.callable!r} {self.type!r}>"
@@ -634,7 +627,7 @@ cdef HostFunction make_host_function(object callable, FuncType t, const w2p_type
     cdef HostFunction hf = HostFunction.__new__(HostFunction)
     hf.callable = callable
     hf.type = t
-    hf.pool = _Pool()
+    hf.pool = {}
     hf.host.ctx.trap = w2p_trap_unwind
     hf.host.ctx.owner = <void *>hf
     hf.host.call = <host_call_fn>(w2p_host_call_fast if w2p_host_fast_type(&t.ft) else host_call)
@@ -958,7 +951,7 @@ cdef class Table:
     """A table of references: Table(minimum, maximum=None, element="funcref")."""
     cdef w2p_table table
     cdef readonly object maximum
-    cdef _Pool pool
+    cdef dict pool
     cdef list linked
 
     def __init__(self, minimum, maximum=None, element="funcref"):
@@ -971,7 +964,7 @@ cdef class Table:
 
     cdef int _init(self, bint funcref, uint32_t minimum, object maximum) except -1:
         self.maximum = maximum
-        self.pool = _Pool()
+        self.pool = {}
         self.linked = []
         elem = W2P_FUNCREF if funcref else W2P_EXTERNREF
         if w2p_table_init(&self.table, elem, minimum, 0xFFFFFFFF if maximum is None else maximum) != 0:
@@ -1120,7 +1113,7 @@ cdef class Instance:
     cdef ModuleInfo info
     cdef list keep  # what the instance holds pointers into
     cdef list linked  # instances that imported something of this one
-    cdef _Pool pool
+    cdef dict pool
     cdef list memories, tables, globals
     cdef dict functions
     cdef object _exports
@@ -1133,7 +1126,7 @@ cdef class Instance:
         self.info = info
         self.keep = []
         self.linked = []
-        self.pool = _Pool()
+        self.pool = {}
         self.functions = {}
         self.inst = <w2p_ctx *>calloc(1, desc.instance_size)
         self.own_funcs = <w2p_func *>calloc(max(desc.num_funcs - desc.num_imported_funcs, 1), sizeof(w2p_func))
@@ -1452,7 +1445,7 @@ cdef Py_ssize_t _f_offset(Function probe):
 w2p_enable_vectorcall(Function, _vectorcall_offset(Function.__new__(Function)))
 cdef void _untrack_classes():
     # Every cdef class above (the exception classes are heap types, left to the collector).
-    for cls in (FuncType, Value, _Pool, Function, HostFunction, Memory, MemoryView, Global, Table, ModuleInfo,
+    for cls in (FuncType, Value, Function, HostFunction, Memory, MemoryView, Global, Table, ModuleInfo,
                 Instance, Exports):
         w2p_untrack_static_type(cls)
 
