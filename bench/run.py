@@ -1281,6 +1281,17 @@ class Suite:
             | program | ms | added over bare Python (ms) | in the process: import -> first result (ms) | instructions added over bare Python (millions) |
             |---|---|---|---|---|
             """) + "\n".join(rows) + "\n")
+        # The bar's comparison, run by run: each round runs every program once, so the
+        # difference within a round is least moved by the machine's drift between rounds.
+        paired = {}
+        if self.have_wasmext:
+            for m in ("sum", "checksum"):
+                ours_label, theirs_label = f"wasm2pyext, {m}", f"wasmext, {m}"
+                paired[m] = (median([a - b for a, b in zip(samples[ours_label], samples[theirs_label])]),
+                             median([a - b for a, b in zip(inprocess[ours_label], inprocess[theirs_label])]))
+            self.tables[-1] += "\nwasm2pyext minus wasmext, paired within each round (median, ms): " + "; ".join(
+                f"{m}: whole process {d * 1e3:+.2f}, in the process {d_in * 1e3:+.2f}"
+                for m, (d, d_in) in paired.items()) + "\n"
         parts = []
         for m in ("sum", "checksum"):
             s = (f"{m} {(med[f'wasm2pyext, {m}'] - base) * 1e3:+.1f} ms, in the process "
@@ -1291,7 +1302,7 @@ class Suite:
                 s += (f" (wasmext {(med[f'wasmext, {m}'] - base) * 1e3:+.1f} ms, "
                       f"{med_in[f'wasmext, {m}'] * 1e3:.2f} ms"
                       + (f", {added_instructions(f'wasmext, {m}')}M" if added_instructions(f"wasmext, {m}") else "")
-                      + ")")
+                      + f"; paired difference {paired[m][0] * 1e3:+.2f} ms)")
             parts.append(s)
         self.headline.append("Start-up over bare Python: " + "; ".join(parts))
 
