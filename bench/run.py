@@ -608,6 +608,30 @@ def instructions(py: str, src: str, cwd: Optional[Path], env: dict) -> Optional[
     return int(found.group(1)) if p.returncode == 0 and found else None
 
 
+def pin_to_quietest_cpu() -> str:
+    """Pins this process, and so every process it starts, to the CPU on which a short
+    fixed loop runs fastest: on a shared machine one CPU may be contended for minutes
+    while another is not, and a long-lived process and the short ones it starts would
+    otherwise be timed on different CPUs. Returns what it did, for the results."""
+    if not hasattr(os, "sched_setaffinity"):
+        return "timings not pinned (no CPU affinity on this platform)"
+    cpus = sorted(os.sched_getaffinity(0))
+
+    def probe() -> float:
+        t0 = time.perf_counter()
+        sum(i * i for i in range(200_000))
+        return time.perf_counter() - t0
+    speed = {}
+    for _ in range(3):  # interleaved: a CPU's state can change between probes
+        for cpu in cpus:
+            os.sched_setaffinity(0, {cpu})
+            speed.setdefault(cpu, []).extend(probe() for _ in range(5))
+    best = min(cpus, key=lambda c: median(speed[c]))
+    os.sched_setaffinity(0, {best})
+    return (f"timings pinned to CPU {best}, the quickest in a probe loop (medians: "
+            + ", ".join(f"CPU {c} {median(speed[c]) * 1e3:.1f} ms" for c in cpus) + ")")
+
+
 def isolated_modules(name: str, files: list[Path]) -> Path:
     """A folder holding copies of just `files` (and nothing else)."""
     folder = BUILD / "startup" / name
@@ -691,6 +715,7 @@ class Suite:
         self.tables: list[str] = []
         self.headline: list[str] = []
         self.failures: list[str] = []
+        self.pinning = "timings not pinned"
 
     # ----- builds
     def build_all(self):
@@ -858,6 +883,7 @@ class Suite:
             Time (ms, median):
 
             """) + "\n".join(lines) + "\n\nRatio to the faster native build:\n\n" + "\n".join(ratio_rows) + "\n")
+        self.paired_kernel_ratios(handles, natives, ok, labels)
         ours = ratios.get("wasm2pyext", {})
         if ours:
             self.headline.append(
@@ -865,6 +891,54 @@ class Suite:
                 + f"; geomean **{gm['wasm2pyext']:.2f}x**"
                 + "".join(f"; {labels[c]} {gm[c]:.2f}x" for c in cols if c != "wasm2pyext" and complete[c]
                           and not c.startswith("native")))
+
+    def paired_kernel_ratios(self, handles: dict, natives: dict, ok: dict, labels: dict) -> None:
+        """Each kernel run of each Python runtime against both native builds run just before
+        it (one harness run each, for that kernel alone): the machine may change speed
+        between rounds, and even between one runtime's turn and the next, but seldom
+        within a moment. Writes a table of the medians of those per-pair ratios."""
+        refs = [n for n in ("native clang -O2", "native gcc -O2") if n in natives]
+        if not refs:
+            return
+        rounds = max(3, self.rounds)
+        paired = collections.defaultdict(list)
+        for r in range(rounds):
+            for k in random.sample(list(KERNELS), len(KERNELS)):
+                whos = [w for w in self.py if (w, k) in handles and ok.get((w, k))
+                        and not (self.py[w].inner_scale == 0.0 and r >= 2)]
+                for who in random.sample(whos, len(whos)):
+                    arg = [f"{k}={BUILD / 'checksum.in' if k == 'checksum' else KERNELS[k]}"]
+                    native = min(int(run([str(natives[n]), "1", *arg]).stdout.split()[2]) / 1e9 for n in refs)
+                    _, t = time_kernel(handles[(who, k)], k, self.data)
+                    paired[(who, k)].append(t / native)
+        cols = [w for w in self.py if any((w, k) in paired for k in KERNELS)]
+        rows = ["| kernel | " + " | ".join(labels[c] for c in cols) + " |", "|---|" + "---|" * len(cols)]
+        per = collections.defaultdict(dict)
+        for k in KERNELS:
+            cells = []
+            for c in cols:
+                if (c, k) in paired:
+                    per[c][k] = median(paired[(c, k)])
+                    cells.append(f"{per[c][k]:.2f}x")
+                else:
+                    cells.append("-")
+            rows.append(f"| {k} | " + " | ".join(cells) + " |")
+        gm, complete = self.geomean_row(rows, "**geomean**", cols, [per], len(KERNELS))
+        self.tables.append(textwrap.dedent(f"""\
+            ### Kernels, paired run by run
+
+            Each run of a Wasm runtime's kernel divided by the faster of the two native
+            builds run a moment before it (each alone in its process, for that kernel
+            alone), medians over {rounds} rounds: a figure that the machine's changes of
+            speed between rounds move less than the medians above.
+
+            """) + "\n".join(rows) + "\n")
+        if per.get("wasm2pyext"):
+            self.headline.append(
+                "Kernels paired run by run with native: " + ", ".join(
+                    f"{k} {v:.2f}x" for k, v in per["wasm2pyext"].items())
+                + f"; geomean **{gm['wasm2pyext']:.2f}x**"
+                + "".join(f"; {labels[c]} {gm[c]:.2f}x" for c in cols if c != "wasm2pyext" and complete[c]))
 
     def python_round(self, who: str, r: int, inner: int, names, handles: dict, measure: Callable,
                      results: dict, times: dict, labels: dict, warm_up: bool = True) -> None:
@@ -1457,7 +1531,8 @@ class Suite:
                 "measured side by side in this run mean anything.\n",
                 "## Headline\n", *[f"- {h}" for h in self.headline], "",
                 "## Machine\n",
-                f"- {cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()} ({platform.machine()})",
+                f"- {cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()} ({platform.machine()}); "
+                f"{self.pinning}",
                 *[f"- {k}: {v}" for k, v in versions], ""]
         if self.failures or NOTES:
             text.append("## Failures and what did not run\n")
@@ -1493,6 +1568,8 @@ def main(argv=None) -> int:
     build_wasm_if_missing()
     suite = Suite(args, peers)
     suite.build_all()
+    suite.pinning = pin_to_quietest_cpu()  # after the builds, which use every CPU
+    log(suite.pinning)
     parts = {"kernels": suite.kernels, "programs": suite.programs, "calls": suite.calls, "host": suite.host_calls,
              "startup": suite.startup, "build": suite.build_times, "memory": suite.memory}
     chosen = args.only.split(",") if args.only else list(parts)
