@@ -585,8 +585,9 @@ def run_program_harness(exe: Path, prog: str, reps: int) -> tuple[str, str, list
     return checked, result, [int(t) / 1e9 for t in times]
 
 
-def run_harness(exe: Path, reps: int) -> dict[str, tuple[str, list[float]]]:
-    args = [f"{k}={BUILD / 'checksum.in' if k == 'checksum' else v}" for k, v in KERNELS.items()]
+def run_harness(exe: Path, reps: int, kernels=KERNELS) -> dict[str, tuple[str, list[float]]]:
+    """A native harness's runs of `kernels`: {kernel: (result, [seconds of each run])}."""
+    args = [f"{k}={BUILD / 'checksum.in' if k == 'checksum' else KERNELS[k]}" for k in kernels]
     out = run([str(exe), str(reps), *args]).stdout
     results = {}
     for line in out.splitlines():
@@ -907,8 +908,7 @@ class Suite:
                 whos = [w for w in self.py if (w, k) in handles and ok.get((w, k))
                         and not (self.py[w].inner_scale == 0.0 and r >= 2)]
                 for who in random.sample(whos, len(whos)):
-                    arg = [f"{k}={BUILD / 'checksum.in' if k == 'checksum' else KERNELS[k]}"]
-                    native = min(int(run([str(natives[n]), "1", *arg]).stdout.split()[2]) / 1e9 for n in refs)
+                    native = min(run_harness(natives[n], 1, [k])[k][1][0] for n in refs)
                     _, t = time_kernel(handles[(who, k)], k, self.data)
                     paired[(who, k)].append(t / native)
         cols = [w for w in self.py if any((w, k) in paired for k in KERNELS)]
@@ -1295,11 +1295,12 @@ class Suite:
         progs = {"bare `python -c pass`": (None, "pass")}
         # Each runtime imports from a folder holding just these modules: the import system
         # lists the folder, so a fuller build folder would cost its runtime more.
-        kernels = ("sum", "checksum")
-        ours = isolated_modules("ours", [f for m in kernels for f in (BUILD / "ours").glob(f"w2p_{m}.*so")])
-        theirs = (isolated_modules("wasmext", [f for m in kernels for f in (BUILD / "wasmext").glob(f"wx_{m}.*so")])
-                  if self.have_wasmext else None)
-        for m, call in (("sum", "sum(5, 37)"), ("checksum", "checksum(0)")):
+        first_calls = {"sum": "sum(5, 37)", "checksum": "checksum(0)"}
+        def modules(folder: str, prefix: str) -> list[Path]:
+            return [f for m in first_calls for f in (BUILD / folder).glob(f"{prefix}{m}.*so")]
+        ours = isolated_modules("ours", modules("ours", "w2p_"))
+        theirs = isolated_modules("wasmext", modules("wasmext", "wx_")) if self.have_wasmext else None
+        for m, call in first_calls.items():
             progs[f"wasm2pyext, {m}"] = (ours, f"import w2p_{m}; print(w2p_{m}.Instance().exports.{call})")
             if self.have_wasmext:
                 progs[f"wasmext, {m}"] = (theirs, f"import wx_{m}; print(wx_{m}.Instance().{call})")
@@ -1374,7 +1375,7 @@ class Suite:
         # difference within a round is least moved by the machine's drift between rounds.
         paired = {}
         if self.have_wasmext:
-            for m in ("sum", "checksum"):
+            for m in first_calls:
                 ours_label, theirs_label = f"wasm2pyext, {m}", f"wasmext, {m}"
                 paired[m] = (median([a - b for a, b in zip(samples[ours_label], samples[theirs_label])]),
                              median([a - b for a, b in zip(inprocess[ours_label], inprocess[theirs_label])]))
@@ -1382,7 +1383,7 @@ class Suite:
                 f"{m}: whole process {d * 1e3:+.2f}, in the process {d_in * 1e3:+.2f}"
                 for m, (d, d_in) in paired.items()) + "\n"
         parts = []
-        for m in ("sum", "checksum"):
+        for m in first_calls:
             s = (f"{m} {(med[f'wasm2pyext, {m}'] - base) * 1e3:+.1f} ms, in the process "
                  f"{med_in[f'wasm2pyext, {m}'] * 1e3:.2f} ms")
             if added_instructions(f"wasm2pyext, {m}"):
