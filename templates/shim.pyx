@@ -246,7 +246,7 @@ cdef Value _ref_value(str t, object obj):
 
 # A pool: the references that crossed from Python into Wasm, kept alive while what may
 # hold them (an instance and everything linked with it) is alive; a dict by id.
-cdef inline int keep(dict pool, object obj) except -1:
+cdef inline int pool_keep(dict pool, object obj) except -1:
     if pool is not None and obj is not None:
         pool[id(obj)] = obj
     return 0
@@ -291,12 +291,12 @@ cdef int to_val(object x, int t, w2p_val *out, dict pool) except -1:
             out.ref = NULL
         elif isinstance(x, Function):
             out.ref = <void *>(<Function>x).f
-            keep(pool, x)
+            pool_keep(pool, x)
         else:
             raise TypeError(f"expected a Function or None for a funcref, got {type(x).__name__}")
     else:
         out.ref = NULL if x is None else <void *>x
-        keep(pool, x)
+        pool_keep(pool, x)
     return 0
 
 
@@ -1419,11 +1419,9 @@ cdef extern from *:
         Py_ssize_t pos = 0;
         PyObject *key, *value;
         while (PyDict_Next(t->tp_dict, &pos, &key, &value)) {
-            if (PyObject_IS_GC(value) && PyObject_GC_IsTracked(value)) {
-                PyObject_GC_UnTrack(value);
-                /* and what it holds: a staticmethod's function, say */
+            w2p_untrack_referent(value, NULL);
+            if (PyObject_IS_GC(value)) /* and what it holds: a staticmethod's function, say */
                 Py_TYPE(value)->tp_traverse(value, w2p_untrack_referent, NULL);
-            }
         }
         w2p_untrack_referent(t->tp_dict, NULL);
     }
