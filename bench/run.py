@@ -229,7 +229,7 @@ def cached_build(stamp: Path, key: str, present: bool, build: Callable[[], objec
 
 def checksum_input() -> bytes:
     """The 16 MB the checksum kernel reads: written from Python, the same bytes for every
-    runtime (and in a file for the native harnesses)."""
+    runtime (and in a file for the wasm2c harness)."""
     data = random.Random(2024).randbytes(KERNELS["checksum"])
     path = BUILD / "checksum.in"
     if not path.exists() or path.read_bytes() != data:
@@ -238,16 +238,18 @@ def checksum_input() -> bytes:
 
 
 def build_native() -> dict[str, Path]:
-    """The native harness, once per host compiler."""
-    exes = {}
-    sources = [str(BENCH / "native" / "harness.c")] + [str(KERNELS_DIR / f"{k}.c") for k in ("sum", *KERNELS)]
+    """The kernels as a shared library, once per host compiler, for ctypes: timed in this
+    process, beside the Wasm runtimes and called the same way. No semantic interposition,
+    so that a kernel's calls to itself (fib) are direct, as in an executable."""
+    libs = {}
+    sources = [str(KERNELS_DIR / f"{k}.c") for k in ("sum", *KERNELS)]
     for name, cc in NATIVE_CFLAGS.items():
         if not shutil.which(cc[0]):
             continue
-        exe = BUILD / f"native-{name}"
-        run([*cc, "-o", str(exe), *sources])
-        exes[name] = exe
-    return exes
+        lib = BUILD / f"native-{name}.so"
+        run([*cc, "-shared", "-fPIC", "-fno-semantic-interposition", "-o", str(lib), *sources])
+        libs[name] = lib
+    return libs
 
 
 def build_addcall(py: str = sys.executable, out_dir: Path = BUILD) -> Path:
@@ -426,6 +428,29 @@ class OursHandle(Handle):
         return bytes(self.inst.memory.uint8_view(addr)[0:n])
 
 
+class NativeHandle(Handle):
+    """A native build of the kernels through ctypes: its exports under their Wasm names,
+    its memory the process's own (the checksum's buffer is where checksum_buffer says)."""
+
+    def __init__(self, lib: Path):
+        import ctypes
+        self.ctypes = ctypes
+        self.lib = ctypes.CDLL(str(lib))
+
+    def export(self, name):
+        ct = self.ctypes
+        f = getattr(self.lib, "checksum_buffer_native" if name == "checksum_buffer" else name)
+        f.restype = {"checksum_buffer": ct.c_void_p, "matmul": ct.c_double}.get(name, ct.c_int32)
+        f.argtypes = [] if name == "checksum_buffer" else [ct.c_int32] * (2 if name == "sum" else 1)
+        return f
+
+    def write(self, addr, data):
+        self.ctypes.memmove(addr, data, len(data))
+
+    def read(self, addr, n):
+        return self.ctypes.string_at(addr, n)
+
+
 class WasmextHandle(Handle):
     def __init__(self, module, imports=None):
         self.inst = module.Instance(imports) if imports else module.Instance()
@@ -586,7 +611,7 @@ def run_program_harness(exe: Path, prog: str, reps: int) -> tuple[str, str, list
 
 
 def run_harness(exe: Path, reps: int, kernels=KERNELS) -> dict[str, tuple[str, list[float]]]:
-    """A native harness's runs of `kernels`: {kernel: (result, [seconds of each run])}."""
+    """The wasm2c harness's runs of `kernels`: {kernel: (result, [seconds of each run])}."""
     args = [f"{k}={BUILD / 'checksum.in' if k == 'checksum' else KERNELS[k]}" for k in kernels]
     out = run([str(exe), str(reps), *args]).stdout
     results = {}
@@ -723,7 +748,7 @@ class Suite:
         BUILD.mkdir(exist_ok=True)
         (BUILD / "ours").mkdir(exist_ok=True)
         self.data = checksum_input()
-        log("building native harnesses")
+        log("building the native kernels and harnesses")
         self.native = build_native()
         build_addcall()
         try:
@@ -827,11 +852,13 @@ class Suite:
     def kernels(self):
         log(f"kernels: {self.rounds} rounds")
         inner = 2 if self.quick else 3
-        natives = {f"native clang -O2": self.native.get("clang"), "native gcc -O2": self.native.get("gcc"),
-                   "wasm2c + gcc -O2": self.wasm2c}
-        natives = {k: v for k, v in natives.items() if v}
+        # Every runtime runs in this process but wasm2c's output, which is an executable:
+        # its runtime's signal handler would contend with ours here.
+        runtimes = {f"native {cc} -O2": PyRuntime(f"native {cc} -O2", lambda k, lib=lib: NativeHandle(lib))
+                    for cc, lib in self.native.items()}
+        runtimes.update(self.py)
         handles = {}
-        for key, rt in self.py.items():
+        for key, rt in runtimes.items():
             for k in KERNELS:
                 if key == "wasm2pyext" and k in self.ours_failed:
                     continue
@@ -840,23 +867,29 @@ class Suite:
                 except Exception as e:  # a load failure is a finding, reported in the table
                     self.failures.append(f"{rt.label}: loading {k} failed: {type(e).__name__}: {e}")
         times = collections.defaultdict(list)
+        rounds = collections.defaultdict(dict)  # (who, kernel) -> {round: median of its runs}
         results = {}
-        labels = {**{n: n for n in natives}, **{k: rt.label for k, rt in self.py.items()}}
+        labels = {k: rt.label for k, rt in runtimes.items()}
+        if self.wasm2c:
+            labels["wasm2c + gcc -O2"] = "wasm2c + gcc -O2"
+        # A round takes one kernel at a time through every runtime, in a new order each
+        # time: the runs compared are a fraction of a second apart, less than the machine
+        # takes to change speed.
         for r in range(self.rounds):
-            order = list(natives) + list(self.py)
-            random.shuffle(order)
-            for who in order:
-                if who in natives:
-                    for k, (res, ts) in run_harness(natives[who], inner).items():
-                        if k in KERNELS:
-                            results[(who, k)] = res
-                            times[(who, k)] += ts
-                    continue
-                self.python_round(who, r, inner, KERNELS, handles, lambda h, k: time_kernel(h, k, self.data),
-                                  results, times, labels)
+            for k in random.sample(list(KERNELS), len(KERNELS)):
+                for who in random.sample(list(labels), len(labels)):
+                    n_before = len(times[(who, k)])
+                    if who == "wasm2c + gcc -O2":
+                        results[(who, k)], ts = run_harness(self.wasm2c, inner, [k])[k]
+                        times[(who, k)] += ts
+                    else:
+                        self.python_round(who, runtimes[who], r, inner, [k], handles,
+                                          lambda h, k: time_kernel(h, k, self.data), results, times, labels)
+                    if len(times[(who, k)]) > n_before:
+                        rounds[(who, k)][r] = median(times[(who, k)][n_before:])
             log(f"  round {r + 1}/{self.rounds} done")
         # agreement with native clang (the reference) before any timing counts
-        ref_who = "native clang -O2" if "native clang -O2" in natives else next(iter(natives))
+        ref_who = "native clang -O2" if "native clang -O2" in labels else next(iter(labels))
         ok = {}
         for (who, k), res in results.items():
             ref = results.get((ref_who, k))
@@ -866,7 +899,8 @@ class Suite:
                                      "its timing is not counted")
         med = {key: median(ts) for key, ts in times.items() if ok.get(key)}
         self.kernel_medians = med
-        cols = list(natives) + list(self.py)
+        cols = [c for c in ("native clang -O2", "native gcc -O2", "wasm2c + gcc -O2") if c in labels]
+        cols += [c for c in labels if c not in cols]
         lines, ratio_rows, ratios = self.time_tables("kernel", KERNELS, cols, labels, med, results)
         gm, complete = self.geomean_row(ratio_rows, "**geomean**", cols, [ratios], len(KERNELS))
         self.kernel_ratios, self.kernel_geomean = ratios, gm
@@ -875,16 +909,21 @@ class Suite:
             ## Kernels
 
             {args}; inputs made by the kernels themselves from a seed (the checksum's 16 MB
-            are written from Python, and its time includes copying them in through the memory
-            buffer and back out: `memcpy` for the native builds). Every runtime's results were
-            checked against native clang before its timings counted. Ratios are to the faster
-            of the two native builds of each kernel (lower is better); medians over {self.rounds}
-            interleaved rounds of {inner} runs (pywasm3: fewer, one run a round).
+            are written from Python, and its time includes copying them in and back out:
+            through the memory buffer, or for the native builds with `ctypes.memmove` and
+            `ctypes.string_at`). The native builds are shared libraries called through
+            ctypes in this process, like the Wasm runtimes (a call costs about a
+            microsecond; the shortest kernel takes milliseconds); wasm2c's output is an
+            executable timing itself. Every runtime's results were checked against native
+            clang before its timings counted. Ratios are to the faster of the two native
+            builds of each kernel (lower is better); medians over {self.rounds} rounds of
+            {inner} runs (pywasm3: fewer, one run a round), each round taking one kernel at a
+            time through every runtime in a new random order.
 
             Time (ms, median):
 
             """) + "\n".join(lines) + "\n\nRatio to the faster native build:\n\n" + "\n".join(ratio_rows) + "\n")
-        self.paired_kernel_ratios(handles, natives, ok, labels)
+        self.paired_kernel_ratios(rounds, ok, labels)
         ours = ratios.get("wasm2pyext", {})
         if ours:
             self.headline.append(
@@ -893,25 +932,23 @@ class Suite:
                 + "".join(f"; {labels[c]} {gm[c]:.2f}x" for c in cols if c != "wasm2pyext" and complete[c]
                           and not c.startswith("native")))
 
-    def paired_kernel_ratios(self, handles: dict, natives: dict, ok: dict, labels: dict) -> None:
-        """Each kernel run of each Python runtime against both native builds run just before
-        it (one harness run each, for that kernel alone): the machine may change speed
-        between rounds, and even between one runtime's turn and the next, but seldom
-        within a moment. Writes a table of the medians of those per-pair ratios."""
-        refs = [n for n in ("native clang -O2", "native gcc -O2") if n in natives]
+    def paired_kernel_ratios(self, rounds: dict, ok: dict, labels: dict) -> None:
+        """Each runtime's time in each round over the faster native build's in the same
+        round, a fraction of a second before or after: the machine may change speed
+        between rounds, but seldom within one. Writes a table of the medians of those
+        per-round ratios."""
+        refs = [n for n in ("native clang -O2", "native gcc -O2") if n in labels]
         if not refs:
             return
-        rounds = max(3, self.rounds)
         paired = collections.defaultdict(list)
-        for r in range(rounds):
-            for k in random.sample(list(KERNELS), len(KERNELS)):
-                whos = [w for w in self.py if (w, k) in handles and ok.get((w, k))
-                        and not (self.py[w].inner_scale == 0.0 and r >= 2)]
-                for who in random.sample(whos, len(whos)):
-                    native = min(run_harness(natives[n], 1, [k])[k][1][0] for n in refs)
-                    _, t = time_kernel(handles[(who, k)], k, self.data)
-                    paired[(who, k)].append(t / native)
-        cols = [w for w in self.py if any((w, k) in paired for k in KERNELS)]
+        for (who, k), per_round in rounds.items():
+            if who in refs or not ok.get((who, k)):
+                continue
+            for r, t in per_round.items():
+                natives = [rounds[(n, k)][r] for n in refs if r in rounds.get((n, k), {})]
+                if natives:
+                    paired[(who, k)].append(t / min(natives))
+        cols = [w for w in labels if any((w, k) in paired for k in KERNELS)]
         rows = ["| kernel | " + " | ".join(labels[c] for c in cols) + " |", "|---|" + "---|" * len(cols)]
         per = collections.defaultdict(dict)
         for k in KERNELS:
@@ -925,27 +962,25 @@ class Suite:
             rows.append(f"| {k} | " + " | ".join(cells) + " |")
         gm, complete = self.geomean_row(rows, "**geomean**", cols, [per], len(KERNELS))
         self.tables.append(textwrap.dedent(f"""\
-            ### Kernels, paired run by run
+            ### Kernels, round by round
 
-            Each run of a Wasm runtime's kernel divided by the faster of the two native
-            builds run a moment before it (each alone in its process, for that kernel
-            alone), medians over {rounds} rounds: a figure that the machine's changes of
+            Each runtime's median time in a round divided by the faster native build's in
+            the same round, medians over the rounds: a figure that the machine's changes of
             speed between rounds move less than the medians above.
 
             """) + "\n".join(rows) + "\n")
         if per.get("wasm2pyext"):
             self.headline.append(
-                "Kernels paired run by run with native: " + ", ".join(
+                "Kernels round by round against native: " + ", ".join(
                     f"{k} {v:.2f}x" for k, v in per["wasm2pyext"].items())
                 + f"; geomean **{gm['wasm2pyext']:.2f}x**"
                 + "".join(f"; {labels[c]} {gm[c]:.2f}x" for c in cols if c != "wasm2pyext" and complete[c]))
 
-    def python_round(self, who: str, r: int, inner: int, names, handles: dict, measure: Callable,
+    def python_round(self, who: str, rt: PyRuntime, r: int, inner: int, names, handles: dict, measure: Callable,
                      results: dict, times: dict, labels: dict, warm_up: bool = True) -> None:
         """Round r of Python runtime `who` over names (kernels or programs): measure(handle,
         name) -> (result, seconds), `inner` times a round (scaled for slow runtimes), after a
         warm-up in the first round. A runtime that raises is reported and dropped."""
-        rt = self.py[who]
         if rt.inner_scale == 0.0 and r >= max(2, self.rounds // 3):
             return  # an interpreter: a few rounds are enough
         n_inner = max(1, round(inner * rt.inner_scale))
@@ -1043,7 +1078,7 @@ class Suite:
                             natives[who] = {p: x for p, x in natives[who].items() if p != prog}
                             break
                     continue
-                self.python_round(who, r, inner, PROGRAMS, handles,
+                self.python_round(who, self.py[who], r, inner, PROGRAMS, handles,
                                   lambda h, prog, who=who: time_program(h, prog, input_hashes[(who, prog)]),
                                   results, times, labels, warm_up=bool(self.py[who].inner_scale))
             log(f"  round {r + 1}/{self.rounds} done")

@@ -1,6 +1,12 @@
 /* The wasm2c peer: the same .wasm kernels translated by wabt's wasm2c and compiled for the
-   host with the native flags, timed here with the command line and output of harness.c
-   (see there). run.py generates the C into its build folder (wasm2c -n KERNEL). */
+   host with the native flags. run.py generates the C into its build folder
+   (wasm2c -n KERNEL) and runs this in a process of its own (wasm2c's runtime installs a
+   signal handler of its own, which would contend with ours in the benchmark's process).
+
+   usage: wasm2c_harness REPS KERNEL=ARG ...    e.g. wasm2c_harness 5 fib=32 sieve=8000000
+          (checksum=PATH reads its input from a file: the bytes Python writes)
+   prints per kernel: "KERNEL RESULT NS NS ..." (one warm-up call, then REPS timed calls;
+   RESULT is what the Wasm export returns, and for checksum also the CRC-32 of the output). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
