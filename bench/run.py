@@ -634,14 +634,11 @@ def instructions(py: str, src: str, cwd: Optional[Path], env: dict) -> Optional[
     return int(found.group(1)) if p.returncode == 0 and found else None
 
 
-def pin_to_quietest_cpu() -> str:
+def pin_to_quietest_cpu(cpus: list[int], probes: int = 5) -> tuple[int, dict]:
     """Pins this process, and so every process it starts, to the CPU on which a short
     fixed loop runs fastest: on a shared machine one CPU may be contended for minutes
     while another is not, and a long-lived process and the short ones it starts would
-    otherwise be timed on different CPUs. Returns what it did, for the results."""
-    if not hasattr(os, "sched_setaffinity"):
-        return "timings not pinned (no CPU affinity on this platform)"
-    cpus = sorted(os.sched_getaffinity(0))
+    otherwise be timed on different CPUs. Returns (the CPU, {CPU: median probe seconds})."""
 
     def probe() -> float:
         t0 = time.perf_counter()
@@ -651,11 +648,10 @@ def pin_to_quietest_cpu() -> str:
     for _ in range(3):  # interleaved: a CPU's state can change between probes
         for cpu in cpus:
             os.sched_setaffinity(0, {cpu})
-            speed.setdefault(cpu, []).extend(probe() for _ in range(5))
-    best = min(cpus, key=lambda c: median(speed[c]))
+            speed.setdefault(cpu, []).extend(probe() for _ in range(probes))
+    best = min(speed, key=lambda c: median(speed[c]))
     os.sched_setaffinity(0, {best})
-    return (f"timings pinned to CPU {best}, the quickest in a probe loop (medians: "
-            + ", ".join(f"CPU {c} {median(speed[c]) * 1e3:.1f} ms" for c in cpus) + ")")
+    return best, {c: median(ts) for c, ts in speed.items()}
 
 
 def isolated_modules(name: str, files: list[Path]) -> Path:
@@ -742,6 +738,9 @@ class Suite:
         self.headline: list[str] = []
         self.failures: list[str] = []
         self.pinning = "timings not pinned"
+        # the CPUs this process may run on, for pin_to_quietest_cpu (none: no CPU affinity)
+        self.cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+        self.repins: collections.Counter = collections.Counter()
 
     # ----- builds
     def build_all(self):
@@ -877,6 +876,8 @@ class Suite:
         # takes to change speed.
         for r in range(self.rounds):
             for k in random.sample(list(KERNELS), len(KERNELS)):
+                if len(self.cpus) > 1:  # the quicker CPU may have changed
+                    self.repins[pin_to_quietest_cpu(self.cpus, probes=2)[0]] += 1
                 for who in random.sample(list(labels), len(labels)):
                     n_before = len(times[(who, k)])
                     if who == "wasm2c + gcc -O2":
@@ -1568,7 +1569,9 @@ class Suite:
                 "## Headline\n", *[f"- {h}" for h in self.headline], "",
                 "## Machine\n",
                 f"- {cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()} ({platform.machine()}); "
-                f"{self.pinning}",
+                f"{self.pinning}" + ("; the kernels re-pinned, by the same probe, before each kernel's turn in "
+                                     "a round: " + ", ".join(f"CPU {c} {n} times" for c, n in sorted(self.repins.items()))
+                                     if self.repins else ""),
                 *[f"- {k}: {v}" for k, v in versions], ""]
         if self.failures or NOTES:
             text.append("## Failures and what did not run\n")
@@ -1604,7 +1607,12 @@ def main(argv=None) -> int:
     build_wasm_if_missing()
     suite = Suite(args, peers)
     suite.build_all()
-    suite.pinning = pin_to_quietest_cpu()  # after the builds, which use every CPU
+    if suite.cpus:
+        cpu, speed = pin_to_quietest_cpu(suite.cpus)  # after the builds, which use every CPU
+        suite.pinning = (f"timings pinned to CPU {cpu}, the quickest in a probe loop (medians: "
+                         + ", ".join(f"CPU {c} {t * 1e3:.1f} ms" for c, t in speed.items()) + ")")
+    else:
+        suite.pinning = "timings not pinned (no CPU affinity on this platform)"
     log(suite.pinning)
     parts = {"kernels": suite.kernels, "programs": suite.programs, "calls": suite.calls, "host": suite.host_calls,
              "startup": suite.startup, "build": suite.build_times, "memory": suite.memory}
