@@ -98,6 +98,38 @@ def test_trap_kind_and_message(ex, export, args, kind, function):
     assert function in str(trap)
 
 
+# A load and a store of each width, in a memory of one page and in one of none (smaller
+# than any access): the portable build compares the address with size - width, which is
+# below zero there.
+EDGES = r"""
+(module
+  (memory {pages})
+  (func (export "load1") (param i32) (result i64) local.get 0 i64.load8_u)
+  (func (export "load2") (param i32) (result i64) local.get 0 i64.load16_u)
+  (func (export "load4") (param i32) (result i64) local.get 0 i64.load32_u)
+  (func (export "load8") (param i32) (result i64) local.get 0 i64.load)
+  (func (export "store1") (param i32) local.get 0 i64.const -1 i64.store8)
+  (func (export "store2") (param i32) local.get 0 i64.const -1 i64.store16)
+  (func (export "store4") (param i32) local.get 0 i64.const -1 i64.store32)
+  (func (export "store8") (param i32) local.get 0 i64.const -1 i64.store))
+"""
+
+
+@pytest.mark.parametrize("build", BUILDS)
+@pytest.mark.parametrize("pages", [1, 0])
+def test_every_access_width_at_the_memory_end(build, pages):
+    ex = wasm2pyext.Module(wat(EDGES.format(pages=pages)), options=BUILDS[build]).instantiate().exports
+    size = pages * 65536
+    for width in (1, 2, 4, 8):
+        load, store = ex[f"load{width}"], ex[f"store{width}"]
+        if size:
+            store(size - width)
+            assert load(size - width) == (1 << (8 * width)) - 1 if width < 8 else -1  # i64 is signed
+        for at in (size - width + 1, size, 2**31 - 1, -1):
+            assert trap_of(load, at).kind == "out of bounds memory access", (width, at)
+            assert trap_of(store, at).kind == "out of bounds memory access", (width, at)
+
+
 def test_every_trap_kind_is_listed():
     assert set(wasm2pyext.TRAP_KINDS) == {
         "unreachable", "out of bounds memory access", "out of bounds table access", "undefined element",

@@ -166,3 +166,34 @@ def test_without_address_space_for_guard_pages_the_portable_build_still_runs():
     lines = result.stdout.split("\n")
     assert lines[0].startswith("refused: memory 0 has no guard pages") and "--bounds-checks" in lines[0]
     assert lines[1] == "0 out of bounds memory access call stack exhausted"
+
+
+def test_without_guard_pages_the_portable_checks_alone_stop_every_width_at_the_edge():
+    # Here nothing lies behind the checks: a memory without guard pages reserves just its
+    # maximum, so a check that let one byte too many through would read or write past
+    # the mapping (a crash, or another mapping's bytes) instead of trapping.
+    result = run("""
+        import resource
+        import wasm2pyext
+        from wasm2pyext.build import BuildOptions
+        from test_api_traps import EDGES
+        modules = {pages: wasm2pyext.Module(wat(EDGES.format(pages=f"{pages} {pages}")),
+                                            options=BuildOptions(bounds_checks=True)) for pages in (1, 0)}
+        in_use = next(int(line.split()[1]) << 10 for line in open("/proc/self/status") if line.startswith("VmSize:"))
+        resource.setrlimit(resource.RLIMIT_AS, (in_use + (2 << 30), resource.RLIM_INFINITY))
+        for pages, module in modules.items():
+            ex = module.instantiate().exports
+            size = pages * 65536
+            for width in (1, 2, 4, 8):
+                if size:
+                    ex[f"store{width}"](size - width)
+                    print(ex[f"load{width}"](size - width) & 0xFF, end=" ")
+                for at in (size - width + 1, size):
+                    print(trap_of(ex[f"load{width}"], at) == trap_of(ex[f"store{width}"], at)
+                          == "out of bounds memory access", end=" ")
+            print()
+    """)
+    assert result.returncode == 0, result.stderr
+    one_page, no_pages = result.stdout.split("\n")[:2]
+    assert one_page.split() == ["255", "True", "True"] * 4
+    assert no_pages.split() == ["True", "True"] * 4

@@ -60,12 +60,15 @@ static inline w2p_ctx *enter(const w2p_func *f, const Instance *inst)
 /* ---- Linear memory: every access checked, the address computed in 64 bits so that
    address + offset never wraps. A function using memory keeps its base in a local (the
    data never moves: its address space is reserved) and its size in another, reloaded
-   after every call and memory.grow, the only points where the size can change. ---- */
+   after every call and memory.grow, the only points where the size can change. The check
+   compares the address with size - width in signed 64 bits (below zero for a memory
+   smaller than the access): the compiler keeps that limit in a register across a loop,
+   which saves an add per access over testing ea + width > size. ---- */
 static inline uint8_t load_uint8_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
                                   uint64_t ea)
 {
     uint8_t v;
-    if (UNLIKELY(ea + sizeof v > size))
+    if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
     return v;
@@ -74,7 +77,7 @@ static inline int8_t load_int8_t(const w2p_ctx *ctx, const char *where, const ui
                                   uint64_t ea)
 {
     int8_t v;
-    if (UNLIKELY(ea + sizeof v > size))
+    if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
     return v;
@@ -83,7 +86,7 @@ static inline uint16_t load_uint16_t(const w2p_ctx *ctx, const char *where, cons
                                   uint64_t ea)
 {
     uint16_t v;
-    if (UNLIKELY(ea + sizeof v > size))
+    if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
     return v;
@@ -92,7 +95,7 @@ static inline int16_t load_int16_t(const w2p_ctx *ctx, const char *where, const 
                                   uint64_t ea)
 {
     int16_t v;
-    if (UNLIKELY(ea + sizeof v > size))
+    if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
     return v;
@@ -101,7 +104,7 @@ static inline uint32_t load_uint32_t(const w2p_ctx *ctx, const char *where, cons
                                   uint64_t ea)
 {
     uint32_t v;
-    if (UNLIKELY(ea + sizeof v > size))
+    if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
     return v;
@@ -110,7 +113,7 @@ static inline int32_t load_int32_t(const w2p_ctx *ctx, const char *where, const 
                                   uint64_t ea)
 {
     int32_t v;
-    if (UNLIKELY(ea + sizeof v > size))
+    if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
     return v;
@@ -119,7 +122,7 @@ static inline uint64_t load_uint64_t(const w2p_ctx *ctx, const char *where, cons
                                   uint64_t ea)
 {
     uint64_t v;
-    if (UNLIKELY(ea + sizeof v > size))
+    if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
     return v;
@@ -128,7 +131,7 @@ static inline float load_float(const w2p_ctx *ctx, const char *where, const uint
                                   uint64_t ea)
 {
     float v;
-    if (UNLIKELY(ea + sizeof v > size))
+    if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
     return v;
@@ -137,7 +140,7 @@ static inline double load_double(const w2p_ctx *ctx, const char *where, const ui
                                   uint64_t ea)
 {
     double v;
-    if (UNLIKELY(ea + sizeof v > size))
+    if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(&v, base + ea, sizeof v);
     return v;
@@ -145,42 +148,42 @@ static inline double load_double(const w2p_ctx *ctx, const char *where, const ui
 static inline void store_uint8_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
                                      uint8_t v)
 {
-    if (UNLIKELY(ea + sizeof v > size))
+    if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
 static inline void store_uint16_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
                                      uint16_t v)
 {
-    if (UNLIKELY(ea + sizeof v > size))
+    if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
 static inline void store_uint32_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
                                      uint32_t v)
 {
-    if (UNLIKELY(ea + sizeof v > size))
+    if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
 static inline void store_uint64_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
                                      uint64_t v)
 {
-    if (UNLIKELY(ea + sizeof v > size))
+    if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
 static inline void store_float(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
                                      float v)
 {
-    if (UNLIKELY(ea + sizeof v > size))
+    if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
 static inline void store_double(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
                                      double v)
 {
-    if (UNLIKELY(ea + sizeof v > size))
+    if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
