@@ -89,6 +89,48 @@ cdef inline FuncType type_of(const w2p_functype *ft):
 cdef uint64_t _MASK32 = 0xFFFFFFFF
 
 
+# Value's constructors (Value.i32 and the rest; see there).
+def i32(x):
+    """An i32 Value from an int, signed or unsigned (-2**31 <= x < 2**32)."""
+    return _int_value("i32", x, 32)
+
+def i64(x):
+    """An i64 Value from an int, signed or unsigned (-2**63 <= x < 2**64)."""
+    return _int_value("i64", x, 64)
+
+def f32(x):
+    """An f32 Value: x rounded to single precision."""
+    cdef float f = <float>float(x)
+    cdef uint32_t u
+    memcpy(&u, &f, 4)
+    return _bits_value("f32", u)
+
+def f64(x):
+    """An f64 Value from a float (or an int)."""
+    cdef double d = float(x)
+    cdef uint64_t u
+    memcpy(&u, &d, 8)
+    return _bits_value("f64", u)
+
+def f32_bits(n):
+    """The f32 Value whose bit pattern is n (0 <= n < 2**32: any NaN payload)."""
+    return _bits_value("f32", _check_range(n, 0, _pow2(32)))
+
+def f64_bits(n):
+    """The f64 Value whose bit pattern is n (0 <= n < 2**64: any NaN payload)."""
+    return _bits_value("f64", _check_range(n, 0, _pow2(64)))
+
+def funcref(f):
+    """A funcref Value: a Function, or None for the null reference."""
+    if f is not None and not isinstance(f, Function):
+        raise TypeError(f"a funcref is a Function or None, not {type(f).__name__}")
+    return _ref_value("funcref", f)
+
+def externref(obj):
+    """An externref Value: any Python object, None being the null reference."""
+    return _ref_value("externref", obj)
+
+
 cdef class Value:
     """A typed WebAssembly value: Value.i32(7) is I32(7)."""
     cdef readonly str type
@@ -99,45 +141,11 @@ cdef class Value:
         raise TypeError("make Values with Value.i32(x), .i64, .f32, .f64, .f32_bits, .f64_bits, "
                         ".funcref or .externref")
 
-    @staticmethod
-    def i32(x):
-        return _int_value("i32", x, 32)
-
-    @staticmethod
-    def i64(x):
-        return _int_value("i64", x, 64)
-
-    @staticmethod
-    def f32(x):
-        cdef float f = <float>float(x)
-        cdef uint32_t u
-        memcpy(&u, &f, 4)
-        return _bits_value("f32", u)
-
-    @staticmethod
-    def f64(x):
-        cdef double d = float(x)
-        cdef uint64_t u
-        memcpy(&u, &d, 8)
-        return _bits_value("f64", u)
-
-    @staticmethod
-    def f32_bits(n):
-        return _bits_value("f32", _check_range(n, 0, _pow2(32)))
-
-    @staticmethod
-    def f64_bits(n):
-        return _bits_value("f64", _check_range(n, 0, _pow2(64)))
-
-    @staticmethod
-    def funcref(f):
-        if f is not None and not isinstance(f, Function):
-            raise TypeError(f"a funcref is a Function or None, not {type(f).__name__}")
-        return _ref_value("funcref", f)
-
-    @staticmethod
-    def externref(obj):
-        return _ref_value("externref", obj)
+    # The constructors, defined above as builtin functions, which (unlike
+    # Python functions) do not bind to an instance: they need no staticmethod(), whose
+    # copying of names and docs cost about 7,000 instructions each at import.
+    i32, i64, f32, f64 = i32, i64, f32, f64
+    f32_bits, f64_bits, funcref, externref = f32_bits, f64_bits, funcref, externref
 
     @property
     def bits(self):
@@ -1420,7 +1428,7 @@ cdef extern from *:
         PyObject *key, *value;
         while (PyDict_Next(t->tp_dict, &pos, &key, &value)) {
             w2p_untrack_referent(value, NULL);
-            if (PyObject_IS_GC(value)) /* and what it holds: a staticmethod's function, say */
+            if (PyObject_IS_GC(value)) /* and what it holds: a property's functions, say */
                 Py_TYPE(value)->tp_traverse(value, w2p_untrack_referent, NULL);
         }
         w2p_untrack_referent(t->tp_dict, NULL);
