@@ -61,6 +61,10 @@ BUILD = BENCH / "build"
 KERNELS = {"fib": 32, "sieve": 8_000_000, "matmul": 1, "sort": 1, "checksum": 16 << 20}
 MODULES = ("sum", "fib", "sieve", "matmul", "sort", "checksum", "hostcall")
 NATIVE_CFLAGS = {"clang": ["clang", "-O2"], "gcc": ["gcc", "-O2", "-fno-math-errno"]}
+# The native builds are shared libraries, timed through ctypes in the bench's process.
+# No semantic interposition and -Bsymbolic: a library's calls to its own functions are
+# direct (fib's to itself), as in an executable, and never bind to another library's.
+NATIVE_SHARED = ["-shared", "-fPIC", "-fno-semantic-interposition", "-Wl,-Bsymbolic"]
 
 # The larger programs (bench/programs): a round trip of n bytes of pseudo-text made from
 # the seed, at a compression level (lz4 -1, zstd -3: each command line's default). The
@@ -238,16 +242,14 @@ def checksum_input() -> bytes:
 
 
 def build_native() -> dict[str, Path]:
-    """The kernels as a shared library, once per host compiler, for ctypes: timed in this
-    process, beside the Wasm runtimes and called the same way. No semantic interposition,
-    so that a kernel's calls to itself (fib) are direct, as in an executable."""
+    """The kernels as a shared library (NATIVE_SHARED), once per host compiler."""
     libs = {}
     sources = [str(KERNELS_DIR / f"{k}.c") for k in ("sum", *KERNELS)]
     for name, cc in NATIVE_CFLAGS.items():
         if not shutil.which(cc[0]):
             continue
         lib = BUILD / f"native-{name}.so"
-        run([*cc, "-shared", "-fPIC", "-fno-semantic-interposition", "-o", str(lib), *sources])
+        run([*cc, *NATIVE_SHARED, "-o", str(lib), *sources])
         libs[name] = lib
     return libs
 
@@ -318,10 +320,10 @@ def build_wasmext(wasm: Path, out: Path, name: str, limited_api: bool = True) ->
 
 
 def build_native_programs(sources: dict[str, Path]) -> dict[tuple[str, str], Path]:
-    """Each program for the host, once per compiler: program_harness.c, our harness C and
-    the library's sources, all -DNDEBUG as in the .wasm (the library objects are cached:
-    zstd.c alone takes half a minute). {(compiler, program): executable}."""
-    exes = {}
+    """Each program for the host as a shared library (NATIVE_SHARED), once per compiler:
+    our harness C and the library's sources, all -DNDEBUG as in the .wasm (the library
+    objects are cached: zstd.c alone takes half a minute). {(compiler, program): library}."""
+    libs = {}
     for cc_name, cc in NATIVE_CFLAGS.items():
         if not shutil.which(cc[0]):
             continue
@@ -331,22 +333,21 @@ def build_native_programs(sources: dict[str, Path]) -> dict[tuple[str, str], Pat
         for prog, folder in sources.items():
             objs = []
             for src in PROGRAM_LIBRARY[prog]:
-                cmd = [*cc, "-DNDEBUG", *PROGRAM_LIBRARY_FLAGS.get(src, []), "-c",
+                cmd = [*cc, "-fPIC", "-DNDEBUG", *PROGRAM_LIBRARY_FLAGS.get(src, []), "-c",
                        "-o", str(objdir / f"{prog}_{src[:-2]}.o"), str(folder / src)]
                 obj = Path(cmd[-2])
                 cached_build(obj.with_suffix(".stamp"), digest(cmd, cc_version, folder / src), obj.exists(),
                              lambda cmd=cmd: run(cmd))
                 objs.append(str(obj))
-            exe = BUILD / f"native-{cc_name}-{prog}"
-            run([*cc, "-DNDEBUG", f"-DPROGRAM={prog}", "-I", str(folder), "-o", str(exe),
-                 str(BENCH / "native" / "program_harness.c"), str(PROGRAMS_DIR / f"{prog}_bench.c"),
-                 str(PROGRAMS_DIR / "bump.c"), *objs])
-            exes[(cc_name, prog)] = exe
-    return exes
+            lib = BUILD / f"native-{cc_name}-{prog}.so"
+            run([*cc, *NATIVE_SHARED, "-DNDEBUG", "-I", str(folder), "-o", str(lib),
+                 str(PROGRAMS_DIR / f"{prog}_bench.c"), str(PROGRAMS_DIR / "bump.c"), *objs])
+            libs[(cc_name, prog)] = lib
+    return libs
 
 
 def build_wasm2c_programs(wabt) -> dict[str, Path]:
-    """wasm2c's C of each program's .wasm + its runtime + program_harness.c -DWASM2C, built
+    """wasm2c's C of each program's .wasm + its runtime + wasm2c_program_harness.c, built
     like native gcc (the translated program's object cached). {program: executable}."""
     if wabt is None or not shutil.which("gcc"):
         return {}
@@ -366,7 +367,7 @@ def build_wasm2c_programs(wabt) -> dict[str, Path]:
                                                    tool_version(["gcc", "--version"])),
                      obj.exists() and (out / f"{prog}.h").exists(), build)
         exe = BUILD / f"wasm2c-gcc-{prog}"
-        run([*cflags, "-DWASM2C", f"-DPROGRAM={prog}", "-o", str(exe), str(BENCH / "native" / "program_harness.c"),
+        run([*cflags, f"-DPROGRAM={prog}", "-o", str(exe), str(BENCH / "native" / "wasm2c_program_harness.c"),
              str(obj), str(rt / "wasm-rt-impl.c"), str(rt / "wasm-rt-mem-impl.c"), "-lm"])
         exes[prog] = exe
     return exes
@@ -429,19 +430,27 @@ class OursHandle(Handle):
 
 
 class NativeHandle(Handle):
-    """A native build of the kernels through ctypes: its exports under their Wasm names,
-    its memory the process's own (the checksum's buffer is where checksum_buffer says)."""
+    """A native build of the kernels or of a program, through ctypes: its exports under
+    their Wasm names, its memory the process's own (addresses are pointers)."""
 
     def __init__(self, lib: Path):
         import ctypes
         self.ctypes = ctypes
         self.lib = ctypes.CDLL(str(lib))
 
+    # The exports that are not int32(int32): (native name, result, parameters), in
+    # ctypes' letters (p a pointer: an address in the process's memory).
+    SIGNATURES = {"checksum_buffer": ("checksum_buffer_native", "p", ""), "matmul": ("matmul", "d", "i"),
+                  "sum": ("sum", "i", "ii"), "input_buffer": ("input_buffer_native", "p", "i"),
+                  "generate": ("generate", "i", "ii"), "roundtrip": ("roundtrip", "i", "ii"),
+                  "compressed_size": ("compressed_size", "i", "")}
+
     def export(self, name):
         ct = self.ctypes
-        f = getattr(self.lib, "checksum_buffer_native" if name == "checksum_buffer" else name)
-        f.restype = {"checksum_buffer": ct.c_void_p, "matmul": ct.c_double}.get(name, ct.c_int32)
-        f.argtypes = [] if name == "checksum_buffer" else [ct.c_int32] * (2 if name == "sum" else 1)
+        native, result, params = self.SIGNATURES.get(name, (name, "i", "i"))
+        types = {"i": ct.c_int32, "d": ct.c_double, "p": ct.c_void_p}
+        f = getattr(self.lib, native)
+        f.restype, f.argtypes = types[result], [types[c] for c in params]
         return f
 
     def write(self, addr, data):
@@ -601,7 +610,7 @@ def time_program(handle: Handle, prog: str, input_hash: str):
 
 
 def run_program_harness(exe: Path, prog: str, reps: int) -> tuple[str, str, list[float]]:
-    """A native or wasm2c program harness: (check result, timed result, seconds of each run)."""
+    """The wasm2c program harness: (check result, timed result, seconds of each run)."""
     cfg = PROGRAMS[prog]
     out = run([str(exe), str(reps), str(cfg["n"]), str(cfg["seed"]), str(cfg["level"]),
                str(BUILD / "program-check.in")]).stdout.split("\n")
@@ -1044,19 +1053,23 @@ class Suite:
     def programs(self):
         log(f"programs: {self.rounds} rounds")
         inner = 2 if self.quick else 3
-        natives = {}
-        for cc_name, label in (("clang", "native clang -O2"), ("gcc", "native gcc -O2")):
-            if any(cc == cc_name for cc, _ in self.native_programs):
-                natives[label] = {p: exe for (cc, p), exe in self.native_programs.items() if cc == cc_name}
+        # As for the kernels: every runtime in this process but wasm2c's output, and a round
+        # taking one program at a time through every runtime.
+        runtimes = {f"native {cc} -O2": PyRuntime(f"native {cc} -O2", lambda prog, cc=cc: NativeHandle(
+            self.native_programs[(cc, prog)])) for cc in NATIVE_CFLAGS
+            if any(c == cc for c, _ in self.native_programs)}
+        runtimes.update(self.py)
+        labels = {k: rt.label for k, rt in runtimes.items()}
+        wasm2c = "wasm2c + gcc -O2"
         if self.wasm2c_programs:
-            natives["wasm2c + gcc -O2"] = self.wasm2c_programs
-        labels = {**{n: n for n in natives}, **{k: rt.label for k, rt in self.py.items()}}
+            labels[wasm2c] = wasm2c
         handles, input_hashes = {}, {}
         results, checks = {}, {}  # (who, program) -> "INPUT_HASH/RESULT/SIZE", "RESULT/SIZE" of the check
-        for key, rt in self.py.items():
+        for key, rt in runtimes.items():
             for prog in PROGRAMS:
                 if (key == "wasm2pyext" and prog in self.ours_failed) or (
-                        key == "wasmext" and prog not in self.wasmext_programs):
+                        key == "wasmext" and prog not in self.wasmext_programs) or (
+                        key.startswith("native") and (key.split()[1], prog) not in self.native_programs):
                     continue
                 try:
                     h = rt.load(prog)
@@ -1066,26 +1079,27 @@ class Suite:
                     self.failures.append(f"{rt.label}: loading or preparing {prog} failed: {type(e).__name__}: {e}")
         times = collections.defaultdict(list)
         for r in range(self.rounds):
-            order = list(natives) + list(self.py)
-            random.shuffle(order)
-            for who in order:
-                if who in natives:
-                    for prog, exe in natives[who].items():
-                        try:
-                            checks[(who, prog)], results[(who, prog)], ts = run_program_harness(exe, prog, inner)
-                            times[(who, prog)] += ts
-                        except (subprocess.CalledProcessError, IndexError) as e:
-                            self.failures.append(f"{who}: {prog} failed: {e}")
-                            natives[who] = {p: x for p, x in natives[who].items() if p != prog}
-                            break
-                    continue
-                self.python_round(who, self.py[who], r, inner, PROGRAMS, handles,
-                                  lambda h, prog, who=who: time_program(h, prog, input_hashes[(who, prog)]),
-                                  results, times, labels, warm_up=bool(self.py[who].inner_scale))
+            for prog in random.sample(list(PROGRAMS), len(PROGRAMS)):
+                for who in random.sample(list(labels), len(labels)):
+                    if who == wasm2c:
+                        if prog in self.wasm2c_programs:
+                            try:
+                                checks[(who, prog)], results[(who, prog)], ts = run_program_harness(
+                                    self.wasm2c_programs[prog], prog, inner)
+                                times[(who, prog)] += ts
+                            except (subprocess.CalledProcessError, IndexError) as e:
+                                self.failures.append(f"{who}: {prog} failed: {e}")
+                                del self.wasm2c_programs[prog]
+                        continue
+                    rt = runtimes[who]
+                    self.python_round(who, rt, r, inner, [prog], handles,
+                                      lambda h, prog, who=who: time_program(h, prog, input_hashes[(who, prog)]),
+                                      results, times, labels, warm_up=bool(rt.inner_scale))
             log(f"  round {r + 1}/{self.rounds} done")
         ok = self.check_programs(results, checks, labels)
         med = {key: median(ts) for key, ts in times.items() if ok.get(key)}
-        cols = list(natives) + list(self.py)
+        cols = [c for c in ("native clang -O2", "native gcc -O2", wasm2c) if c in labels]
+        cols += [c for c in labels if c not in cols]
         lines, ratio_rows, ratios = self.time_tables("program", PROGRAMS, cols, labels, med, results)
         gm, complete = self.geomean_row(ratio_rows, "**geomean, programs**", cols, [ratios], len(PROGRAMS))
         both = hasattr(self, "kernel_ratios")
@@ -1121,7 +1135,10 @@ class Suite:
 
             """) + "\n".join("- " + x for x in sizes) + "\n\n" + textwrap.dedent(f"""\
             Ratios are to the faster of the two native builds (lower is better); medians over
-            {self.rounds} interleaved rounds of {inner} runs (pywasm3: fewer, one run a round).
+            {self.rounds} rounds of {inner} runs (pywasm3: fewer, one run a round), each round taking
+            one program at a time through every runtime in a new random order. As for the
+            kernels, the native builds are shared libraries called through ctypes in this
+            process, and wasm2c's output an executable timing itself.
             {"Build time (when last built, two builds at a time): " + build_times + "." if build_times else ""}
 
             Time (ms, median):

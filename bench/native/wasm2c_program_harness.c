@@ -1,8 +1,9 @@
-/* The native and wasm2c peers of the programs (bench/programs): one program, compiled
-   for the host with it (-DPROGRAM=lz4 or zstd), either from its C sources or, with
-   -DWASM2C, from wabt's wasm2c translation of its .wasm (wasm2c -n PROGRAM).
+/* The wasm2c peer of the programs (bench/programs): one program (-DPROGRAM=lz4 or zstd),
+   from wabt's wasm2c translation of its .wasm (wasm2c -n PROGRAM), in a process of its
+   own (wasm2c's runtime installs a signal handler of its own, which would contend with
+   ours in the benchmark's process; the native builds are timed there, through ctypes).
 
-   usage: program_harness REPS N SEED LEVEL [CHECK_FILE]
+   usage: wasm2c_program_harness REPS N SEED LEVEL [CHECK_FILE]
    prints "PROGRAM INPUT_HASH/RESULT/COMPRESSED_SIZE NS NS ...": generate(N, SEED) once,
    then a warm-up and REPS timed roundtrip(N, LEVEL) calls; and with CHECK_FILE, first
    "check RESULT/COMPRESSED_SIZE" for a round trip of that file's bytes, to compare with
@@ -19,7 +20,6 @@
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
 
-#ifdef WASM2C
 #include "wasm-rt.h"
 #include STR(PROGRAM.h)
 /* w2c_lz4_roundtrip(&instance, ...) and the like, for PROGRAM = lz4 */
@@ -36,14 +36,6 @@ static uint8_t *input_at(int32_t capacity) {
 static int32_t generate(int32_t n, int32_t seed) { return (int32_t)W2C(generate)(&instance, (u32)n, (u32)seed); }
 static int32_t roundtrip(int32_t n, int32_t level) { return (int32_t)W2C(roundtrip)(&instance, (u32)n, (u32)level); }
 static int32_t compressed_size(void) { return (int32_t)W2C(compressed_size)(&instance); }
-#else
-uint8_t *input_buffer_native(int32_t capacity);
-int32_t generate(int32_t n, int32_t seed);
-int32_t roundtrip(int32_t n, int32_t level);
-int32_t compressed_size(void);
-static void setup(void) {}
-static uint8_t *input_at(int32_t capacity) { return input_buffer_native(capacity); }
-#endif
 
 static int64_t now_ns(void) {
     struct timespec ts;
@@ -66,7 +58,7 @@ static int check_file(const char *path, int32_t level) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 5) { fprintf(stderr, "usage: program_harness REPS N SEED LEVEL [CHECK_FILE]\n"); return 2; }
+    if (argc < 5) { fprintf(stderr, "usage: wasm2c_program_harness REPS N SEED LEVEL [CHECK_FILE]\n"); return 2; }
     int reps = atoi(argv[1]);
     int32_t n = (int32_t)atol(argv[2]), seed = (int32_t)atol(argv[3]), level = (int32_t)atol(argv[4]);
     setup();
