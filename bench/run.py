@@ -750,6 +750,7 @@ class Suite:
         # the CPUs this process may run on, for pin_to_quietest_cpu (none: no CPU affinity)
         self.cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
         self.repins: collections.Counter = collections.Counter()
+        self.probes: list[float] = []  # the chosen CPU's probe time at each re-pinning
 
     # ----- builds
     def build_all(self):
@@ -886,7 +887,9 @@ class Suite:
         for r in range(self.rounds):
             for k in random.sample(list(KERNELS), len(KERNELS)):
                 if len(self.cpus) > 1:  # the quicker CPU may have changed
-                    self.repins[pin_to_quietest_cpu(self.cpus, probes=2)[0]] += 1
+                    cpu, speed = pin_to_quietest_cpu(self.cpus, probes=2)
+                    self.repins[cpu] += 1
+                    self.probes.append(speed[cpu])
                 for who in random.sample(list(labels), len(labels)):
                     n_before = len(times[(who, k)])
                     if who == "wasm2c + gcc -O2":
@@ -1588,6 +1591,9 @@ class Suite:
                 f"- {cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()} ({platform.machine()}); "
                 f"{self.pinning}" + ("; the kernels re-pinned, by the same probe, before each kernel's turn in "
                                      "a round: " + ", ".join(f"CPU {c} {n} times" for c, n in sorted(self.repins.items()))
+                                     + (f"; the chosen CPU's probe took {min(self.probes) * 1e3:.1f} to "
+                                        f"{max(self.probes) * 1e3:.1f} ms, median {median(self.probes) * 1e3:.1f} "
+                                        "(the higher, the more the machine was contended)")
                                      if self.repins else ""),
                 *[f"- {k}: {v}" for k, v in versions], ""]
         if self.failures or NOTES:
