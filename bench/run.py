@@ -29,6 +29,7 @@ import argparse
 import collections
 import functools
 import concurrent.futures
+import ctypes
 import gc
 import hashlib
 import importlib
@@ -434,8 +435,6 @@ class NativeHandle(Handle):
     their Wasm names, its memory the process's own (addresses are pointers)."""
 
     def __init__(self, lib: Path):
-        import ctypes
-        self.ctypes = ctypes
         self.lib = ctypes.CDLL(str(lib))
 
     # The exports that are not int32(int32): (native name, result, parameters), in
@@ -446,18 +445,17 @@ class NativeHandle(Handle):
                   "compressed_size": ("compressed_size", "i", "")}
 
     def export(self, name):
-        ct = self.ctypes
         native, result, params = self.SIGNATURES.get(name, (name, "i", "i"))
-        types = {"i": ct.c_int32, "d": ct.c_double, "p": ct.c_void_p}
+        types = {"i": ctypes.c_int32, "d": ctypes.c_double, "p": ctypes.c_void_p}
         f = getattr(self.lib, native)
         f.restype, f.argtypes = types[result], [types[c] for c in params]
         return f
 
     def write(self, addr, data):
-        self.ctypes.memmove(addr, data, len(data))
+        ctypes.memmove(addr, data, len(data))
 
     def read(self, addr, n):
-        return self.ctypes.string_at(addr, n)
+        return ctypes.string_at(addr, n)
 
 
 class WasmextHandle(Handle):
@@ -730,6 +728,12 @@ def median(xs):
     return statistics.median(xs) if xs else float("nan")
 
 
+def columns(labels: dict) -> list[str]:
+    """The tables' columns: the native builds and wasm2c's output first, then the rest."""
+    first = [c for c in ("native clang -O2", "native gcc -O2", "wasm2c + gcc -O2") if c in labels]
+    return first + [c for c in labels if c not in first]
+
+
 def geomean(xs):
     xs = [x for x in xs if x == x and x > 0]
     return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else float("nan")
@@ -749,8 +753,7 @@ class Suite:
         self.pinning = "timings not pinned"
         # the CPUs this process may run on, for pin_to_quietest_cpu (none: no CPU affinity)
         self.cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-        self.repins: collections.Counter = collections.Counter()
-        self.probes: list[float] = []  # the chosen CPU's probe time at each re-pinning
+        self.repins: list[tuple[int, float]] = []  # (CPU, its probe seconds) of each re-pinning
 
     # ----- builds
     def build_all(self):
@@ -879,8 +882,9 @@ class Suite:
         rounds = collections.defaultdict(dict)  # (who, kernel) -> {round: median of its runs}
         results = {}
         labels = {k: rt.label for k, rt in runtimes.items()}
+        wasm2c = "wasm2c + gcc -O2"
         if self.wasm2c:
-            labels["wasm2c + gcc -O2"] = "wasm2c + gcc -O2"
+            labels[wasm2c] = wasm2c
         # A round takes one kernel at a time through every runtime, in a new order each
         # time: the runs compared are a fraction of a second apart, less than the machine
         # takes to change speed.
@@ -888,11 +892,10 @@ class Suite:
             for k in random.sample(list(KERNELS), len(KERNELS)):
                 if len(self.cpus) > 1:  # the quicker CPU may have changed
                     cpu, speed = pin_to_quietest_cpu(self.cpus, probes=2)
-                    self.repins[cpu] += 1
-                    self.probes.append(speed[cpu])
+                    self.repins.append((cpu, speed[cpu]))
                 for who in random.sample(list(labels), len(labels)):
                     n_before = len(times[(who, k)])
-                    if who == "wasm2c + gcc -O2":
+                    if who == wasm2c:
                         results[(who, k)], ts = run_harness(self.wasm2c, inner, [k])[k]
                         times[(who, k)] += ts
                     else:
@@ -912,8 +915,7 @@ class Suite:
                                      "its timing is not counted")
         med = {key: median(ts) for key, ts in times.items() if ok.get(key)}
         self.kernel_medians = med
-        cols = [c for c in ("native clang -O2", "native gcc -O2", "wasm2c + gcc -O2") if c in labels]
-        cols += [c for c in labels if c not in cols]
+        cols = columns(labels)
         lines, ratio_rows, ratios = self.time_tables("kernel", KERNELS, cols, labels, med, results)
         gm, complete = self.geomean_row(ratio_rows, "**geomean**", cols, [ratios], len(KERNELS))
         self.kernel_ratios, self.kernel_geomean = ratios, gm
@@ -1071,8 +1073,7 @@ class Suite:
         for key, rt in runtimes.items():
             for prog in PROGRAMS:
                 if (key == "wasm2pyext" and prog in self.ours_failed) or (
-                        key == "wasmext" and prog not in self.wasmext_programs) or (
-                        key.startswith("native") and (key.split()[1], prog) not in self.native_programs):
+                        key == "wasmext" and prog not in self.wasmext_programs):
                     continue
                 try:
                     h = rt.load(prog)
@@ -1101,8 +1102,7 @@ class Suite:
             log(f"  round {r + 1}/{self.rounds} done")
         ok = self.check_programs(results, checks, labels)
         med = {key: median(ts) for key, ts in times.items() if ok.get(key)}
-        cols = [c for c in ("native clang -O2", "native gcc -O2", wasm2c) if c in labels]
-        cols += [c for c in labels if c not in cols]
+        cols = columns(labels)
         lines, ratio_rows, ratios = self.time_tables("program", PROGRAMS, cols, labels, med, results)
         gm, complete = self.geomean_row(ratio_rows, "**geomean, programs**", cols, [ratios], len(PROGRAMS))
         both = hasattr(self, "kernel_ratios")
@@ -1558,6 +1558,7 @@ class Suite:
 
     # ----- report
     def write(self, path: Path, elapsed: float):
+        probes = [t for _, t in self.repins]
         cpu = "-"
         try:
             for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -1590,10 +1591,11 @@ class Suite:
                 "## Machine\n",
                 f"- {cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()} ({platform.machine()}); "
                 f"{self.pinning}" + ("; the kernels re-pinned, by the same probe, before each kernel's turn in "
-                                     "a round: " + ", ".join(f"CPU {c} {n} times" for c, n in sorted(self.repins.items()))
-                                     + (f"; the chosen CPU's probe took {min(self.probes) * 1e3:.1f} to "
-                                        f"{max(self.probes) * 1e3:.1f} ms, median {median(self.probes) * 1e3:.1f} "
-                                        "(the higher, the more the machine was contended)")
+                                     "a round: " + ", ".join(f"CPU {c} {n} times" for c, n in sorted(
+                                         collections.Counter(c for c, _ in self.repins).items()))
+                                     + f"; the chosen CPU's probe took {min(probes) * 1e3:.1f} to "
+                                       f"{max(probes) * 1e3:.1f} ms, median {median(probes) * 1e3:.1f} "
+                                       "(the higher, the more the machine was contended)"
                                      if self.repins else ""),
                 *[f"- {k}: {v}" for k, v in versions], ""]
         if self.failures or NOTES:
