@@ -43,8 +43,8 @@ GUARD_PAGES_NATIVE = (sys.platform.startswith("linux") and platform.machine() in
                       and sys.maxsize > 2**32)
 # So builds default to explicit bounds checks only where guard pages are unavailable.
 DEFAULT_BOUNDS_CHECKS = not GUARD_PAGES_NATIVE
-OPT_LEVELS = ("-O0", "-O1", "-O2", "-O3")
-DEFAULT_OPT = "-O2"
+# GCC unrolls a loop only while the unrolled body stays within this many instructions.
+UNROLLED_LOOP_LIMIT = 32
 
 
 class BuildError(Exception):
@@ -91,11 +91,19 @@ class Toolchain:
           shared object (matmul took 6.7 or 8.9 ms depending on the link; 1.5x slower
           with loops at 16 in the layout of the day). Loops at 64 cost more than they
           gave: padding before an inner loop is executed each time the code falls into
-          it (sort: 26M more instructions, 1.4% slower than at 32)."""
+          it (sort: 26M more instructions, 1.4% slower than at 32);
+        - small loops unrolled, while the unrolled body stays within UNROLLED_LOOP_LIMIT
+          instructions (a loop of 4 instructions 8 times, of 16 twice). A Wasm loop
+          carries 32-bit address arithmetic and unaligned vector loads that a native one
+          does not, so its overhead per iteration is larger: matmul's inner loop, unrolled
+          4 times, ran 1.08x faster on a quiet core and 1.25x on a contended one. A limit
+          of 48 or more (GCC's default is 200) made lz4 3% slower; at 32 lz4 and zstd run
+          as before (bench/LIMITS.md)."""
         version = _compiler_version(self.cc)
         if "Free Software Foundation" not in version:
             return []
-        return ["-fvect-cost-model=dynamic", "-falign-functions=64", "-falign-loops=32"]
+        return ["-fvect-cost-model=dynamic", "-falign-functions=64", "-falign-loops=32",
+                "-funroll-loops", f"--param=max-unrolled-insns={UNROLLED_LOOP_LIMIT}"]
 
 
 @lru_cache(maxsize=None)

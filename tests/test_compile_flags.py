@@ -1,0 +1,60 @@
+"""What the C compiler is told when it compiles a module: GCC gets the flags that make
+translated Wasm loops fast (vectorised through run-time alias checks, aligned, small ones
+unrolled); a compiler that is not GCC gets none of them, since it would reject them."""
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from wasm2pyext import build
+from wasm2pyext.build import BuildOptions, build_extension
+from wasm2pyext.toolchain import UNROLLED_LOOP_LIMIT, Toolchain, ext_suffix, runtime_object
+
+ROOT = Path(__file__).resolve().parents[1]
+SIMPLE = (ROOT / "examples" / "simple.wasm").read_bytes()
+GCC = shutil.which("gcc")
+LOOP_FLAGS = ["-fvect-cost-model=dynamic", "-falign-loops=32", "-funroll-loops",
+              f"--param=max-unrolled-insns={UNROLLED_LOOP_LIMIT}"]
+
+
+def compiler_script(path: Path, body: str) -> Path:
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+@pytest.mark.skipif(GCC is None, reason="needs gcc")
+def test_gcc_compiles_modules_with_the_loop_flags_and_the_module_works(tmp_path, monkeypatch):
+    log = tmp_path / "cc.log"
+    cc = compiler_script(tmp_path / "cc", f'echo "$@" >> "{log}"\nexec "{GCC}" "$@"\n')
+    # The runtime object is the usual one: only the module's own compile is under test.
+    monkeypatch.setattr(build, "runtime_object", lambda toolchain, abi3=False: runtime_object(Toolchain.default(), abi3))
+    options = BuildOptions(toolchain=Toolchain((str(cc),)))
+    path = build_extension(SIMPLE, "flags_simple", tmp_path / f"flags_simple{ext_suffix()}", options)
+
+    compiles = [line.split() for line in log.read_text().splitlines() if " -c " in f" {line} "]
+    assert len(compiles) == 1
+    assert all(flag in compiles[0] for flag in LOOP_FLAGS), compiles[0]
+    spec = importlib.util.spec_from_file_location("flags_simple", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.Instance().exports.sum(5, 37) == 42
+
+
+def test_a_compiler_that_is_not_gcc_gets_no_gcc_only_flags(tmp_path):
+    cc = compiler_script(tmp_path / "cc", 'echo "clang version 17.0.6"\n')
+    assert Toolchain((str(cc),)).module_flags() == []
+
+
+@pytest.mark.skipif(GCC is None, reason="needs gcc")
+def test_gcc_accepts_every_module_flag(tmp_path):
+    source = tmp_path / "loop.c"
+    source.write_text("double dot(const double *a, const double *b, int n)\n"
+                      "{ double s = 0; for (int i = 0; i < n; i++) s += a[i] * b[i]; return s; }\n")
+    toolchain = Toolchain((GCC,))
+    toolchain.run(["-O2", "-Werror", *toolchain.module_flags(), "-c", str(source), "-o", str(tmp_path / "loop.o")],
+                  "compiling a loop with the module flags")
