@@ -61,9 +61,6 @@ BUILD = BENCH / "build"
 # The compute kernels and their argument (a size or a seed); the same everywhere.
 KERNELS = {"fib": 32, "sieve": 8_000_000, "matmul": 1, "sort": 1, "checksum": 16 << 20}
 MODULES = ("sum", "fib", "sieve", "matmul", "sort", "checksum", "hostcall")
-# A kernel's turn counts as quiet when the probe before it ran within this factor of the
-# run's quickest probe (about 11 ms quiet and 20 ms contended on the machine of 2026-12-01).
-QUIET_PROBE = 1.25
 NATIVE_CFLAGS = {"clang": ["clang", "-O2"], "gcc": ["gcc", "-O2", "-fno-math-errno"]}
 # The native builds are shared libraries, timed through ctypes in the bench's process.
 # No semantic interposition and -Bsymbolic: a library's calls to its own functions are
@@ -756,8 +753,7 @@ class Suite:
         self.pinning = "timings not pinned"
         # the CPUs this process may run on, for pin_to_quietest_cpu (none: no CPU affinity)
         self.cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-        # (round, kernel) -> (CPU, its probe seconds): the re-pinning before each kernel's turn
-        self.repins: dict[tuple[int, str], tuple[int, float]] = {}
+        self.repins: list[tuple[int, float]] = []  # (CPU, its probe seconds) of each re-pinning
 
     # ----- builds
     def build_all(self):
@@ -896,7 +892,7 @@ class Suite:
             for k in random.sample(list(KERNELS), len(KERNELS)):
                 if len(self.cpus) > 1:  # the quicker CPU may have changed
                     cpu, speed = pin_to_quietest_cpu(self.cpus, probes=2)
-                    self.repins[(r, k)] = (cpu, speed[cpu])
+                    self.repins.append((cpu, speed[cpu]))
                 for who in random.sample(list(labels), len(labels)):
                     n_before = len(times[(who, k)])
                     if who == wasm2c:
@@ -955,23 +951,31 @@ class Suite:
         """Each runtime's time in each round over the faster native build's in the same
         round, a fraction of a second before or after: the machine may change speed
         between rounds, but seldom within one. Writes a table of the medians of those
-        per-round ratios, over every turn (a kernel in a round) and over the quiet turns
-        only: those whose probe, at the re-pinning before them, ran within QUIET_PROBE of
-        the quickest probe of the run. Contention does not slow every kind of code alike
-        (bench/LIMITS.md), so the two tables say how much of a ratio is the machine's."""
+        per-round ratios."""
         refs = [n for n in ("native clang -O2", "native gcc -O2") if n in labels]
         if not refs:
             return
-        paired = collections.defaultdict(dict)  # (who, kernel) -> {round: ratio}
+        paired = collections.defaultdict(list)
         for (who, k), per_round in rounds.items():
             if who in refs or not ok.get((who, k)):
                 continue
             for r, t in per_round.items():
                 natives = [rounds[(n, k)][r] for n in refs if r in rounds.get((n, k), {})]
                 if natives:
-                    paired[(who, k)][r] = t / min(natives)
+                    paired[(who, k)].append(t / min(natives))
         cols = [w for w in labels if any((w, k) in paired for k in KERNELS)]
-        rows, per, gm, complete = self.median_ratio_table(paired, cols, labels, lambda r, k: True)
+        rows = ["| kernel | " + " | ".join(labels[c] for c in cols) + " |", "|---|" + "---|" * len(cols)]
+        per = collections.defaultdict(dict)
+        for k in KERNELS:
+            cells = []
+            for c in cols:
+                if (c, k) in paired:
+                    per[c][k] = median(paired[(c, k)])
+                    cells.append(f"{per[c][k]:.2f}x")
+                else:
+                    cells.append("-")
+            rows.append(f"| {k} | " + " | ".join(cells) + " |")
+        gm, complete = self.geomean_row(rows, "**geomean**", cols, [per], len(KERNELS))
         self.tables.append(textwrap.dedent(f"""\
             ### Kernels, round by round
 
@@ -986,44 +990,6 @@ class Suite:
                     f"{k} {v:.2f}x" for k, v in per["wasm2pyext"].items())
                 + f"; geomean **{gm['wasm2pyext']:.2f}x**"
                 + "".join(f"; {labels[c]} {gm[c]:.2f}x" for c in cols if c != "wasm2pyext" and complete[c]))
-        if not self.repins:
-            return
-        quickest = min(t for _, t in self.repins.values())
-        quiet = {turn for turn, (_, t) in self.repins.items() if t <= QUIET_PROBE * quickest}
-        rows, per, gm, complete = self.median_ratio_table(paired, cols, labels, lambda r, k: (r, k) in quiet)
-        counts = ", ".join(f"{k} {sum(1 for _, q in quiet if q == k)}" for k in KERNELS)
-        self.tables.append(textwrap.dedent(f"""\
-            ### Kernels, round by round, quiet turns only
-
-            The same ratios over the turns before which the probe ran within
-            {QUIET_PROBE:.2f}x of its quickest time in this run ({quickest * 1e3:.1f} ms):
-            {len(quiet)} of {len(self.repins)} turns ({counts} of {self.rounds} rounds).
-
-            """) + "\n".join(rows) + "\n")
-        if per.get("wasm2pyext") and complete.get("wasm2pyext"):
-            self.headline.append(
-                f"The same in the quiet turns ({len(quiet)} of {len(self.repins)}): " + ", ".join(
-                    f"{k} {v:.2f}x" for k, v in per["wasm2pyext"].items())
-                + f"; geomean **{gm['wasm2pyext']:.2f}x**")
-
-    def median_ratio_table(self, paired: dict, cols: list[str], labels: dict, chosen: Callable):
-        """A table of the medians of the per-round ratios in `paired` ({(who, kernel):
-        {round: ratio}}) over the turns chosen(round, kernel) accepts, with its geomean
-        row: (rows, {who: {kernel: median}}, geomeans, complete)."""
-        rows = ["| kernel | " + " | ".join(labels[c] for c in cols) + " |", "|---|" + "---|" * len(cols)]
-        per = collections.defaultdict(dict)
-        for k in KERNELS:
-            cells = []
-            for c in cols:
-                picked = [x for r, x in paired.get((c, k), {}).items() if chosen(r, k)]
-                if picked:
-                    per[c][k] = median(picked)
-                    cells.append(f"{per[c][k]:.2f}x")
-                else:
-                    cells.append("-")
-            rows.append(f"| {k} | " + " | ".join(cells) + " |")
-        gm, complete = self.geomean_row(rows, "**geomean**", cols, [per], len(KERNELS))
-        return rows, per, gm, complete
 
     def python_round(self, who: str, rt: PyRuntime, r: int, inner: int, names, handles: dict, measure: Callable,
                      results: dict, times: dict, labels: dict, warm_up: bool = True) -> None:
@@ -1592,7 +1558,7 @@ class Suite:
 
     # ----- report
     def write(self, path: Path, elapsed: float):
-        probes = [t for _, t in self.repins.values()]
+        probes = [t for _, t in self.repins]
         cpu = "-"
         try:
             for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -1626,7 +1592,7 @@ class Suite:
                 f"- {cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()} ({platform.machine()}); "
                 f"{self.pinning}" + ("; the kernels re-pinned, by the same probe, before each kernel's turn in "
                                      "a round: " + ", ".join(f"CPU {c} {n} times" for c, n in sorted(
-                                         collections.Counter(c for c, _ in self.repins.values()).items()))
+                                         collections.Counter(c for c, _ in self.repins).items()))
                                      + f"; the chosen CPU's probe took {min(probes) * 1e3:.1f} to "
                                        f"{max(probes) * 1e3:.1f} ms, median {median(probes) * 1e3:.1f} "
                                        "(the higher, the more the machine was contended)"
