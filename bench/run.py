@@ -61,6 +61,9 @@ BUILD = BENCH / "build"
 # The compute kernels and their argument (a size or a seed); the same everywhere.
 KERNELS = {"fib": 32, "sieve": 8_000_000, "matmul": 1, "sort": 1, "checksum": 16 << 20}
 MODULES = ("sum", "fib", "sieve", "matmul", "sort", "checksum", "hostcall")
+# A kernel's round counts as quiet when its faster native build ran within this factor of
+# its quickest time in the run (the machine of 2026-12-01 had states about 1.8x apart).
+QUIET_NATIVE = 1.15
 NATIVE_CFLAGS = {"clang": ["clang", "-O2"], "gcc": ["gcc", "-O2", "-fno-math-errno"]}
 # The native builds are shared libraries, timed through ctypes in the bench's process.
 # No semantic interposition and -Bsymbolic: a library's calls to its own functions are
@@ -951,31 +954,30 @@ class Suite:
         """Each runtime's time in each round over the faster native build's in the same
         round, a fraction of a second before or after: the machine may change speed
         between rounds, but seldom within one. Writes a table of the medians of those
-        per-round ratios."""
+        per-round ratios over every round, and one over the quiet turns only: the rounds
+        in which that kernel's faster native build ran within QUIET_NATIVE of its quickest
+        time in the run. Contention does not slow every kind of code alike (bench/LIMITS.md):
+        the two tables say how much of a ratio is the machine's."""
         refs = [n for n in ("native clang -O2", "native gcc -O2") if n in labels]
         if not refs:
             return
-        paired = collections.defaultdict(list)
-        for (who, k), per_round in rounds.items():
-            if who in refs or not ok.get((who, k)):
-                continue
-            for r, t in per_round.items():
-                natives = [rounds[(n, k)][r] for n in refs if r in rounds.get((n, k), {})]
-                if natives:
-                    paired[(who, k)].append(t / min(natives))
-        cols = [w for w in labels if any((w, k) in paired for k in KERNELS)]
-        rows = ["| kernel | " + " | ".join(labels[c] for c in cols) + " |", "|---|" + "---|" * len(cols)]
-        per = collections.defaultdict(dict)
+        paired = collections.defaultdict(dict)  # (who, kernel) -> {round: ratio}
+        quiet = set()  # (round, kernel)
         for k in KERNELS:
-            cells = []
-            for c in cols:
-                if (c, k) in paired:
-                    per[c][k] = median(paired[(c, k)])
-                    cells.append(f"{per[c][k]:.2f}x")
-                else:
-                    cells.append("-")
-            rows.append(f"| {k} | " + " | ".join(cells) + " |")
-        gm, complete = self.geomean_row(rows, "**geomean**", cols, [per], len(KERNELS))
+            native = {r: min(rounds[(n, k)][r] for n in refs if r in rounds.get((n, k), {}))
+                      for r in range(self.rounds) if any(r in rounds.get((n, k), {}) for n in refs)}
+            if not native:
+                continue
+            quickest = min(native.values())
+            quiet.update((r, k) for r, t in native.items() if t <= QUIET_NATIVE * quickest)
+            for (who, kernel), per_round in rounds.items():
+                if kernel != k or who in refs or not ok.get((who, k)):
+                    continue
+                for r, t in per_round.items():
+                    if r in native:
+                        paired[(who, k)][r] = t / native[r]
+        cols = [w for w in labels if any((w, k) in paired for k in KERNELS)]
+        rows, per, gm, complete = self.median_ratio_table(paired, cols, labels, lambda r, k: True)
         self.tables.append(textwrap.dedent(f"""\
             ### Kernels, round by round
 
@@ -990,6 +992,41 @@ class Suite:
                     f"{k} {v:.2f}x" for k, v in per["wasm2pyext"].items())
                 + f"; geomean **{gm['wasm2pyext']:.2f}x**"
                 + "".join(f"; {labels[c]} {gm[c]:.2f}x" for c in cols if c != "wasm2pyext" and complete[c]))
+        rows, per, gm, complete = self.median_ratio_table(paired, cols, labels, lambda r, k: (r, k) in quiet)
+        counts = ", ".join(f"{k} {sum(1 for _, q in quiet if q == k)}" for k in KERNELS)
+        self.tables.append(textwrap.dedent(f"""\
+            ### Kernels, round by round, quiet turns only
+
+            The same ratios over the rounds in which the kernel's faster native build ran
+            within {QUIET_NATIVE:.2f}x of its quickest time in this run ({counts} of
+            {self.rounds} rounds): the machine was then in its fast state, or near it.
+            Choosing rounds by the native time favours rounds where native ran fast by
+            chance, which raises these ratios slightly.
+
+            """) + "\n".join(rows) + "\n")
+        if per.get("wasm2pyext") and complete.get("wasm2pyext"):
+            self.headline.append(
+                "The same in the quiet turns: " + ", ".join(f"{k} {v:.2f}x" for k, v in per["wasm2pyext"].items())
+                + f"; geomean **{gm['wasm2pyext']:.2f}x**")
+
+    def median_ratio_table(self, paired: dict, cols: list[str], labels: dict, chosen: Callable):
+        """A table of the medians of the per-round ratios in `paired` ({(who, kernel):
+        {round: ratio}}) over the turns chosen(round, kernel) accepts, with its geomean
+        row: (rows, {who: {kernel: median}}, geomeans, complete)."""
+        rows = ["| kernel | " + " | ".join(labels[c] for c in cols) + " |", "|---|" + "---|" * len(cols)]
+        per = collections.defaultdict(dict)
+        for k in KERNELS:
+            cells = []
+            for c in cols:
+                picked = [x for r, x in paired.get((c, k), {}).items() if chosen(r, k)]
+                if picked:
+                    per[c][k] = median(picked)
+                    cells.append(f"{per[c][k]:.2f}x")
+                else:
+                    cells.append("-")
+            rows.append(f"| {k} | " + " | ".join(cells) + " |")
+        gm, complete = self.geomean_row(rows, "**geomean**", cols, [per], len(KERNELS))
+        return rows, per, gm, complete
 
     def python_round(self, who: str, rt: PyRuntime, r: int, inner: int, names, handles: dict, measure: Callable,
                      results: dict, times: dict, labels: dict, warm_up: bool = True) -> None:
