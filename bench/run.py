@@ -961,21 +961,19 @@ class Suite:
         refs = [n for n in ("native clang -O2", "native gcc -O2") if n in labels]
         if not refs:
             return
-        paired = collections.defaultdict(dict)  # (who, kernel) -> {round: ratio}
-        quiet = set()  # (round, kernel)
-        for k in KERNELS:
-            native = {r: min(rounds[(n, k)][r] for n in refs if r in rounds.get((n, k), {}))
-                      for r in range(self.rounds) if any(r in rounds.get((n, k), {}) for n in refs)}
-            if not native:
-                continue
-            quickest = min(native.values())
-            quiet.update((r, k) for r, t in native.items() if t <= QUIET_NATIVE * quickest)
-            for (who, kernel), per_round in rounds.items():
-                if kernel != k or who in refs or not ok.get((who, k)):
-                    continue
+        native = collections.defaultdict(dict)  # kernel -> {round: the faster native build's time}
+        for (who, k), per_round in rounds.items():
+            if who in refs:
                 for r, t in per_round.items():
-                    if r in native:
-                        paired[(who, k)][r] = t / native[r]
+                    native[k][r] = min(t, native[k].get(r, t))
+        quiet = {(r, k) for k, ts in native.items() for r, t in ts.items() if t <= QUIET_NATIVE * min(ts.values())}
+        paired = collections.defaultdict(dict)  # (who, kernel) -> {round: ratio}
+        for (who, k), per_round in rounds.items():
+            if who in refs or not ok.get((who, k)):
+                continue
+            for r, t in per_round.items():
+                if r in native[k]:
+                    paired[(who, k)][r] = t / native[k][r]
         cols = [w for w in labels if any((w, k) in paired for k in KERNELS)]
         rows, per, gm, complete = self.median_ratio_table(paired, cols, labels, lambda r, k: True)
         self.tables.append(textwrap.dedent(f"""\
@@ -1001,7 +999,7 @@ class Suite:
             within {QUIET_NATIVE:.2f}x of its quickest time in this run ({counts} of
             {self.rounds} rounds): the machine was then in its fast state, or near it.
             Choosing rounds by the native time favours rounds where native ran fast by
-            chance, which raises these ratios slightly.
+            chance, which can raise these ratios by a few percent.
 
             """) + "\n".join(rows) + "\n")
         if per.get("wasm2pyext") and complete.get("wasm2pyext"):
