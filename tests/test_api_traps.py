@@ -130,6 +130,61 @@ def test_every_access_width_at_the_memory_end(build, pages):
             assert trap_of(store, at).kind == "out of bounds memory access", (width, at)
 
 
+# Loads out of bounds whose value the C compiler could prove it does not need: through
+# integer algebra (x - x, x ^ x, x & 0, x * 0, a shift past the bits), a select between
+# one value, float operators that fold back to their operand (-(-x), min(x, x)), a store
+# of what was just loaded there (which the compiler removes as a no-op), a store that a
+# second store overwrites, and a load whose value is dropped. Each must trap, before the
+# store at address 8 that follows it in the Wasm.
+DEAD_VALUES = r"""
+(module
+  (memory 1)
+  (func (export "sub_self") (param $a i32)
+    (i32.store (i32.const 8) (i32.sub (i32.load (local.get $a)) (i32.load (local.get $a)))))
+  (func (export "xor_self") (param $a i32)
+    (i64.store (i32.const 8) (i64.xor (i64.load (local.get $a)) (i64.load (local.get $a)))))
+  (func (export "and_zero") (param $a i32)
+    (i32.store (i32.const 8) (i32.and (i32.load (local.get $a)) (i32.const 0))))
+  (func (export "mul_zero") (param $a i32)
+    (i32.store (i32.const 8) (i32.mul (i32.load (local.get $a)) (i32.const 0))))
+  (func (export "shifted_out") (param $a i32)
+    (i32.store (i32.const 8)
+      (i32.wrap_i64 (i64.shl (i64.extend_i32_u (i32.load (local.get $a))) (i64.const 32)))))
+  (func (export "select_same") (param $a i32)
+    (i32.store (i32.const 8) (select (i32.const 1) (i32.const 1) (i32.load (local.get $a)))))
+  (func (export "neg_neg") (param $a i32)
+    (f64.store (local.get $a) (f64.neg (f64.neg (f64.load (local.get $a))))))
+  (func (export "min_self") (param $a i32)
+    (f64.store (local.get $a) (f64.min (f64.load (local.get $a)) (f64.load (local.get $a)))))
+  (func (export "store_back") (param $a i32)
+    (i32.store (local.get $a) (i32.load (local.get $a))))
+  (func (export "overwritten") (param $a i32)
+    (i32.store (i32.const 8) (i32.load (local.get $a)))
+    (i32.store (i32.const 8) (i32.const 5)))
+  (func (export "overwritten_float") (param $a i32) (local $one f64)
+    (local.set $one (f64.const 1))
+    (f64.store (i32.const 8) (f64.add (f64.load (local.get $a)) (local.get $one)))
+    (f64.store (i32.const 8) (local.get $one)))
+  (func (export "dropped") (param $a i32)
+    (drop (i32.load (local.get $a)))
+    (i32.store (i32.const 8) (i32.const 5))))
+"""
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_a_load_out_of_bounds_traps_however_dead_its_value_is(build):
+    instance = wasm2pyext.Module(wat(DEAD_VALUES), options=BUILDS[build]).instantiate()
+    words = instance.memory.uint32_view()
+    names = ["sub_self", "xor_self", "and_zero", "mul_zero", "shifted_out", "select_same", "neg_neg",
+             "min_self", "store_back", "overwritten", "overwritten_float", "dropped"]
+    for name in names:
+        for at in (65536, 65533, 2**31, -8):
+            words[2] = words[3] = 0xDEADBEEF
+            assert trap_of(instance.exports[name], at).kind == "out of bounds memory access", (name, at)
+            assert (words[2], words[3]) == (0xDEADBEEF, 0xDEADBEEF), (name, at)  # nothing stored before it
+        instance.exports[name](16)  # in bounds: runs
+
+
 def test_every_trap_kind_is_listed():
     assert set(wasm2pyext.TRAP_KINDS) == {
         "unreachable", "out of bounds memory access", "out of bounds table access", "undefined element",

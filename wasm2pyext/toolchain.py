@@ -98,12 +98,16 @@ class Toolchain:
           does not, so its overhead per iteration is larger: matmul's inner loop, unrolled
           4 times, ran 1.08x faster on a quiet core and 1.25x on a contended one. A limit
           of 48 or more (GCC's default is 200) made lz4 3% slower; at 32 lz4 and zstd run
-          as before (bench/LIMITS.md)."""
+          as before (bench/LIMITS.md);
+        - no dead-store elimination: a load that is not forced (codegen/function.py,
+          _LoadUses) relies on the store its value flows into, and a store overwritten
+          before any read would go, and the load out of bounds with it, untrapped."""
         version = _compiler_version(self.cc)
         if "Free Software Foundation" not in version:
             return []
         return ["-fvect-cost-model=dynamic", "-falign-functions=64", "-falign-loops=32",
-                "-funroll-loops", f"--param=max-unrolled-insns={UNROLLED_LOOP_LIMIT}"]
+                "-funroll-loops", f"--param=max-unrolled-insns={UNROLLED_LOOP_LIMIT}",
+                "-fno-tree-dse", "-fno-dse"]
 
 
 @lru_cache(maxsize=None)

@@ -82,44 +82,68 @@ class _LoadUses:
     """Which loads a function must force (guard pages). A load out of bounds must fault
     even when its value goes unused, but the C compiler deletes a load whose value is
     dead; forcing (an empty asm taking the value) keeps it, at the price of blocking
-    optimisations such as vectorisation. So only loads whose value might be dead are
-    forced: a value is surely used when it flows, through operators, into a store. Values
-    are tracked by stack height, each with the loads it depends on; whatever is dropped,
-    stored in a local or global, or still pending at a call, branch or block boundary is
-    forced (and so everything that might be dead)."""
+    optimisations such as vectorisation. So a load is left unforced only where its
+    value surely stays live: it flows into a store through floating-point arithmetic
+    (FLOAT_FLOW) alone. Anything else might let the compiler drop the value: integer
+    algebra (x - x, x & 0), a select, a store of a value just loaded (a no-op store it
+    removes), or a local. (Stores overwritten before any read are kept by compiling
+    without dead-store elimination, Toolchain.module_flags.) Values are tracked by
+    stack height, each with the loads it depends on and whether float arithmetic has
+    transformed it; whatever is dropped, stored in a local or global, or still pending
+    at a call, branch or block boundary is forced (and so everything that might be dead)."""
 
     # Neither read nor disturb the values below them.
     _PUSH_ONLY = frozenset({"local.get", "global.get", "ref.null", "ref.func", "memory.size", "table.size"})
     # Consume the top value, which may be dead afterwards.
     _CONSUME_TOP = frozenset({"drop", "local.set", "local.tee", "global.set"})
+    # Floating-point operators whose result the C compiler cannot make independent of an
+    # operand, nor fold into a copy of one, under -fsignaling-nans without fast-math (x - x
+    # and x * 0 are NaN for a NaN, x * 1 quiets a signalling NaN). Not neg, abs, copysign,
+    # min or max: -(-x) and min(x, x) fold back to x.
+    FLOAT_FLOW = frozenset(f"{t}.{name}" for t in ("f32", "f64") for name in (
+        "add", "sub", "mul", "div", "sqrt", "convert_i32_s", "convert_i32_u", "convert_i64_s",
+        "convert_i64_u")) | {"f32.demote_f64", "f64.promote_f32"}
 
     def __init__(self) -> None:
-        self.pending: dict[int, list[int]] = {}  # stack height -> lines of the loads it needs
+        # stack height -> (lines of the loads it needs, whether float arithmetic made it)
+        self.pending: dict[int, tuple[list[int], bool]] = {}
         self.forced: set[int] = set()
 
-    def simple(self, h: int, n_operands: int, has_result: bool, load_line: Optional[int]) -> None:
-        """An operator from the opcode table, with n operands below h; load_line: where
+    def simple(self, h: int, op, load_line: Optional[int]) -> None:
+        """An operator from the opcode table, with its operands below h; load_line: where
         it is emitted, if it is a memory access."""
-        needs = [line for k in range(h - n_operands, h) for line in self.pending.pop(k, ())]
-        if has_result:
-            if load_line is not None:
-                needs.append(load_line)
-            if needs:
-                self.pending[h - n_operands] = needs
-        # A store (no result) uses its operands.
+        n = len(op.params)
+        operands = [self.pending.pop(k, ([], False)) for k in range(h - n, h)]
+        if not op.results:  # a store: its value survives only if float arithmetic made it
+            address, value = operands
+            self.forced.update(address[0])
+            if not value[1]:
+                self.forced.update(value[0])
+            return
+        if load_line is not None:  # a load: its address is used only as long as it is
+            needs = operands[0][0] + [load_line]
+            self.pending[h - n] = (needs, False)
+            return
+        needs = [line for lines, _ in operands for line in lines]
+        if not needs:
+            return
+        if op.name in self.FLOAT_FLOW:
+            self.pending[h - n] = (needs, True)
+        else:
+            self.forced.update(needs)
 
     def before(self, name: str, h: int) -> None:
         if name in self._PUSH_ONLY:
             return
         if name in self._CONSUME_TOP:
-            self.forced.update(self.pending.pop(h - 1, ()))
+            self.forced.update(self.pending.pop(h - 1, ([], False))[0])
             return
-        for needs in self.pending.values():
+        for needs, _ in self.pending.values():
             self.forced.update(needs)
         self.pending.clear()
 
     def lines_to_force(self) -> set[int]:
-        for needs in self.pending.values():
+        for needs, _ in self.pending.values():
             self.forced.update(needs)
         return self.forced
 
@@ -337,7 +361,7 @@ class FunctionWriter:
         else:
             expr = op.c.format(*args)
         if self.load_uses:
-            self.load_uses.simple(h, n, bool(op.results), len(self.lines) if op.is_memory_access else None)
+            self.load_uses.simple(h, op, len(self.lines) if op.is_memory_access else None)
         if op.results:
             self.emit(f"{self.slot(op.results[0], h - n)} = {expr};")
         else:
