@@ -132,10 +132,10 @@ def test_every_access_width_at_the_memory_end(build, pages):
 
 # Loads out of bounds whose value the C compiler could prove it does not need: through
 # integer algebra (x - x, x ^ x, x & 0, x * 0, a shift past the bits), a select between
-# one value, float operators that fold back to their operand (-(-x), min(x, x)), a store
-# of what was just loaded there (which the compiler removes as a no-op), a store that a
-# second store overwrites, and a load whose value is dropped. Each must trap, before the
-# store at address 8 that follows it in the Wasm.
+# one value, float operators that could fold back to their operand (-(-x), min(x, x),
+# x * 1, x - 0), a store of what was just loaded there (which the compiler removes as a
+# no-op), a store that a second store overwrites, and a load whose value is dropped.
+# Each must trap, before the store at address 8 that follows it in the Wasm.
 DEAD_VALUES = r"""
 (module
   (memory 1)
@@ -156,6 +156,11 @@ DEAD_VALUES = r"""
     (f64.store (local.get $a) (f64.neg (f64.neg (f64.load (local.get $a))))))
   (func (export "min_self") (param $a i32)
     (f64.store (local.get $a) (f64.min (f64.load (local.get $a)) (f64.load (local.get $a)))))
+  (func (export "mul_one") (param $a i32) (local $one f64)
+    (local.set $one (f64.const 1))
+    (f64.store (local.get $a) (f64.mul (f64.load (local.get $a)) (local.get $one))))
+  (func (export "sub_zero") (param $a i32) (local $zero f32)
+    (f32.store (local.get $a) (f32.sub (f32.load (local.get $a)) (local.get $zero))))
   (func (export "store_back") (param $a i32)
     (i32.store (local.get $a) (i32.load (local.get $a))))
   (func (export "overwritten") (param $a i32)
@@ -176,7 +181,7 @@ def test_a_load_out_of_bounds_traps_however_dead_its_value_is(build):
     instance = wasm2pyext.Module(wat(DEAD_VALUES), options=BUILDS[build]).instantiate()
     words = instance.memory.uint32_view()
     names = ["sub_self", "xor_self", "and_zero", "mul_zero", "shifted_out", "select_same", "neg_neg",
-             "min_self", "store_back", "overwritten", "overwritten_float", "dropped"]
+             "min_self", "mul_one", "sub_zero", "store_back", "overwritten", "overwritten_float", "dropped"]
     for name in names:
         for at in (65536, 65533, 2**31, -8):
             words[2] = words[3] = 0xDEADBEEF
