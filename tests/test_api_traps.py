@@ -190,6 +190,44 @@ def test_a_load_out_of_bounds_traps_however_dead_its_value_is(build):
         instance.exports[name](16)  # in bounds: runs
 
 
+# Loops whose float stores to one address the C compiler might merge or drop, taking
+# the loads of the earlier iterations with them: the third iteration's load is out of
+# bounds, and the store of the second must have happened.
+LOOP_STORES = r"""
+(module
+  (memory 1)
+  (func (export "fixed_store") (param $a i32) (local $i i32) (local $one f64)
+    (local.set $one (f64.const 1))
+    (loop $l
+      (f64.store (i32.const 8)
+        (f64.add (f64.load (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 3)))) (local.get $one)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 4)))))
+  (func (export "overwritten_in_loop") (param $a i32) (param $n i32) (local $one f64)
+    (local.set $one (f64.const 1))
+    (loop $l
+      (f64.store (i32.const 8) (f64.mul (f64.load (local.get $a)) (local.get $one)))
+      (f64.store (i32.const 16) (f64.load (i32.const 8)))
+      (f64.store (i32.const 8) (local.get $one))
+      (local.set $a (i32.add (local.get $a) (i32.const 8)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $l (local.get $n)))))
+"""
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_a_loop_of_float_stores_to_one_address_traps_after_the_earlier_iterations(build):
+    instance = wasm2pyext.Module(wat(LOOP_STORES), options=BUILDS[build]).instantiate()
+    floats = instance.memory.float64_view()
+    floats[65520 // 8], floats[65528 // 8] = 10.0, 20.0
+    floats[1] = floats[2] = -1.0
+    assert trap_of(instance.exports.fixed_store, 65520).kind == "out of bounds memory access"
+    assert floats[1] == 21.0
+    floats[1] = floats[2] = -1.0
+    assert trap_of(instance.exports.overwritten_in_loop, 65520, 4).kind == "out of bounds memory access"
+    assert (floats[1], floats[2]) == (1.0, 20.0)
+
+
 def test_every_trap_kind_is_listed():
     assert set(wasm2pyext.TRAP_KINDS) == {
         "unreachable", "out of bounds memory access", "out of bounds table access", "undefined element",
