@@ -180,8 +180,8 @@ DEAD_VALUES = r"""
 def test_a_load_out_of_bounds_traps_however_dead_its_value_is(build):
     instance = wasm2pyext.Module(wat(DEAD_VALUES), options=BUILDS[build]).instantiate()
     words = instance.memory.uint32_view()
-    names = ["sub_self", "xor_self", "and_zero", "mul_zero", "shifted_out", "select_same", "neg_neg",
-             "min_self", "mul_one", "sub_zero", "store_back", "overwritten", "overwritten_float", "dropped"]
+    names = list(instance.exports)
+    assert len(names) == 14
     for name in names:
         for at in (65536, 65533, 2**31, -8):
             words[2] = words[3] = 0xDEADBEEF

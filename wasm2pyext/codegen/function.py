@@ -138,14 +138,16 @@ class _LoadUses:
         if name in self._CONSUME_TOP:
             self.forced.update(self.pending.pop(h - 1, ([], False))[0])
             return
+        self._force_pending()
+
+    def lines_to_force(self) -> set[int]:
+        self._force_pending()
+        return self.forced
+
+    def _force_pending(self) -> None:
         for needs, _ in self.pending.values():
             self.forced.update(needs)
         self.pending.clear()
-
-    def lines_to_force(self) -> set[int]:
-        for needs, _ in self.pending.values():
-            self.forced.update(needs)
-        return self.forced
 
 
 class FunctionWriter:
