@@ -15,6 +15,8 @@ from libc.string cimport memcpy, strcmp
 from cpython.buffer cimport PyBuffer_FillInfo
 from cpython.bytes cimport PyBytes_AsString, PyBytes_FromStringAndSize
 from cpython.bytearray cimport PyByteArray_AsString
+from cpython.dict cimport PyDict_GetItemWithError
+from cpython.object cimport PyObject_GenericGetAttr
 from cpython.pycapsule cimport PyCapsule_New
 from cpython.ref cimport PyObject, Py_INCREF
 from cpython.tuple cimport PyTuple_GetItem
@@ -339,7 +341,8 @@ cdef Value value_of(const w2p_val *v, int t):
 cdef object trap_error(int kind, const char *where, object instance):
     name = kind_name = w2p_trap_kind_name(kind).decode()
     if where != NULL:
-        name = (<Instance>instance).info.display_name(where) if isinstance(instance, Instance) else where.decode()
+        name = ((<InstanceState>instance).info.display_name(where) if isinstance(instance, InstanceState)
+                else where.decode())
         return Trap(kind_name, f"{kind_name} (in wasm function {name})")
     return Trap(kind_name)
 
@@ -387,11 +390,39 @@ cdef extern from *:
         return PyType_FromSpecWithBases(&spec, base);
     }
 
+    /* instance.exports as a member descriptor in place of the property Cython makes:
+       CPython 3.11 specialises attribute loads of member descriptors, not of properties
+       (27 ns as a property). Under the limited API the property stays. */
+    #if !CYTHON_COMPILING_IN_LIMITED_API
+    #include "structmember.h"
+    static PyMemberDef w2p_exports_member = {"exports", T_OBJECT_EX, 0, READONLY,
+                                             "The exports, by name: exports.sum, exports['any name']."};
+    #endif
+    static int w2p_exports_as_member(PyObject *type, Py_ssize_t offset)
+    {
+    #if !CYTHON_COMPILING_IN_LIMITED_API
+        PyTypeObject *t = (PyTypeObject *)type;
+        w2p_exports_member.offset = offset;
+        PyObject *descr = PyDescr_NewMember(t, &w2p_exports_member);
+        if (descr == NULL)
+            return -1;
+        int r = PyDict_SetItemString(t->tp_dict, "exports", descr);
+        Py_DECREF(descr);
+        PyType_Modified(t);
+        return r;
+    #else
+        (void)type;
+        (void)offset;
+        return 0;
+    #endif
+    }
+
     /* PEP 590's vectorcallfunc, which the 3.11 limited API does not declare. */
     typedef PyObject *(*w2p_vectorcallfunc)(PyObject *, PyObject *const *, size_t, PyObject *);
     """
     ctypedef object (*w2p_vectorcallfunc)(object callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
     void w2p_enable_vectorcall(object type, Py_ssize_t offset)
+    int w2p_exports_as_member(object type, Py_ssize_t offset) except -1
     object w2p_subclass(object base, const char *qualified_name, const char *doc)
     bint PyLong_CheckExact(object x)
     bint PyFloat_CheckExact(object x)
@@ -418,7 +449,7 @@ cdef class Function:
     """A WebAssembly function (an export, or a funcref): call it like a Python function."""
     cdef w2p_vectorcallfunc vectorcall
     cdef const w2p_func *f
-    cdef object owner  # keeps f alive: its Instance or HostFunction
+    cdef object owner  # keeps f alive: its InstanceState or HostFunction
 
     def __call__(self, *args):
         # Under the limited API (no vectorcall) every call comes here: a vector of the
@@ -518,7 +549,7 @@ cdef inline int arg_to_val(object x, char t, w2p_val *out, Function fn) except -
         out.f32 = <float>PyFloat_AsDouble(x)
         return 0
     owner = fn.owner
-    return to_val(x, t, out, (<Instance>owner).pool if isinstance(owner, Instance) else None)
+    return to_val(x, t, out, (<InstanceState>owner).pool if isinstance(owner, InstanceState) else None)
 
 
 cdef object call_function(Function fn, tuple arg_tuple, PyObject *const *args, Py_ssize_t nargs, bint values):
@@ -659,14 +690,12 @@ cdef class Memory:
     """A linear memory: Memory(minimum, maximum=None) in 64 KiB pages."""
     cdef w2p_memory mem
     cdef readonly object maximum
-    cdef list linked  # instances that imported it
 
     def __init__(self, minimum, maximum=None):
         _check_range(minimum, 0, MAX_PAGES + 1)
         if maximum is not None:
             _check_range(maximum, minimum, MAX_PAGES + 1)
         self.maximum = maximum
-        self.linked = []
         if w2p_memory_init(&self.mem, minimum, MAX_PAGES if maximum is None else maximum) != 0:
             raise MemoryError(f"cannot reserve a memory of up to {maximum} pages")
 
@@ -900,7 +929,10 @@ cdef class Global:
     """A global: Global(Value, mutable=False)."""
     cdef w2p_global cell
     cdef object ref  # the referenced object, for reference types
-    cdef list linked
+    cdef list linked  # instances that may have stored references in it
+
+    cdef bint holds_refs(self):
+        return self.cell.type == ord("r") or self.cell.type == ord("x")
 
     def __init__(self, value, mutable=False):
         if not isinstance(value, Value):
@@ -914,7 +946,7 @@ cdef class Global:
         cdef w2p_val v
         to_val(x, self.cell.type, &v, None)
         self.cell.value = v
-        if self.cell.type == ord("r") or self.cell.type == ord("x"):
+        if self.holds_refs():
             self.ref = (<Value>x)._ref if isinstance(x, Value) else x
         return 0
 
@@ -960,7 +992,7 @@ cdef class Table:
     cdef w2p_table table
     cdef readonly object maximum
     cdef dict pool
-    cdef list linked
+    cdef list linked  # instances that may have stored references in it
 
     def __init__(self, minimum, maximum=None, element="funcref"):
         if element not in ("funcref", "externref"):
@@ -1036,6 +1068,11 @@ cdef str _text(const char *s, uint32_t n):
     return s[:n].decode("utf-8")
 
 
+cdef inline bint _is_dunder(str name):
+    cdef Py_ssize_t n = len(name)
+    return n >= 4 and name[0] == u"_" and name[1] == u"_" and name[n - 1] == u"_" and name[n - 2] == u"_"
+
+
 cdef class ModuleInfo:
     """A generated module's description (w2p_module), with its interned types."""
     cdef const w2p_module *desc
@@ -1043,6 +1080,7 @@ cdef class ModuleInfo:
     cdef dict names_by_c_name
     cdef readonly list imports
     cdef readonly list exports
+    cdef dict export_index  # name -> (kind, index)
 
     cdef str display_name(self, const char *c_name):
         cdef const w2p_func_desc *d
@@ -1090,6 +1128,11 @@ cdef ModuleInfo make_info(const w2p_module *desc):
     for i in range(desc.num_exports):
         e = &desc.exports[i]
         info.exports.append(("", _text(e.name, e.name_len), _KINDS[e.kind], info.extern_type(e.kind, e.index)))
+    info.export_index = {}
+    for i in range(desc.num_exports):
+        e = &desc.exports[i]
+        # Interned, as the attribute names in code are: a lookup by one matches by identity.
+        info.export_index[_sys.intern(_text(e.name, e.name_len))] = (e.kind, e.index)
     return info
 
 
@@ -1114,8 +1157,13 @@ cdef int check_limits(str what, uint32_t size, object maximum, const w2p_limits 
     return 0
 
 
-cdef class Instance:
-    """An instance of a WebAssembly module: its own memory, globals and tables."""
+cdef class InstanceState:
+    """What an instance is made of: its C context, its functions, memories, tables and
+    globals, and the references it holds. Its Functions keep it alive, and so do its
+    Tables and Globals once they leave it; it refers to nothing that faces the user (the
+    Instance, its Exports), so an instance that nothing links with is freed as soon as
+    the last of those goes, not at the collector's next pass, which may come hundreds
+    of instances and their memories later."""
     cdef w2p_ctx *inst
     cdef w2p_func *own_funcs
     cdef ModuleInfo info
@@ -1123,19 +1171,14 @@ cdef class Instance:
     cdef list linked  # instances that imported something of this one
     cdef dict pool
     cdef list memories, tables, globals
-    cdef dict functions
-    cdef object _exports
-    cdef object __weakref__
 
-    def __init__(self, imports=None):
-        cdef ModuleInfo info = type(self)._module_info
+    cdef int _instantiate(self, ModuleInfo info, object imports) except -1:
         cdef const w2p_module *desc = info.desc
         cdef const char *where = NULL
         self.info = info
         self.keep = []
         self.linked = []
         self.pool = {}
-        self.functions = {}
         self.inst = <w2p_ctx *>calloc(1, desc.instance_size)
         self.own_funcs = <w2p_func *>calloc(max(desc.num_funcs - desc.num_imported_funcs, 1), sizeof(w2p_func))
         if self.inst == NULL or self.own_funcs == NULL:
@@ -1155,6 +1198,7 @@ cdef class Instance:
                                 "built without --bounds-checks, relies on")
         kind = w2p_instantiate(desc, self.inst, &where)
         check_trap(kind, where, self)
+        return 0
 
     def __dealloc__(self):
         free(self.inst)
@@ -1237,16 +1281,16 @@ cdef class Instance:
         return 0
 
     cdef void _pin(self, object source):
-        """Links this instance and an import's source both ways: references may now flow
-        between them, so they live and die together (the cycle collector frees both)."""
+        """Keeps an import's source alive, and this instance alive with it where references
+        may flow from this instance into it: into another instance (through the arguments
+        of its functions), a table, or a mutable global of a reference type. Both then live
+        and die together (the collector frees the pair); a memory holds no references."""
         self.keep.append(source)
-        if isinstance(source, Instance):
-            (<Instance>source).linked.append(self)
-        elif isinstance(source, Memory):
-            (<Memory>source).linked.append(self)
+        if isinstance(source, InstanceState):
+            (<InstanceState>source).linked.append(self)
         elif isinstance(source, Table):
             (<Table>source).linked.append(self)
-        elif isinstance(source, Global):
+        elif isinstance(source, Global) and (<Global>source).holds_refs() and (<Global>source).cell.mutable_:
             (<Global>source).linked.append(self)
 
     cdef int _define(self) except -1:
@@ -1281,14 +1325,12 @@ cdef class Instance:
             tab = Table.__new__(Table)
             tab._init(td.elem_type == W2P_FUNCREF, td.limits.min, td.limits.max if td.limits.has_max else None)
             tab.pool = self.pool
-            tab.linked.append(self)
             slot(self.inst, td.slot)[0] = &tab.table
             self.tables.append(tab)
         for i in range(desc.num_imported_globals, desc.num_globals):
             gd = &desc.globals[i]
             if gd.slot != <size_t>-1:
                 glob = new_global(_VALTYPE_CHARS[gd.type], gd.mutable_)
-                glob.linked.append(self)
                 slot(self.inst, gd.slot)[0] = &glob.cell
                 self.globals.append(glob)
             else:
@@ -1296,58 +1338,102 @@ cdef class Instance:
         return 0
 
     cdef object export_object(self, int kind, uint32_t index):
+        """The object of an export: a new Function, or the instance's own Table, Memory or
+        Global. A table or a global that holds references into this instance keeps it
+        alive once it has left it (the pair is then a cycle); one that never leaves it
+        does not need to."""
         cdef const w2p_module *desc = self.info.desc
         cdef w2p_func **funcs = <w2p_func **>slot(self.inst, desc.funcs_slot)
+        cdef Table tab
+        cdef Global glob
         if kind == 0:
-            fn = self.functions.get(index)
-            if fn is None:
-                fn = self.functions[index] = function_of(funcs[index])
-            return fn
-        if kind == 1:
-            return self.tables[index]
+            return function_of(funcs[index])
         if kind == 2:
             return self.memories[index]
-        return self.globals[index]
+        if kind == 1:
+            tab = self.tables[index]
+            if index >= desc.num_imported_tables and self not in tab.linked:
+                tab.linked.append(self)
+            return tab
+        glob = self.globals[index]
+        if (glob is not None and index >= desc.num_imported_globals and glob.holds_refs()
+                and self not in glob.linked):
+            glob.linked.append(self)
+        return glob
+
+    def __dealloc__(self):
+        free(self.inst)
+        free(self.own_funcs)
+
+
+cdef class Instance:
+    """An instance of a WebAssembly module: its own memory, globals and tables."""
+    cdef InstanceState state
+    cdef Exports _exports
+    cdef object __weakref__
+
+    def __init__(self, imports=None):
+        cdef InstanceState state = InstanceState.__new__(InstanceState)
+        state._instantiate(type(self)._module_info, imports)
+        self.state = state
+        self._exports = make_exports(state)
 
     @property
     def exports(self):
         """The exports, by name: exports.sum, exports["any name"]."""
-        if self._exports is None:
-            self._exports = Exports(self)
         return self._exports
 
     @property
     def memory(self):
         """The first memory (exported or not), or None."""
-        return self.memories[0] if self.memories else None
+        return self.state.memories[0] if self.state.memories else None
 
     def __repr__(self):
-        return f"<wasm instance of {self.info.desc.name.decode()}>"
+        return f"<wasm instance of {self.state.info.desc.name.decode()}>"
+
+
+cdef Exports make_exports(InstanceState state):
+    cdef Exports exports = Exports.__new__(Exports)
+    exports._state = state
+    exports._index = state.info.export_index
+    exports._objects = {}
+    return exports
 
 
 cdef class Exports:
-    """A read-only mapping of export names to Function, Memory, Table and Global objects."""
-    cdef Instance _instance
-    cdef dict _index
+    """A read-only mapping of export names to Function, Memory, Table and Global objects,
+    each made when first asked for and then kept. An export wins over a method of the
+    same name (a module may export "keys"); dunder names are left to the methods and
+    reached by exports[name] alone."""
+    cdef InstanceState _state
+    cdef dict _index  # name -> (kind, index): the module's ModuleInfo.export_index
+    cdef dict _objects  # name -> the export's object, once made
 
-    def __cinit__(self, Instance instance):
-        cdef const w2p_module *desc = instance.info.desc
-        cdef const w2p_extern_desc *e
-        self._instance = instance
-        self._index = {}
-        for i in range(desc.num_exports):
-            e = &desc.exports[i]
-            self._index[_text(e.name, e.name_len)] = (e.kind, e.index)
+
+    cdef object _fetch(self, str name):
+        """The export `name`, which exists, made on first use and kept (but under a dunder
+        name, which attribute lookup must not find)."""
+        kind, index = self._index[name]
+        obj = self._state.export_object(kind, index)
+        if not _is_dunder(name):
+            self._objects[name] = obj
+        return obj
 
     def __getitem__(self, name):
-        kind, index = self._index[name]
-        return self._instance.export_object(kind, index)
+        cdef PyObject *kept = PyDict_GetItemWithError(self._objects, name)
+        if kept != NULL:
+            return <object>kept
+        if name not in self._index:
+            raise KeyError(name)
+        return self._fetch(name)
 
-    def __getattribute__(self, name):
-        # An export wins over a method of the same name (a module may export "keys").
-        if name in self._index and not (name.startswith("__") and name.endswith("__")):
-            return self[name]
-        return object.__getattribute__(self, name)
+    def __getattribute__(self, str name):
+        cdef PyObject *kept = PyDict_GetItemWithError(self._objects, name)
+        if kept != NULL:
+            return <object>kept
+        if name in self._index and not _is_dunder(name):
+            return self._fetch(name)
+        return PyObject_GenericGetAttr(self, name)
 
     def __getattr__(self, name):
         raise AttributeError(f"no export named {name!r}")
@@ -1449,10 +1535,26 @@ cdef Py_ssize_t _f_offset(Function probe):
 
 
 w2p_enable_vectorcall(Function, _vectorcall_offset(Function.__new__(Function)))
+
+
+cdef Py_ssize_t _exports_offset() except -1:
+    """Where Instance keeps its Exports. Cython gives no address of an object attribute:
+    the word that holds a marker put there is the one."""
+    cdef Instance probe = Instance.__new__(Instance)
+    cdef Exports marker = Exports.__new__(Exports)
+    cdef PyObject **words = <PyObject **><PyObject *>probe
+    probe._exports = marker
+    for i in range(Instance.__basicsize__ // sizeof(PyObject *)):
+        if words[i] == <PyObject *>marker:
+            return i * sizeof(PyObject *)
+    raise SystemError("Instance._exports not found")
+
+
+w2p_exports_as_member(Instance, _exports_offset())
 cdef void _untrack_classes():
     # Every cdef class above (the exception classes are heap types, left to the collector).
     for cls in (FuncType, Value, Function, HostFunction, Memory, MemoryView, Global, Table, ModuleInfo,
-                Instance, Exports):
+                InstanceState, Instance, Exports):
         w2p_untrack_static_type(cls)
 
 

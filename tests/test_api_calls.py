@@ -437,7 +437,24 @@ def test_exports_named_like_mapping_methods_are_reached_by_attribute():
 def test_export_with_a_dunder_name_is_reached_by_subscript():
     ex = wasm2pyext.Instance(SHADOWING).exports
     assert ex["__len__"]() == 3
+    assert ex["__len__"]() == 3  # asked for again: not kept where attribute lookup looks
     assert len(ex) == 3
+    assert ex.__len__() == 3 and ex.__len__ != ex["__len__"]
+
+
+def test_an_export_is_made_once_and_kept_however_it_is_reached():
+    instance = wasm2pyext.Instance(SHADOWING)
+    assert instance.exports is instance.exports
+    assert instance.exports.keys is instance.exports["keys"] is instance.exports.keys
+    assert instance.exports["items"] is instance.exports.items
+    with pytest.raises(AttributeError):
+        instance.exports = {}
+    with pytest.raises(AttributeError, match="no export named 'values'"):
+        instance.exports.values
+    with pytest.raises(KeyError):
+        instance.exports["values"]
+    with pytest.raises(KeyError):
+        instance.exports[1]
 
 
 def test_keyword_arguments_are_a_type_error(ex):

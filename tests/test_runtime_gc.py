@@ -1,6 +1,7 @@
 """The runtime and the garbage collector: the runtime's classes (static types, which live
 as long as the process) are kept out of collections, and collections still free what
-they should: instances in reference cycles, with their host functions."""
+they should: instances in reference cycles, with their host functions. An instance in
+no cycle is freed by reference counting alone, as soon as nothing needs it."""
 from __future__ import annotations
 
 import gc
@@ -8,6 +9,8 @@ import subprocess
 import sys
 import textwrap
 import weakref
+
+import pytest
 
 import wasm2pyext
 
@@ -56,3 +59,119 @@ def test_a_collection_frees_an_instance_in_a_cycle_and_the_classes_still_work():
     assert gone() is None
     assert repr(wasm2pyext.Value.i32(7)) == "I32(7)"
     assert wasm2pyext.Instance(HOST_LOOP, {"env": {"f": lambda x: x * 2}}).exports.call(21) == 42
+
+
+# Everything an instance can own: memory, a funcref table and globals, each exported,
+# and a host function import whose callable tells when the instance has let it go.
+OWNER = wat(r"""
+(module
+  (import "env" "f" (func $f (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (table (export "table") 1 funcref)
+  (elem (i32.const 0) $call)
+  (global (export "counter") (mut i32) (i32.const 7))
+  (global (export "callee") funcref (ref.func $call))
+  (func $call (export "call") (param i32) (result i32) local.get 0 call $f))
+""")
+
+WITH_MEMORY_IMPORT = wat(r"""
+(module
+  (import "env" "f" (func $f (param i32) (result i32)))
+  (import "env" "memory" (memory 1))
+  (func (export "call") (param i32) (result i32) local.get 0 call $f))
+""")
+
+
+class Host:
+    def __call__(self, x):
+        return x + 1
+
+
+def instance_and_host(module=OWNER, **imports):
+    host = Host()
+    return wasm2pyext.Instance(module, {"env": {"f": host, **imports}}), weakref.ref(host)
+
+
+@pytest.fixture
+def no_collections():
+    """What these tests free must go by reference counting alone."""
+    gc.collect()
+    gc.disable()
+    yield
+    gc.enable()
+
+
+def test_an_instance_is_freed_with_its_last_reference(no_collections):
+    instance, host = instance_and_host()
+    assert instance.exports.call(1) == 2
+    assert instance.exports.counter.value == 7
+    instance.memory.uint8_view()[0] = 1
+    del instance
+    assert host() is None
+
+
+def test_the_classic_one_liner_frees_its_instance_at_once(no_collections):
+    host = Host()
+    assert wasm2pyext.Instance(OWNER, {"env": {"f": host}}).exports.call(41) == 42
+    gone = weakref.ref(host)
+    del host
+    assert gone() is None
+
+
+@pytest.mark.parametrize("keep", ["function", "exports", "memory", "counter"])
+def test_what_is_kept_of_an_instance_keeps_what_it_needs(no_collections, keep):
+    instance, host = instance_and_host()
+    kept = instance.memory if keep == "memory" else instance.exports if keep == "exports" else (
+        getattr(instance.exports, "call" if keep == "function" else keep))
+    del instance
+    if keep in ("function", "exports"):  # these run the instance's code: it stays
+        assert host() is not None
+        assert (kept if keep == "function" else kept.call)(2) == 3
+    else:  # a memory, or a global of numbers, refers to nothing of the instance
+        assert host() is None
+        assert kept.size == 1 if keep == "memory" else kept.value == 7
+    del kept
+    assert host() is None
+
+
+@pytest.mark.parametrize("kept", ["table", "callee"])
+def test_an_exported_table_or_funcref_global_keeps_its_instance_alive(kept):
+    instance, host = instance_and_host()
+    holder = getattr(instance.exports, kept)
+    del instance
+    gc.collect()
+    assert host() is not None
+    function = holder[0] if kept == "table" else holder.value
+    assert function(5) == 6
+    del holder, function
+    gc.collect()
+    assert host() is None
+
+
+def test_an_imported_memory_does_not_tie_the_instance_to_it(no_collections):
+    memory = wasm2pyext.Memory(1)
+    instance, host = instance_and_host(WITH_MEMORY_IMPORT, memory=memory)
+    assert instance.exports.call(1) == 2
+    del instance
+    assert host() is None
+    assert memory.size == 1
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+def test_many_instances_in_turn_hold_the_memory_of_one_at_a_time(no_collections):
+    # Each instance fills 4 MB of its memory; were they freed only by the collector,
+    # every one would still be mapped at the end.
+    module = wat('(module (memory (export "memory") 64) (table 1 funcref))')
+    before = mapped_memory_bytes()
+    for _ in range(40):
+        instance = wasm2pyext.Instance(module)
+        memory = instance.exports.memory
+        memory.buffer[:] = b"\xff" * memory.data_size
+    del instance, memory
+    assert mapped_memory_bytes() - before < 16 << 20
+
+
+def mapped_memory_bytes() -> int:
+    """The resident anonymous memory of this process (Linux's /proc/self/status)."""
+    status = open("/proc/self/status").read()
+    return int(status.split("RssAnon:")[1].split()[0]) * 1024
