@@ -90,6 +90,10 @@ PEERS = {
 
 # The call overhead table's row for a call through the trap boundary.
 FIB_THROUGH_BOUNDARY = "wasm2pyext `fib(1)`: a function that may trap, through the boundary"
+# Each runtime's own spelling of a call with the export looked up in it, the instance bound
+# to a local: how the classic API's examples call.
+LOOKUP_OURS = "wasm2pyext `instance.exports.sum(5, 37)`"
+LOOKUP_WASMEXT = "wasmext `instance.sum(5, 37)`"
 # The newer CPython the call overhead is measured on too, where it is installed.
 OTHER_CPYTHON = "3.13"
 # The call overhead table's floor for callables that are not builtin functions.
@@ -1238,6 +1242,11 @@ class Suite:
         fib = OursHandle(import_from(BUILD / "ours", "w2p_fib")).export("fib")
         assert fib(1) == 1
         loops[FIB_THROUGH_BOUNDARY] = (make_loop("f(1)", {"f": fib}), n_fast)
+        loops[LOOKUP_OURS] = (make_loop("i.exports.sum(5, 37)", {"i": import_from(BUILD / "ours", "w2p_sum").Instance()}),
+                              n_fast)
+        if self.have_wasmext:
+            loops[LOOKUP_WASMEXT] = (make_loop("i.sum(5, 37)", {"i": import_from(BUILD / "wasmext", "wx_sum").Instance()}),
+                                     n_fast)
         if "wasmtime" in self.py:
             h = self.py["wasmtime"].load("sum")
             loops["wasmtime-py"] = (make_loop("f(s, 5, 37)", {"f": h.raw("sum"), "s": h.store}), n_fast // 100)
@@ -1259,7 +1268,9 @@ class Suite:
             and operator.add's work behind a C vectorcall object of another type
             (bench/native/addcall.c), the generic call path every other callable takes,
             a Wasm function object included. `sum` cannot trap, so its call skips the
-            trap boundary; the `fib(1)` row shows the cost of a call that crosses it.
+            trap boundary; the `fib(1)` row shows the cost of a call that crosses it. Two
+            rows look the function up in each call, as the classic API's examples do:
+            `instance.exports.sum(5, 37)` for ours, `instance.sum(5, 37)` for wasmext.
 
             | call | ns per call | vs `operator.add` | vs the same add, not a builtin | vs Python function |
             |---|---|---|---|---|
@@ -1272,6 +1283,9 @@ class Suite:
                f"({med['wasmext (default: abi3)'] / add:.2f}x)" if self.have_wasmext else "")
             + (f"; wasmtime-py {med['wasmtime-py'] * 1e9:.0f} ns "
                f"({med['wasmtime-py'] / med['wasm2pyext']:.0f}x ours)" if "wasmtime-py" in med else ""))
+        self.headline.append(
+            f"Looked up in each call: `instance.exports.sum(5, 37)` {med[LOOKUP_OURS] * 1e9:.0f} ns"
+            + (f"; wasmext's `instance.sum(5, 37)` {med[LOOKUP_WASMEXT] * 1e9:.0f} ns" if self.have_wasmext else ""))
         self.calls_on_other_cpython(n_fast, rounds)
 
     def calls_on_other_cpython(self, n: int, rounds: int):
