@@ -1604,6 +1604,71 @@ class Suite:
             | through | in (MB/s) | out (MB/s) |
             |---|---|---|
             """) + "\n".join(rows) + "\n")
+        self.memory_held()
+
+    def memory_held(self):
+        """Peak memory of a process that makes instances one after another, each filling
+        its 16 MB with the checksum kernel's input and hashing it: what one instance
+        takes, unless instances outlive their last reference."""
+        count = 10 if self.quick else 50
+        n = KERNELS["checksum"]
+        path = BUILD / "checksum.in"
+        loops = {"wasm2pyext": (BUILD / "ours", (
+                     "import w2p_checksum as m\n"
+                     "def one():\n"
+                     "    i = m.Instance(); e = i.exports; a = e.checksum_buffer()\n"
+                     "    i.memory.buffer[a:a + n] = data\n"
+                     "    return e.checksum(n)\n"))}
+        if self.have_wasmext:
+            loops["wasmext"] = (BUILD / "wasmext", (
+                "import wx_checksum as m\n"
+                "def one():\n"
+                "    i = m.Instance(); a = i.checksum_buffer()\n"
+                "    i.memory[a:a + n] = data\n"
+                "    return i.checksum(n)\n"))
+        if "wasmtime" in self.py:
+            loops["wasmtime-py"] = (None, (
+                "import wasmtime as w\n"
+                f"engine = w.Engine(); module = w.Module.from_file(engine, {str(wasm_path('checksum'))!r})\n"
+                "def one():\n"
+                "    s = w.Store(engine); x = w.Instance(s, module, []).exports(s)\n"
+                "    a = x['checksum_buffer'](s)\n"
+                "    x['memory'].write(s, data, a)\n"
+                "    return x['checksum'](s, n)\n"))
+        rows, results = [], {}
+        for label, (cwd, define) in loops.items():
+            # VmHWM, the peak of this process's own memory (ru_maxrss carries the parent's
+            # across fork and exec).
+            src = (f"n = {n}\ndata = open({str(path)!r}, 'rb').read()\n" + define +
+                   "def peak():\n"
+                   "    return open('/proc/self/status').read().split('VmHWM:')[1].split()[0]\n"
+                   "first = one()\n"
+                   "before = peak()\n"
+                   f"results = {{one() for _ in range({count})}}\n"
+                   "after = peak()\n"
+                   "print(before, after, sorted(results | {first}))\n")
+            p = subprocess.run([sys.executable, "-c", src], cwd=cwd, capture_output=True, text=True)
+            if p.returncode != 0:
+                self.failures.append(f"memory held, {label}: {p.stderr.strip()[-300:]}")
+                continue
+            before, after, got = p.stdout.split(" ", 2)
+            results[label] = got.strip()
+            rows.append(f"| {label} | {int(before) / 1024:.0f} | {int(after) / 1024:.0f} | "
+                        f"{(int(after) - int(before)) / 1024:.0f} |")
+        if len(set(results.values())) > 1:
+            self.failures.append(f"memory held: the runtimes' checksums differ: {results}")
+        self.tables.append(textwrap.dedent(f"""\
+            ## Memory held: instances made one after another
+
+            A new process makes an instance of the checksum kernel, writes its 16 MB input
+            into the instance's memory and hashes it; then does the same {count} more times,
+            each instance dropped when the next is made. The peak resident memory (VmHWM)
+            after the first and after the last: an instance freed with its last reference
+            leaves the peak where one instance put it.
+
+            | runtime | peak after one (MB) | peak after {count + 1} (MB) | growth (MB) |
+            |---|---|---|---|
+            """) + "\n".join(rows) + "\n")
 
     # ----- report
     def write(self, path: Path, elapsed: float):
