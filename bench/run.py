@@ -731,6 +731,16 @@ def per_call(loop: Callable[[int], None], n: int) -> float:
         gc.enable()
 
 
+def median_interval(xs, resamples: int = 2000) -> tuple[float, float]:
+    """A 95% interval for the median of xs: the 2.5th and 97.5th percentiles of the
+    medians of resamples of xs (a bootstrap; seeded, so a run's tables are repeatable)."""
+    if not xs:
+        return float("nan"), float("nan")
+    rng = random.Random(0)
+    medians = sorted(median(rng.choices(xs, k=len(xs))) for _ in range(resamples))
+    return medians[int(0.025 * resamples)], medians[int(0.975 * resamples) - 1]
+
+
 def median(xs):
     return statistics.median(xs) if xs else float("nan")
 
@@ -1395,7 +1405,7 @@ class Suite:
 
     # ----- start-up
     def startup(self):
-        runs = 8 if self.quick else 30
+        runs = 8 if self.quick else 60
         py = sys.executable
         progs = {"bare `python -c pass`": (None, "pass")}
         # Each runtime imports from a folder holding just these modules: the import system
@@ -1482,11 +1492,14 @@ class Suite:
         if self.have_wasmext:
             for m in first_calls:
                 ours_label, theirs_label = f"wasm2pyext, {m}", f"wasmext, {m}"
-                paired[m] = (median([a - b for a, b in zip(samples[ours_label], samples[theirs_label])]),
-                             median([a - b for a, b in zip(inprocess[ours_label], inprocess[theirs_label])]))
-            self.tables[-1] += "\nwasm2pyext minus wasmext, paired within each round (median, ms): " + "; ".join(
-                f"{m}: whole process {d * 1e3:+.2f}, in the process {d_in * 1e3:+.2f}"
-                for m, (d, d_in) in paired.items()) + "\n"
+                whole = [a - b for a, b in zip(samples[ours_label], samples[theirs_label])]
+                within = [a - b for a, b in zip(inprocess[ours_label], inprocess[theirs_label])]
+                paired[m] = (median(whole), median(within), median_interval(whole), median_interval(within))
+            self.tables[-1] += ("\nwasm2pyext minus wasmext, paired within each round (median, ms, and the 95% "
+                                "interval of that median by resampling the rounds): " + "; ".join(
+                f"{m}: whole process {d * 1e3:+.2f} ({lo * 1e3:+.2f} to {hi * 1e3:+.2f}), in the process "
+                f"{d_in * 1e3:+.2f} ({lo_in * 1e3:+.2f} to {hi_in * 1e3:+.2f})"
+                for m, (d, d_in, (lo, hi), (lo_in, hi_in)) in paired.items()) + "\n")
         parts = []
         for m in first_calls:
             s = (f"{m} {(med[f'wasm2pyext, {m}'] - base) * 1e3:+.1f} ms, in the process "
@@ -1497,7 +1510,8 @@ class Suite:
                 s += (f" (wasmext {(med[f'wasmext, {m}'] - base) * 1e3:+.1f} ms, "
                       f"{med_in[f'wasmext, {m}'] * 1e3:.2f} ms"
                       + (f", {added_instructions(f'wasmext, {m}')}M" if added_instructions(f"wasmext, {m}") else "")
-                      + f"; paired difference {paired[m][0] * 1e3:+.2f} ms)")
+                      + f"; paired difference {paired[m][0] * 1e3:+.2f} ms, 95% interval "
+                      f"{paired[m][2][0] * 1e3:+.2f} to {paired[m][2][1] * 1e3:+.2f})")
             parts.append(s)
         self.headline.append("Start-up over bare Python: " + "; ".join(parts))
 
