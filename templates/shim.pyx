@@ -1125,14 +1125,13 @@ cdef ModuleInfo make_info(const w2p_module *desc):
         info.imports.append((_text(e.module, e.module_len), _text(e.name, e.name_len), _KINDS[e.kind],
                              info.extern_type(e.kind, e.index)))
     info.exports = []
-    for i in range(desc.num_exports):
-        e = &desc.exports[i]
-        info.exports.append(("", _text(e.name, e.name_len), _KINDS[e.kind], info.extern_type(e.kind, e.index)))
     info.export_index = {}
     for i in range(desc.num_exports):
         e = &desc.exports[i]
         # Interned, as the attribute names in code are: a lookup by one matches by identity.
-        info.export_index[_sys.intern(_text(e.name, e.name_len))] = (e.kind, e.index)
+        name = _sys.intern(_text(e.name, e.name_len))
+        info.exports.append(("", name, _KINDS[e.kind], info.extern_type(e.kind, e.index)))
+        info.export_index[name] = (e.kind, e.index)
     return info
 
 
@@ -1409,7 +1408,6 @@ cdef class Exports:
     cdef dict _index  # name -> (kind, index): the module's ModuleInfo.export_index
     cdef dict _objects  # name -> the export's object, once made
 
-
     cdef object _fetch(self, str name):
         """The export `name`, which exists, made on first use and kept (but under a dunder
         name, which attribute lookup must not find)."""
@@ -1551,6 +1549,8 @@ cdef Py_ssize_t _exports_offset() except -1:
 
 
 w2p_exports_as_member(Instance, _exports_offset())
+
+
 cdef void _untrack_classes():
     # Every cdef class above (the exception classes are heap types, left to the collector).
     for cls in (FuncType, Value, Function, HostFunction, Memory, MemoryView, Global, Table, ModuleInfo,
