@@ -18,6 +18,7 @@ from cpython.bytearray cimport PyByteArray_AsString
 from cpython.dict cimport PyDict_GetItemWithError
 from cpython.object cimport PyObject_GenericGetAttr
 from cpython.pycapsule cimport PyCapsule_New
+from cpython.slice cimport PySlice_AdjustIndices, PySlice_Unpack
 from cpython.ref cimport PyObject, Py_INCREF
 from cpython.tuple cimport PyTuple_GetItem
 
@@ -428,6 +429,7 @@ cdef extern from *:
     bint PyFloat_CheckExact(object x)
     long long PyLong_AsLongLongAndOverflow(object x, int *overflow) except? -1
     double PyFloat_AsDouble(object x) except? -1.0
+    Py_ssize_t PyNumber_AsSsize_t(object x, PyObject *exc) except? -1
 
 
 cdef extern from "w2p_pycall.h":
@@ -793,19 +795,24 @@ cdef class MemoryView:
         v.bytes_per_element = _view_size(code)
         return v
 
-    def __len__(self):
+    cdef inline Py_ssize_t length(self):
         cdef uint64_t size = self.memory.mem.size
-        return 0 if self.offset >= size else (size - self.offset) // self.bytes_per_element
+        return 0 if self.offset >= size else <Py_ssize_t>((size - self.offset) // self.bytes_per_element)
+
+    def __len__(self):
+        return self.length()
 
     cdef uint8_t *address(self, object index) except NULL:
-        cdef Py_ssize_t n = len(self)
+        cdef Py_ssize_t n = self.length()
+        cdef Py_ssize_t i
         if not isinstance(index, int):
             raise TypeError(f"view indices are ints, not {type(index).__name__}")
-        if index < 0:
-            index += n
-        if not 0 <= index < n:
+        i = PyNumber_AsSsize_t(index, NULL)  # a huge int is clipped: out of range all the same
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
             raise IndexError(f"index out of range for a view of {n} elements")
-        return self.memory.mem.data + self.offset + <uint64_t>index * self.bytes_per_element
+        return self.memory.mem.data + self.offset + <uint64_t>i * self.bytes_per_element
 
     cdef object get(self, uint8_t *p):
         cdef int code = self.code
@@ -868,18 +875,23 @@ cdef class MemoryView:
         memcpy(p, &u, size)  # little-endian hosts: the low bytes come first
         return 0
 
+    cdef Py_ssize_t slice_range(self, object index, Py_ssize_t *start, Py_ssize_t *step) except -1:
+        """A slice's first element and step, within the view; returns its length."""
+        cdef Py_ssize_t stop
+        PySlice_Unpack(index, start, &stop, step)
+        return PySlice_AdjustIndices(self.length(), start, &stop, step[0])
+
     cdef uint8_t *first(self, Py_ssize_t start):
         """The address of element `start`, within the view (a slice's start)."""
         return self.memory.mem.data + self.offset + <uint64_t>start * self.bytes_per_element
 
     def __getitem__(self, index):
-        cdef Py_ssize_t start, stop, step, count, k
+        cdef Py_ssize_t start, step, count, k
         cdef uint8_t *p
         cdef list out
         if not isinstance(index, slice):
             return self.get(self.address(index))
-        start, stop, step = index.indices(len(self))
-        count = len(range(start, stop, step))
+        count = self.slice_range(index, &start, &step)
         p = self.first(start)
         if self.code == ord("B") and step == 1:
             # bytes -> list runs in C, with the interpreter's cached small ints
@@ -892,14 +904,13 @@ cdef class MemoryView:
 
     def __setitem__(self, index, value):
         cdef uint64_t scratch
-        cdef Py_ssize_t start, stop, step, count, k
+        cdef Py_ssize_t start, step, count, k
         cdef uint8_t *p
         cdef const char *raw
         if not isinstance(index, slice):
             self.put(self.address(index), value)
             return
-        start, stop, step = index.indices(len(self))
-        count = len(range(start, stop, step))
+        count = self.slice_range(index, &start, &step)
         if self.code == ord("B") and step == 1 and isinstance(value, (bytes, bytearray)):
             # bytes are unsigned bytes already: one copy (no typed memoryview: Cython's
             # would add its own types to every module's start-up)

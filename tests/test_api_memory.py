@@ -205,6 +205,13 @@ def test_index_outside_the_memory_is_an_index_error(memory, name, size):
         view[-len(view) - 1]
     with pytest.raises(IndexError):
         view[len(view)] = 0
+    for huge in (2**64, -2**64, 2**200):  # past any C index type: still out of range
+        with pytest.raises(IndexError):
+            view[huge]
+        with pytest.raises(IndexError):
+            view[huge] = 0
+    with pytest.raises(TypeError):
+        view[1.0]
 
 
 def test_view_past_the_end_is_empty(memory):
@@ -220,6 +227,10 @@ def test_slice_get_is_a_list(memory):
     assert view[0:4:2] == [1, 3]
     assert view[3:1:-1] == [4, 3]
     assert view[1:1] == []
+    assert view[-2**70:4] == [1, 2, 3, 4]  # bounds past any C index type are clipped
+    assert view[2**70:] == []
+    with pytest.raises(ValueError):
+        view[0:4:0]
 
 
 def test_slice_set_writes_the_elements(memory):
