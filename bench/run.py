@@ -1618,7 +1618,36 @@ class Suite:
             | through | in (MB/s) | out (MB/s) |
             |---|---|---|
             """) + "\n".join(rows) + "\n")
+        self.element_access()
         self.memory_held()
+
+    def element_access(self):
+        """ns per element read and written one at a time from a Python loop, as the classic
+        API's examples read a string out of memory: our typed view and buffer beside
+        wasmext's memory (a memoryview) and a memoryview of a bytearray."""
+        n = 20_000 if self.quick else 100_000
+        targets = {"memoryview of a bytearray (the floor)": memoryview(bytearray(1 << 16))}
+        ours = self.py["wasm2pyext"].load("checksum")
+        targets["wasm2pyext `uint8_view()`"] = ours.inst.memory.uint8_view(0)
+        targets["wasm2pyext `memory.buffer`"] = ours.inst.memory.buffer
+        if self.have_wasmext:
+            targets["wasmext `instance.memory` (memoryview)"] = self.py["wasmext"].load("checksum").inst.memory
+        loops = {}
+        for label, target in targets.items():
+            loops[(label, "read")] = (make_loop("v[100]", {"v": target}), n)
+            loops[(label, "write")] = (make_loop("v[100] = 7", {"v": target}), n)
+        med = interleaved_per_call(loops, self.rounds)
+        rows = [f"| {label} | {med[(label, 'read')] * 1e9:.1f} | {med[(label, 'write')] * 1e9:.1f} |"
+                for label in targets]
+        self.tables.append(textwrap.dedent(f"""\
+            ## One element at a time (ns, loop included)
+
+            `v[100]` and `v[100] = 7` from a Python loop, {n:,} a round; medians of
+            {self.rounds} interleaved rounds.
+
+            | through | read | write |
+            |---|---|---|
+            """) + "\n".join(rows) + "\n")
 
     def memory_held(self):
         """Peak memory of a process that makes instances one after another, each filling
