@@ -222,6 +222,12 @@ cdef str _f32_text(double x):
     return repr(x)
 
 
+# Bounds of an int accepted for an i32 (signed or unsigned bits), as C constants: a
+# literal this big would make the comparison a Python one.
+cdef long long I32_LOW = -2147483648
+cdef long long I32_HIGH = 4294967295
+
+
 cdef object _check_range(object n, object low, object high):
     if not isinstance(n, int):
         raise TypeError(f"expected an int, got {type(n).__name__}")
@@ -244,6 +250,12 @@ cdef object _pow2(int n):
 
 cdef Value _int_value(str t, object x, int width):
     """Signed or unsigned in, bits stored (I32(-1) and I32(0xFFFFFFFF) are equal)."""
+    cdef long long v
+    cdef int overflow = 0
+    if PyLong_CheckExact(x):  # in C when it fits: no Python int arithmetic
+        v = PyLong_AsLongLongAndOverflow(x, &overflow)
+        if not overflow and (width == 64 or I32_LOW <= v <= I32_HIGH):
+            return _bits_value(t, <uint64_t>v & (0xFFFFFFFFFFFFFFFF if width == 64 else 0xFFFFFFFF))
     _check_range(x, -_pow2(width - 1), _pow2(width))
     return _bits_value(t, x & (_pow2(width) - 1))
 
@@ -523,10 +535,6 @@ cdef inline object call_fast(Function fn, tuple arg_tuple, PyObject *const *args
     return w2p_steal(r)
 
 
-# Bounds of an int accepted for an i32 (signed or unsigned bits), as C constants: a
-# literal this big would make the comparison a Python one.
-cdef long long I32_LOW = -2147483648
-cdef long long I32_HIGH = 4294967295
 
 
 cdef inline int arg_to_val(object x, char t, w2p_val *out, Function fn) except -1:

@@ -264,6 +264,17 @@ def test_value_type_value_and_bits():
     assert Value.i64(-2).bits == 2**64 - 2
 
 
+@pytest.mark.parametrize("make, value, bits", [
+    (Value.i32, -2**31, 2**31), (Value.i32, 2**32 - 1, 2**32 - 1), (Value.i32, 2**31, 2**31),
+    (Value.i32, True, 1),
+    (Value.i64, -2**63, 2**63), (Value.i64, 2**63 - 1, 2**63 - 1), (Value.i64, 2**63, 2**63),
+    (Value.i64, 2**64 - 1, 2**64 - 1),
+])
+def test_value_bits_at_the_ends_of_the_range(make, value, bits):
+    # each end on both sides of what fits a C long long (the fast path) and what does not
+    assert make(value).bits == bits
+
+
 def test_value_f32_rounds_to_single_precision():
     assert Value.f32(0.1).value == f32(0.1)
     assert Value.f32(1.0).bits == 0x3F800000
@@ -286,7 +297,8 @@ def test_value_equality():
 
 
 @pytest.mark.parametrize("make, value", [
-    (Value.i32, 2**32), (Value.i32, -2**31 - 1), (Value.i64, 2**64), (Value.f32_bits, 2**32),
+    (Value.i32, 2**32), (Value.i32, -2**31 - 1), (Value.i64, 2**64), (Value.i64, -2**63 - 1),
+    (Value.f32_bits, 2**32),
     (Value.f32_bits, -1), (Value.f64_bits, 2**64),
 ])
 def test_value_out_of_range_is_an_overflow_error(make, value):
