@@ -459,6 +459,17 @@ cdef extern from "w2p_pycall.h":
     object w2p_steal(PyObject *o)
 
 
+cdef class Function
+
+
+cdef inline int _made(Function fn) except -1:
+    """Raises unless fn came from an instance (not from Function.__new__ alone). Not a
+    method: a cdef method would put a vtable pointer first in every Function."""
+    if fn.f == NULL:
+        raise TypeError("a Function comes from an instance's exports or a table, not from Function.__new__")
+    return 0
+
+
 cdef class Function:
     """A WebAssembly function (an export, or a funcref): call it like a Python function."""
     cdef w2p_vectorcallfunc vectorcall
@@ -467,9 +478,11 @@ cdef class Function:
 
     def __call__(self, *args):
         # Under the limited API (no vectorcall) every call comes here: a vector of the
-        # tuple's items (borrowed) for the fast path.
+        # tuple's items (borrowed) for the fast path. So do calls of an unmade Function
+        # (its vectorcall is NULL).
         cdef PyObject *argv[W2P_FAST_MAX_PARAMS]
         cdef Py_ssize_t i, n = len(args)
+        _made(self)
         if n > W2P_FAST_MAX_PARAMS:
             return call_function(self, args, NULL, n, False)
         for i in range(n):
@@ -478,15 +491,19 @@ cdef class Function:
 
     def call_values(self, *args):
         """Calls the function; the results come back as a tuple of bit-exact Values."""
+        _made(self)
         return call_function(self, args, NULL, len(args), True)
 
     @property
     def type(self):
         """(params, results), each a tuple of type names."""
+        _made(self)
         t = type_of(self.f.type)
         return (t.params, t.results)
 
     def __repr__(self):
+        if self.f == NULL:
+            return "<wasm function (none)>"
         t = type_of(self.f.type)
         return f"<wasm function {self.f.index} [{' '.join(t.params)}] -> [{' '.join(t.results)}]>"
 
@@ -804,6 +821,8 @@ cdef class MemoryView:
         return v
 
     cdef inline Py_ssize_t length(self):
+        if self.memory is None:  # made by __new__ alone: a view of nothing
+            return 0
         cdef uint64_t size = self.memory.mem.size
         return 0 if self.offset >= size else <Py_ssize_t>((size - self.offset) // self.bytes_per_element)
 
@@ -1404,9 +1423,13 @@ cdef class Instance:
     @property
     def memory(self):
         """The first memory (exported or not), or None."""
+        if self.state is None:  # made by __new__ alone: no instance at all
+            return None
         return self.state.memories[0] if self.state.memories else None
 
     def __repr__(self):
+        if self.state is None:
+            return "<wasm instance (none)>"
         return f"<wasm instance of {self.state.info.desc.name.decode()}>"
 
 
