@@ -1212,6 +1212,7 @@ cdef class InstanceState:
     cdef int _instantiate(self, ModuleInfo info, object imports) except -1:
         cdef const w2p_module *desc = info.desc
         cdef const char *where = NULL
+        cdef uint32_t i
         self.info = info
         self.keep = []
         self.linked = []
@@ -1228,8 +1229,8 @@ cdef class InstanceState:
         self._link(imports if imports is not None else {})
         self._define()
         if desc.flags & W2P_MODULE_GUARD_PAGES:
-            for i, mem in enumerate(self.memories):
-                if not w2p_memory_guarded(&(<Memory>mem).mem):
+            for i in range(len(self.memories)):
+                if not w2p_memory_guarded(&(<Memory>self.memories[i]).mem):
                     error = LinkError if i < desc.num_imported_memories else MemoryError
                     raise error(f"memory {i} has no guard pages (8 GiB of address space), which this module, "
                                 "built without --bounds-checks, relies on")
@@ -1255,6 +1256,7 @@ cdef class InstanceState:
 
     cdef int _link(self, object imports) except -1:
         cdef const w2p_module *desc = self.info.desc
+        cdef uint32_t i
         cdef w2p_func **funcs = <w2p_func **>slot(self.inst, desc.funcs_slot)
         cdef Memory mem
         cdef Table tab
@@ -1332,6 +1334,7 @@ cdef class InstanceState:
 
     cdef int _define(self) except -1:
         cdef const w2p_module *desc = self.info.desc
+        cdef uint32_t i
         cdef w2p_func **funcs = <w2p_func **>slot(self.inst, desc.funcs_slot)
         cdef w2p_func *f
         cdef Memory mem
