@@ -1514,6 +1514,33 @@ class Suite:
                       f"{paired[m][2][0] * 1e3:+.2f} to {paired[m][2][1] * 1e3:+.2f})")
             parts.append(s)
         self.headline.append("Start-up over bare Python: " + "; ".join(parts))
+        self.instantiation(list(first_calls))
+
+    def instantiation(self, modules: list[str]):
+        """us per new instance, made and dropped in a Python loop (as a program that takes
+        a fresh instance for each request does): ours beside wasmext's of the same module."""
+        n = 500 if self.quick else 2000
+        loops = {}
+        for m in modules:
+            loops[("wasm2pyext", m)] = (make_loop("m.Instance()", {"m": import_from(BUILD / "ours", f"w2p_{m}")}), n)
+            if self.have_wasmext:
+                loops[("wasmext", m)] = (make_loop("m.Instance()", {"m": import_from(BUILD / "wasmext", f"wx_{m}")}), n)
+        med = interleaved_per_call(loops, self.rounds)
+        runtimes = list(dict.fromkeys(rt for rt, _ in loops))
+        rows = [f"| {m} | " + " | ".join(f"{med[(rt, m)] * 1e6:.1f}" for rt in runtimes) + " |" for m in modules]
+        self.tables.append(textwrap.dedent(f"""\
+            ## Instantiation (us per instance)
+
+            `Module.Instance()` from a Python loop, the instance dropped at once (its memory
+            reserved, mapped and unmapped each time); {n} a round, medians of {self.rounds}
+            interleaved rounds.
+
+            | module | {" | ".join(runtimes)} |
+            |---|{"---|" * len(runtimes)}
+            """) + "\n".join(rows) + "\n")
+        self.headline.append("Instantiation: " + "; ".join(
+            f"{m} {med[('wasm2pyext', m)] * 1e6:.1f} us" + (f" (wasmext {med[('wasmext', m)] * 1e6:.1f} us)"
+                                                            if self.have_wasmext else "") for m in modules))
 
     # ----- build time
     def build_times(self):
