@@ -812,7 +812,14 @@ cdef class MemoryView:
 
     @staticmethod
     cdef MemoryView _make(Memory memory, object offset, int code):
-        _check_range(offset, 0, _pow2(32))
+        cdef long long start
+        cdef int overflow = 0
+        if PyLong_CheckExact(offset):  # the usual offset, checked in C
+            start = PyLong_AsLongLongAndOverflow(offset, &overflow)
+            if overflow or not 0 <= start <= <long long>0xFFFFFFFF:
+                _check_range(offset, 0, _pow2(32))  # raises, with the message of every range check
+        else:
+            _check_range(offset, 0, _pow2(32))
         cdef MemoryView v = MemoryView.__new__(MemoryView)
         v.memory = memory
         v.offset = offset
