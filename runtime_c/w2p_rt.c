@@ -531,7 +531,7 @@ int w2p_guard_pages_install(void)
     /* Called at each instantiation, to be back in front of a handler installed since
        (Python's faulthandler, say, which takes both signals): one query of SIGSEGV's,
        the signal guard pages raise here, decides. A system call costs about 3 us on
-       this machine, a fifth of an instantiation. */
+       this machine, a third of an instantiation. */
     struct sigaction segv;
     if (sigaction(SIGSEGV, NULL, &segv) == 0 && (segv.sa_flags & SA_SIGINFO) && segv.sa_sigaction == on_fault)
         return 0;
