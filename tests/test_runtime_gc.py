@@ -175,3 +175,64 @@ def mapped_memory_bytes() -> int:
     """The resident anonymous memory of this process (Linux's /proc/self/status)."""
     status = open("/proc/self/status").read()
     return int(status.split("RssAnon:")[1].split()[0]) * 1024
+
+
+DEFINES = wat(r"""
+(module
+  (table (export "t") 2 funcref)
+  (global (export "g") (mut funcref) (ref.null func))
+  (func $a (export "a") (result i32) i32.const 1)
+  (elem (i32.const 0) $a)
+  (func (export "call") (param i32) (result i32) local.get 0 call_indirect (result i32)))
+""")
+
+# Stores its own function into the table and the global it imports.
+FILLS = wat(r"""
+(module
+  (import "A" "t" (table 2 funcref))
+  (import "A" "g" (global (mut funcref)))
+  (import "A" "a" (func $ia (result i32)))
+  (func $b (result i32) i32.const 2)
+  (elem (i32.const 1) $b)
+  (func (export "set_global") ref.func $b global.set 0)
+  (func (export "through_a") (result i32) call $ia))
+""")
+
+
+@pytest.mark.parametrize("kept", ["table", "global"])
+def test_a_table_or_global_alone_keeps_the_instances_whose_functions_it_holds(kept):
+    a = wasm2pyext.Instance(DEFINES)
+    b = wasm2pyext.Instance(FILLS, {"A": {"t": a.exports.t, "g": a.exports.g, "a": a.exports.a}})
+    b.exports.set_global()
+    holder = getattr(a.exports, "t" if kept == "table" else "g")
+    del a, b
+    gc.collect()
+    if kept == "table":  # A's function and B's
+        assert (holder[0](), holder[1]()) == (1, 2)
+    else:  # B's function
+        assert holder.value() == 2
+
+
+@pytest.mark.parametrize("drop", ["definer", "filler", "both"])
+def test_references_that_crossed_between_instances_outlive_the_instances(drop):
+    a = wasm2pyext.Instance(DEFINES)
+    b = wasm2pyext.Instance(FILLS, {"A": {"t": a.exports.t, "g": a.exports.g, "a": a.exports.a}})
+    b.exports.set_global()
+    table, cell, call, through_a = a.exports.t, a.exports.g, a.exports.call, b.exports.through_a
+    if drop in ("definer", "both"):
+        del a
+    if drop in ("filler", "both"):
+        del b
+    gc.collect()
+    # each of these runs code of an instance nothing but these references keeps
+    assert (table[0](), table[1](), cell.value(), call(0), call(1), through_a()) == (1, 2, 2, 1, 2, 1)
+
+
+def test_a_function_stored_or_returned_outlives_its_instance():
+    table = wasm2pyext.Table(1)
+    wasm2pyext.Instance(wat("""(module (import "env" "t" (table 1 funcref))
+                                (func $c (result i32) i32.const 3) (elem (i32.const 0) $c))"""), {"env": {"t": table}})
+    returned = wasm2pyext.Instance(wat("""(module (func $r (result i32) i32.const 4) (elem declare func $r)
+                                           (func (export "get") (result funcref) ref.func $r))""")).exports.get()
+    gc.collect()
+    assert (table[0](), returned()) == (3, 4)
