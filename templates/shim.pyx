@@ -552,8 +552,6 @@ cdef inline object call_fast(Function fn, tuple arg_tuple, PyObject *const *args
     return w2p_steal(r)
 
 
-
-
 cdef inline int arg_to_val(object x, char t, w2p_val *out, Function fn) except -1:
     """Python -> Wasm for an argument: exact ints and floats straight through C, the rest
     (Values, references, subclasses, out-of-range ints: errors) by to_val."""
@@ -812,13 +810,11 @@ cdef class MemoryView:
 
     @staticmethod
     cdef MemoryView _make(Memory memory, object offset, int code):
-        cdef long long start
         cdef int overflow = 0
-        if PyLong_CheckExact(offset):  # the usual offset, checked in C
-            start = PyLong_AsLongLongAndOverflow(offset, &overflow)
-            if overflow or not 0 <= start <= <long long>0xFFFFFFFF:
-                _check_range(offset, 0, _pow2(32))  # raises, with the message of every range check
-        else:
+        # An exact int is checked in C; anything else (or out of range: it raises, with
+        # the message of every range check) by _check_range.
+        cdef long long start = PyLong_AsLongLongAndOverflow(offset, &overflow) if PyLong_CheckExact(offset) else -1
+        if overflow or not 0 <= start <= <long long>0xFFFFFFFF:
             _check_range(offset, 0, _pow2(32))
         cdef MemoryView v = MemoryView.__new__(MemoryView)
         v.memory = memory
@@ -1399,14 +1395,18 @@ cdef class InstanceState:
             return self.memories[index]
         if kind == 1:
             tab = self.tables[index]
-            if index >= desc.num_imported_tables and self not in tab.linked:
-                tab.linked.append(self)
+            if index >= desc.num_imported_tables:
+                self._link_into(tab.linked)
             return tab
         glob = self.globals[index]
-        if (glob is not None and index >= desc.num_imported_globals and glob.holds_refs()
-                and self not in glob.linked):
-            glob.linked.append(self)
+        if glob is not None and index >= desc.num_imported_globals and glob.holds_refs():
+            self._link_into(glob.linked)
         return glob
+
+    cdef void _link_into(self, list linked):
+        """Puts this instance, once, among those an own table or global keeps alive."""
+        if self not in linked:
+            linked.append(self)
 
     def __dealloc__(self):
         free(self.inst)
