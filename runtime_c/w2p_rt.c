@@ -248,7 +248,9 @@ static void stack_bounds(w2p_ctx *ctx)
     ctx->stack_span = thread.span;
 }
 
-void w2p_stack_check(w2p_ctx *ctx, uintptr_t sp, const char *where)
+/* In the code section: it runs on whatever stack Wasm code left (thread_setup has found
+   the thread's bounds, so it calls nothing), and a fault in it is stack exhaustion. */
+W2P_CODE void w2p_stack_check(w2p_ctx *ctx, uintptr_t sp, const char *where)
 {
     stack_bounds(ctx);
     if (sp < ctx->stack_floor)
@@ -282,7 +284,7 @@ struct w2p_boundary {
 
 static void thread_setup(void);
 
-void w2p_trap_unwind(int kind, const char *where)
+W2P_CODE void w2p_trap_unwind(int kind, const char *where)
 {
     w2p_boundary *b = thread.innermost;
     if (!b)
@@ -420,14 +422,34 @@ int w2p_register_module(const w2p_module *module)
 
 #if W2P_GUARD_PAGES
 
+/* This shared object's share of the code section: the runtime's trap path, and, when the
+   runtime is a built module's copy, that module's functions. */
+extern const char __start_w2p_code[] __attribute__((visibility("hidden")));
+extern const char __stop_w2p_code[] __attribute__((visibility("hidden")));
+
+/* Whether pc is in code where a fault may become a trap: a loaded module's functions, or
+   the runtime's trap path. Anywhere else (the C library, Python, the shim) unwinding
+   could leave a lock held or a Python frame half done, and the fault is not ours. */
+static int in_trap_code(uintptr_t pc)
+{
+    if (pc >= (uintptr_t)__start_w2p_code && pc < (uintptr_t)__stop_w2p_code)
+        return 1;
+    for (module_node *n = __atomic_load_n(&modules, __ATOMIC_ACQUIRE); n; n = n->next)
+        if (pc >= (uintptr_t)n->module->code_start && pc < (uintptr_t)n->module->code_end)
+            return 1;
+    return 0;
+}
+
 /* The C name of the function whose code holds pc: the one starting closest below it,
-   among every loaded module's functions (a fault happens in Wasm code). */
+   among the functions of the module whose code holds it. */
 static const char *function_at(uintptr_t pc)
 {
     uintptr_t best = 0;
     const char *name = NULL;
     for (module_node *n = __atomic_load_n(&modules, __ATOMIC_ACQUIRE); n; n = n->next) {
         const w2p_module *m = n->module;
+        if (pc < (uintptr_t)m->code_start || pc >= (uintptr_t)m->code_end)
+            continue;
         for (uint32_t i = m->num_imported_funcs; i < m->num_funcs; i++) {
             uintptr_t start = (uintptr_t)m->funcs[i].fn;
             if (start <= pc && start > best) {
@@ -508,7 +530,7 @@ static void on_fault(int sig, siginfo_t *info, void *context)
            the faulting instruction again, into ours. */
         return;
     }
-    if (b && !b->in_host) {
+    if (b && !b->in_host && in_trap_code(fault_pc(context))) {
         uintptr_t addr = (uintptr_t)info->si_addr;
         if (in_guarded_memory(addr))
             w2p_trap_unwind(W2P_TRAP_OOB_MEMORY, function_at(fault_pc(context)));
@@ -572,8 +594,8 @@ int w2p_guard_pages_install(void)
 #endif
 
 /* Per thread, before its first boundary: an alternate signal stack for the fault handler
-   unless it has one (freed when the thread exits). The stack bounds wait until something
-   needs them (thread_bounds): finding the main thread's reads /proc/self/maps. */
+   unless it has one (freed when the thread exits), and the thread's stack bounds
+   (thread_bounds; for the main thread that reads /proc/self/maps, once). */
 #define ALT_STACK_SIZE (64u * 1024u)
 
 static pthread_key_t alt_stack_key;
@@ -610,6 +632,10 @@ static void thread_setup(void)
                 munmap(stack, ALT_STACK_SIZE);
         }
     }
+    /* The stack's bounds now, at a boundary, where there is stack to spare: the stack
+       check's slow path runs in what Wasm code left, so it must find them made. */
+    if (!thread.floor)
+        thread_bounds();
     thread.ready = 1;
 }
 

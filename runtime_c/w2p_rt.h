@@ -21,7 +21,7 @@
 
 /* Bumped whenever a structure below changes layout: modules and the runtime they load
    must agree (the registered runtime's name carries it: _wasm2pyext_rt_<version>). */
-#define W2P_ABI_VERSION 3
+#define W2P_ABI_VERSION 4
 
 /* Whether the runtime's fault handler turns faults in Wasm code into traps, out-of-bounds
    accesses to guarded memories and stack exhaustion alike: 64-bit Linux on x86-64 and
@@ -31,6 +31,11 @@
 #else
 #define W2P_GUARD_PAGES 0
 #endif
+
+/* The section holding every function a generated module defines, and the runtime's trap
+   path (w2p_trap_unwind, w2p_stack_check): the code where a fault may become a trap. Its
+   name is a C identifier, so the linker defines __start_w2p_code and __stop_w2p_code. */
+#define W2P_CODE __attribute__((section("w2p_code")))
 
 /* Why Wasm execution stopped; the order matches wasm2pyext.errors.TRAP_KINDS (+1). */
 typedef enum w2p_trap_kind {
@@ -252,6 +257,12 @@ typedef struct w2p_module {
        instance's functions, globals and segments and runs the start function. Runs under
        a boundary: it may trap. */
     void (*instantiate)(w2p_ctx *instance);
+    /* Where the module's code is: its shared object's section w2p_code, which holds every
+       function the module generated and nothing else of it. The fault handler turns a fault
+       into a trap only at an instruction in such a section (W2P_CODE), so that no
+       trap unwinds through code that may hold a lock (malloc's, say) or a Python frame. */
+    const void *code_start;
+    const void *code_end;
 } w2p_module;
 
 /* What the shared runtime (the first loaded copy of the shim) offers every module: the

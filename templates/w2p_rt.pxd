@@ -5,7 +5,7 @@ from libc.stdint cimport uint8_t, uint32_t, uint64_t, uintptr_t
 
 cdef extern from "w2p_rt.h":
     enum: W2P_GUARD_PAGES  # = 1
-    enum: W2P_ABI_VERSION  # = 3
+    enum: W2P_ABI_VERSION  # = 4
     ctypedef enum w2p_trap_kind:
         W2P_TRAP_NONE
         W2P_TRAP_UNREACHABLE
@@ -139,6 +139,8 @@ cdef extern from "w2p_rt.h":
         uint32_t num_exports
         const w2p_extern_desc *exports
         void (*instantiate)(w2p_ctx *instance)
+        const void *code_start
+        const void *code_end
     ctypedef struct w2p_api:
         uint32_t abi_version
         void *(*create_module)(const w2p_module *module)

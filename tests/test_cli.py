@@ -102,7 +102,7 @@ def test_c_writes_the_generated_source(tmp_path):
     out = tmp_path / "simple.c"
     assert run("c", str(SIMPLE), "-o", str(out)).returncode == 0
     text = out.read_text()
-    assert "static uint32_t fn0_sum(Instance *inst, uint32_t v0_x, uint32_t v1_y)" in text
+    assert "static W2P_CODE uint32_t fn0_sum(Instance *inst, uint32_t v0_x, uint32_t v1_y)" in text
     stdout = run("c", str(SIMPLE), "-o", "-").stdout
     assert stdout == text
 

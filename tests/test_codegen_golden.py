@@ -39,7 +39,7 @@ def test_generation_is_deterministic():
 
 def test_generated_c_names_functions_and_locals_from_the_name_section():
     c = generated("kitchen")
-    assert "static uint64_t fn3_fac(Instance *inst, uint64_t v0_n)" in c
+    assert "static W2P_CODE uint64_t fn3_fac(Instance *inst, uint64_t v0_n)" in c
     assert "uint32_t v1_acc = 0;" in c
     assert "/* func 3 'fac' */" in c
 

@@ -100,7 +100,7 @@ def build_extension(wasm: bytes, name: str, out_path: Path, options: Optional[Bu
 
 def _compile_parallel(units: list[Path], options: BuildOptions, name: str) -> list[Path]:
     """Compiles each translation unit to an object, options.jobs at a time."""
-    flags = [options.opt, *SEMANTIC_FLAGS, *options.toolchain.module_flags(), *STRICT_FLAGS,
+    flags = [options.opt, *SEMANTIC_FLAGS, *options.toolchain.module_flags(guard_pages=not options.bounds_checks), *STRICT_FLAGS,
              *python_cflags(options.abi3), *(["-g"] if options.debug else []), *options.toolchain.cflags]
     done = [0]
     lock = threading.Lock()

@@ -21,7 +21,7 @@ from typing import Optional
 
 from .resources import runtime_dir, templates_dir
 
-RUNTIME_MODULE = "_wasm2pyext_rt_3"  # "_wasm2pyext_rt_" + W2P_ABI_VERSION (runtime_c/w2p_rt.h)
+RUNTIME_MODULE = "_wasm2pyext_rt_4"  # "_wasm2pyext_rt_" + W2P_ABI_VERSION (runtime_c/w2p_rt.h)
 RUNTIME_SOURCES = ("w2p_rt.c", "w2p_glue.c")  # in runtime_c/, beside the shim
 RUNTIME_HEADERS = ("w2p_rt.h", "w2p_pyconv.h", "w2p_pycall.h", "w2p_errors.h")
 SHIM_SOURCES = ("shim.pyx", "w2p_rt.pxd")  # in templates/
@@ -45,6 +45,15 @@ GUARD_PAGES_NATIVE = (sys.platform.startswith("linux") and platform.machine() in
 DEFAULT_BOUNDS_CHECKS = not GUARD_PAGES_NATIVE
 # GCC unrolls a loop only while the unrolled body stays within this many instructions.
 UNROLLED_LOOP_LIMIT = 32
+
+# GCC's flags for modules built for guard pages, where an access out of bounds is caught
+# by its fault, so the stores before it must have happened, each as Wasm wrote it:
+# - no merging of adjacent stores into a wider one, nor SLP vectorisation of them: a
+#   merged store that reaches out of bounds faults as a whole, and the bytes of the
+#   stores in bounds are lost (i32.store at 65532 then at 65536 left 65532..65535 zero);
+# - no loops turned into calls of memset or memcpy: a fault in the C library must not
+#   become a trap (runtime_c/w2p_rt.c, in_trap_code).
+GUARD_PAGE_FLAGS = ("-fno-store-merging", "-fno-tree-slp-vectorize", "-fno-tree-loop-distribute-patterns")
 
 
 class BuildError(Exception):
@@ -81,7 +90,10 @@ class Toolchain:
         """What changes compiled output: the compiler's version and the flags."""
         return _compiler_version(self.cc) + " ".join(self.cc + self.cflags)
 
-    def module_flags(self) -> list[str]:
+    def is_gcc(self) -> bool:
+        return "Free Software Foundation" in _compiler_version(self.cc)
+
+    def module_flags(self, guard_pages: bool = True) -> list[str]:
         """Flags for generated code beyond SEMANTIC_FLAGS, for GCC:
         - GCC at -O2 vectorises only loops that need no run-time alias check, and every
           loop over linear memory does (all of it is one array): its dynamic cost model
@@ -101,13 +113,14 @@ class Toolchain:
           as before (bench/LIMITS.md);
         - no dead-store elimination: a load that is not forced (codegen/function.py,
           _LoadUses) relies on the store its value flows into, and a store overwritten
-          before any read would go, and the load out of bounds with it, untrapped."""
-        version = _compiler_version(self.cc)
-        if "Free Software Foundation" not in version:
+          before any read would go, and the load out of bounds with it, untrapped.
+        With guard pages, where an access out of bounds faults as a whole, stores stay as
+        Wasm wrote them (GUARD_PAGE_FLAGS)."""
+        if not self.is_gcc():
             return []
         return ["-fvect-cost-model=dynamic", "-falign-functions=64", "-falign-loops=32",
                 "-funroll-loops", f"--param=max-unrolled-insns={UNROLLED_LOOP_LIMIT}",
-                "-fno-tree-dse", "-fno-dse"]
+                "-fno-tree-dse", "-fno-dse", *(GUARD_PAGE_FLAGS if guard_pages else ())]
 
 
 @lru_cache(maxsize=None)
@@ -149,7 +162,7 @@ def runtime_object(toolchain: Toolchain, abi3: bool = False) -> Path:
     abi3, against the stable ABI (the limited API of CPython 3.11)."""
     import Cython
 
-    flags = ["-O2", *SEMANTIC_FLAGS, *runtime_cflags(abi3), *STRICT_FLAGS, *toolchain.cflags]
+    flags = ["-O2", *SEMANTIC_FLAGS, *runtime_cflags(toolchain, abi3), *STRICT_FLAGS, *toolchain.cflags]
     key = digest(*(p.read_bytes() for p in runtime_inputs()), Cython.__version__, sys.version,
                  sysconfig.get_config_var("EXT_SUFFIX") or "", toolchain.identity(), *flags)
     final = cache_root() / "runtime" / f"{key[:24]}.o"
@@ -182,13 +195,13 @@ def python_cflags(abi3: bool = False) -> list[str]:
     return flags
 
 
-def runtime_cflags(abi3: bool = False) -> list[str]:
+def runtime_cflags(toolchain: Toolchain, abi3: bool = False) -> list[str]:
     """Flags for the runtime's C: python_cflags, and single-phase init for the shim so
     the glue can create the embedded copy by calling its PyInit directly."""
     # Cython's string constants uncompressed: unpacking them cost every process that
     # imports a module 35,000 instructions to save 900 bytes.
     flags = [*python_cflags(abi3), "-DCYTHON_PEP489_MULTI_PHASE_INIT=0", "-DCYTHON_COMPRESS_STRINGS=0"]
-    if platform.machine() in ("x86_64", "AMD64"):
+    if platform.machine() in ("x86_64", "AMD64") and toolchain.is_gcc():
         # The boundary reads thread-locals on every call: TLS descriptors make that a load
         # instead of a call to __tls_get_addr (other 64-bit targets use them by default).
         flags.append("-mtls-dialect=gnu2")

@@ -21,35 +21,48 @@
 
 typedef struct Instance Instance;
 
+/* Every function below is W2P_CODE: in the section where the runtime's fault handler may
+   turn a fault into a trap (w2p_rt.h). */
+
 /* Traps unwind to the Python boundary through the context; `where` names the C function. */
-__attribute__((noreturn, cold)) static void trap(const w2p_ctx *ctx, int kind, const char *where)
+__attribute__((noreturn, cold)) static W2P_CODE void trap(const w2p_ctx *ctx, int kind, const char *where)
 {
     ctx->trap(kind, where);
     __builtin_unreachable();
 }
 #define TRAP(kind) trap(&inst->ctx, W2P_TRAP_##kind, __func__)
 
+/* Before a call into the runtime, the C library or Python (memory.grow, table.grow, bulk
+   memory and table operations, host functions): the caller's frame (of about `frame`
+   bytes) must lie above the thread's floor, so that the callee runs in the stack kept
+   free below it. A fault in its code could not be made a trap (it might hold a lock), so
+   too little stack is "call stack exhausted" here, before the call. One unsigned compare
+   also catches a frame outside the range entirely (the context was last used on another
+   thread): the slow path sorts the two out. */
+static inline W2P_CODE void stack_room(w2p_ctx *ctx, uintptr_t low, const char *where)
+{
+    if (UNLIKELY(low - ctx->stack_floor > ctx->stack_span))
+        w2p_stack_check(ctx, low, where);
+}
+#define STACK_ROOM(frame) stack_room(&inst->ctx, (uintptr_t)__builtin_frame_address(0) - (frame), __func__)
+
 /* Call depth is bounded by stack space, not a count. Where the runtime catches faults
    (W2P_GUARD_PAGES), the thread's guard page bounds it for free, as in the guard-page
    build. Elsewhere (or with W2P_EXPLICIT_STACK_CHECKS) a function whose frame (of about
    `frame` bytes, the generator's estimate) would reach below the thread's floor traps
-   with "call stack exhausted" before the C stack overflows. One unsigned compare also
-   catches a frame outside the range entirely (the context was last used on another
-   thread): the slow path sorts the two out. */
+   with "call stack exhausted" before the C stack overflows; then every function may trap,
+   and none is described to the runtime as unable to. */
 #if W2P_GUARD_PAGES && !defined(W2P_EXPLICIT_STACK_CHECKS)
 #define STACK_CHECK(frame) ((void)0)
+#define CANNOT_TRAP W2P_FUNC_CANNOT_TRAP
 #else
-#define STACK_CHECK(frame)                                                               \
-    do {                                                                                 \
-        uintptr_t low_ = (uintptr_t)__builtin_frame_address(0) - (frame);                \
-        if (UNLIKELY(low_ - inst->ctx.stack_floor > inst->ctx.stack_span))              \
-            w2p_stack_check(&inst->ctx, low_, __func__);                                 \
-    } while (0)
+#define STACK_CHECK(frame) STACK_ROOM(frame)
+#define CANNOT_TRAP 0
 #endif
 
 /* A call through a function reference enters another context (an instance or a host
    function): it inherits the caller's stack bounds. */
-static inline w2p_ctx *enter(const w2p_func *f, const Instance *inst)
+static inline W2P_CODE w2p_ctx *enter(const w2p_func *f, const Instance *inst)
 {
     const w2p_ctx *from = (const w2p_ctx *)inst;
     f->ctx->stack_floor = from->stack_floor;
@@ -64,7 +77,7 @@ static inline w2p_ctx *enter(const w2p_func *f, const Instance *inst)
    compares the address with size - width in signed 64 bits (below zero for a memory
    smaller than the access): the compiler keeps that limit in a register across a loop,
    which saves an add per access over testing ea + width > size. ---- */
-static inline uint8_t load_uint8_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
+static inline W2P_CODE uint8_t load_uint8_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
                                   uint64_t ea)
 {
     uint8_t v;
@@ -73,7 +86,7 @@ static inline uint8_t load_uint8_t(const w2p_ctx *ctx, const char *where, const 
     memcpy(&v, base + ea, sizeof v);
     return v;
 }
-static inline int8_t load_int8_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
+static inline W2P_CODE int8_t load_int8_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
                                   uint64_t ea)
 {
     int8_t v;
@@ -82,7 +95,7 @@ static inline int8_t load_int8_t(const w2p_ctx *ctx, const char *where, const ui
     memcpy(&v, base + ea, sizeof v);
     return v;
 }
-static inline uint16_t load_uint16_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
+static inline W2P_CODE uint16_t load_uint16_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
                                   uint64_t ea)
 {
     uint16_t v;
@@ -91,7 +104,7 @@ static inline uint16_t load_uint16_t(const w2p_ctx *ctx, const char *where, cons
     memcpy(&v, base + ea, sizeof v);
     return v;
 }
-static inline int16_t load_int16_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
+static inline W2P_CODE int16_t load_int16_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
                                   uint64_t ea)
 {
     int16_t v;
@@ -100,7 +113,7 @@ static inline int16_t load_int16_t(const w2p_ctx *ctx, const char *where, const 
     memcpy(&v, base + ea, sizeof v);
     return v;
 }
-static inline uint32_t load_uint32_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
+static inline W2P_CODE uint32_t load_uint32_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
                                   uint64_t ea)
 {
     uint32_t v;
@@ -109,7 +122,7 @@ static inline uint32_t load_uint32_t(const w2p_ctx *ctx, const char *where, cons
     memcpy(&v, base + ea, sizeof v);
     return v;
 }
-static inline int32_t load_int32_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
+static inline W2P_CODE int32_t load_int32_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
                                   uint64_t ea)
 {
     int32_t v;
@@ -118,7 +131,7 @@ static inline int32_t load_int32_t(const w2p_ctx *ctx, const char *where, const 
     memcpy(&v, base + ea, sizeof v);
     return v;
 }
-static inline uint64_t load_uint64_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
+static inline W2P_CODE uint64_t load_uint64_t(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
                                   uint64_t ea)
 {
     uint64_t v;
@@ -127,7 +140,7 @@ static inline uint64_t load_uint64_t(const w2p_ctx *ctx, const char *where, cons
     memcpy(&v, base + ea, sizeof v);
     return v;
 }
-static inline float load_float(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
+static inline W2P_CODE float load_float(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
                                   uint64_t ea)
 {
     float v;
@@ -136,7 +149,7 @@ static inline float load_float(const w2p_ctx *ctx, const char *where, const uint
     memcpy(&v, base + ea, sizeof v);
     return v;
 }
-static inline double load_double(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
+static inline W2P_CODE double load_double(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
                                   uint64_t ea)
 {
     double v;
@@ -145,42 +158,42 @@ static inline double load_double(const w2p_ctx *ctx, const char *where, const ui
     memcpy(&v, base + ea, sizeof v);
     return v;
 }
-static inline void store_uint8_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
+static inline W2P_CODE void store_uint8_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
                                      uint8_t v)
 {
     if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_uint16_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
+static inline W2P_CODE void store_uint16_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
                                      uint16_t v)
 {
     if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_uint32_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
+static inline W2P_CODE void store_uint32_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
                                      uint32_t v)
 {
     if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_uint64_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
+static inline W2P_CODE void store_uint64_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
                                      uint64_t v)
 {
     if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_float(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
+static inline W2P_CODE void store_float(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
                                      float v)
 {
     if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);
     memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_double(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
+static inline W2P_CODE void store_double(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
                                      double v)
 {
     if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
@@ -192,14 +205,14 @@ static inline void store_double(const w2p_ctx *ctx, const char *where, uint8_t *
 
 /* ---- Tables ---- */
 
-static inline void *table_get(const w2p_ctx *ctx, const char *where, const w2p_table *t, uint32_t i)
+static inline W2P_CODE void *table_get(const w2p_ctx *ctx, const char *where, const w2p_table *t, uint32_t i)
 {
     if (UNLIKELY(i >= t->size))
         trap(ctx, W2P_TRAP_OOB_TABLE, where);
     return t->elems[i];
 }
 
-static inline void table_set(const w2p_ctx *ctx, const char *where, w2p_table *t, uint32_t i, void *ref)
+static inline W2P_CODE void table_set(const w2p_ctx *ctx, const char *where, w2p_table *t, uint32_t i, void *ref)
 {
     if (UNLIKELY(i >= t->size))
         trap(ctx, W2P_TRAP_OOB_TABLE, where);
@@ -207,7 +220,7 @@ static inline void table_set(const w2p_ctx *ctx, const char *where, w2p_table *t
 }
 
 /* call_indirect's checks: in range, not null, of the expected (interned) type. */
-static inline const w2p_func *table_func(const w2p_ctx *ctx, const char *where, const w2p_table *t, uint32_t i,
+static inline W2P_CODE const w2p_func *table_func(const w2p_ctx *ctx, const char *where, const w2p_table *t, uint32_t i,
                                          const w2p_functype *type)
 {
     if (UNLIKELY(i >= t->size))
@@ -226,7 +239,7 @@ static inline const w2p_func *table_func(const w2p_ctx *ctx, const char *where, 
 
 /* ---- Integer arithmetic that traps ---- */
 
-static inline uint32_t i32_div_s(const w2p_ctx *ctx, const char *where, uint32_t a, uint32_t b)
+static inline W2P_CODE uint32_t i32_div_s(const w2p_ctx *ctx, const char *where, uint32_t a, uint32_t b)
 {
     if (UNLIKELY(b == 0))
         trap(ctx, W2P_TRAP_DIV_ZERO, where);
@@ -235,7 +248,7 @@ static inline uint32_t i32_div_s(const w2p_ctx *ctx, const char *where, uint32_t
     return (uint32_t)((int32_t)a / (int32_t)b);
 }
 
-static inline uint32_t i32_rem_s(const w2p_ctx *ctx, const char *where, uint32_t a, uint32_t b)
+static inline W2P_CODE uint32_t i32_rem_s(const w2p_ctx *ctx, const char *where, uint32_t a, uint32_t b)
 {
     if (UNLIKELY(b == 0))
         trap(ctx, W2P_TRAP_DIV_ZERO, where);
@@ -243,7 +256,7 @@ static inline uint32_t i32_rem_s(const w2p_ctx *ctx, const char *where, uint32_t
     return b == 0xFFFFFFFFu ? 0 : (uint32_t)((int32_t)a % (int32_t)b);
 }
 
-static inline uint64_t i64_div_s(const w2p_ctx *ctx, const char *where, uint64_t a, uint64_t b)
+static inline W2P_CODE uint64_t i64_div_s(const w2p_ctx *ctx, const char *where, uint64_t a, uint64_t b)
 {
     if (UNLIKELY(b == 0))
         trap(ctx, W2P_TRAP_DIV_ZERO, where);
@@ -252,33 +265,33 @@ static inline uint64_t i64_div_s(const w2p_ctx *ctx, const char *where, uint64_t
     return (uint64_t)((int64_t)a / (int64_t)b);
 }
 
-static inline uint64_t i64_rem_s(const w2p_ctx *ctx, const char *where, uint64_t a, uint64_t b)
+static inline W2P_CODE uint64_t i64_rem_s(const w2p_ctx *ctx, const char *where, uint64_t a, uint64_t b)
 {
     if (UNLIKELY(b == 0))
         trap(ctx, W2P_TRAP_DIV_ZERO, where);
     return b == 0xFFFFFFFFFFFFFFFFull ? 0 : (uint64_t)((int64_t)a % (int64_t)b);
 }
-static inline uint32_t i32_div_u(const w2p_ctx *ctx, const char *where, uint32_t a, uint32_t b)
+static inline W2P_CODE uint32_t i32_div_u(const w2p_ctx *ctx, const char *where, uint32_t a, uint32_t b)
 {
     if (UNLIKELY(b == 0))
         trap(ctx, W2P_TRAP_DIV_ZERO, where);
     return a / b;
 }
 
-static inline uint32_t i32_rem_u(const w2p_ctx *ctx, const char *where, uint32_t a, uint32_t b)
+static inline W2P_CODE uint32_t i32_rem_u(const w2p_ctx *ctx, const char *where, uint32_t a, uint32_t b)
 {
     if (UNLIKELY(b == 0))
         trap(ctx, W2P_TRAP_DIV_ZERO, where);
     return a % b;
 }
-static inline uint64_t i64_div_u(const w2p_ctx *ctx, const char *where, uint64_t a, uint64_t b)
+static inline W2P_CODE uint64_t i64_div_u(const w2p_ctx *ctx, const char *where, uint64_t a, uint64_t b)
 {
     if (UNLIKELY(b == 0))
         trap(ctx, W2P_TRAP_DIV_ZERO, where);
     return a / b;
 }
 
-static inline uint64_t i64_rem_u(const w2p_ctx *ctx, const char *where, uint64_t a, uint64_t b)
+static inline W2P_CODE uint64_t i64_rem_u(const w2p_ctx *ctx, const char *where, uint64_t a, uint64_t b)
 {
     if (UNLIKELY(b == 0))
         trap(ctx, W2P_TRAP_DIV_ZERO, where);
@@ -302,10 +315,10 @@ static inline uint64_t i64_rem_u(const w2p_ctx *ctx, const char *where, uint64_t
 #define I64_CTZ(x) ((x) ? (uint64_t)__builtin_ctzll(x) : 64u)
 #define I64_POPCNT(x) ((uint64_t)__builtin_popcountll(x))
 
-static inline uint32_t i32_rotl(uint32_t x, uint32_t n) { n &= 31; return (x << n) | (x >> ((32 - n) & 31)); }
-static inline uint32_t i32_rotr(uint32_t x, uint32_t n) { n &= 31; return (x >> n) | (x << ((32 - n) & 31)); }
-static inline uint64_t i64_rotl(uint64_t x, uint64_t n) { n &= 63; return (x << n) | (x >> ((64 - n) & 63)); }
-static inline uint64_t i64_rotr(uint64_t x, uint64_t n) { n &= 63; return (x >> n) | (x << ((64 - n) & 63)); }
+static inline W2P_CODE uint32_t i32_rotl(uint32_t x, uint32_t n) { n &= 31; return (x << n) | (x >> ((32 - n) & 31)); }
+static inline W2P_CODE uint32_t i32_rotr(uint32_t x, uint32_t n) { n &= 31; return (x >> n) | (x << ((32 - n) & 31)); }
+static inline W2P_CODE uint64_t i64_rotl(uint64_t x, uint64_t n) { n &= 63; return (x << n) | (x >> ((64 - n) & 63)); }
+static inline W2P_CODE uint64_t i64_rotr(uint64_t x, uint64_t n) { n &= 63; return (x >> n) | (x << ((64 - n) & 63)); }
 #define I32_ROTL(x, n) i32_rotl(x, n)
 #define I32_ROTR(x, n) i32_rotr(x, n)
 #define I64_ROTL(x, n) i64_rotl(x, n)
@@ -313,13 +326,13 @@ static inline uint64_t i64_rotr(uint64_t x, uint64_t n) { n &= 63; return (x >> 
 
 /* ---- Floats ---- */
 
-static inline uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
-static inline uint64_t f64_bits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
-static inline float f32_from_bits(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
-static inline double f64_from_bits(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
+static inline W2P_CODE uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static inline W2P_CODE uint64_t f64_bits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
+static inline W2P_CODE float f32_from_bits(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+static inline W2P_CODE double f64_from_bits(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
 
 /* min/max: a NaN operand gives a NaN (a + b quiets it), and -0 < +0. */
-static inline float f32_min(float a, float b)
+static inline W2P_CODE float f32_min(float a, float b)
 {
     if (a != a || b != b)
         return a + b;
@@ -328,7 +341,7 @@ static inline float f32_min(float a, float b)
     return a < b ? a : b;
 }
 
-static inline float f32_max(float a, float b)
+static inline W2P_CODE float f32_max(float a, float b)
 {
     if (a != a || b != b)
         return a + b;
@@ -336,7 +349,7 @@ static inline float f32_max(float a, float b)
         return signbit(a) ? b : a;
     return a > b ? a : b;
 }
-static inline double f64_min(double a, double b)
+static inline W2P_CODE double f64_min(double a, double b)
 {
     if (a != a || b != b)
         return a + b;
@@ -345,7 +358,7 @@ static inline double f64_min(double a, double b)
     return a < b ? a : b;
 }
 
-static inline double f64_max(double a, double b)
+static inline W2P_CODE double f64_max(double a, double b)
 {
     if (a != a || b != b)
         return a + b;
@@ -354,19 +367,19 @@ static inline double f64_max(double a, double b)
     return a > b ? a : b;
 }
 /* Rounding keeps NaN payloads in libm but must quiet them in Wasm: x + x does. */
-static inline float f32_ceil(float x) { return x != x ? x + x : ceilf(x); }
-static inline float f32_floor(float x) { return x != x ? x + x : floorf(x); }
-static inline float f32_trunc(float x) { return x != x ? x + x : truncf(x); }
-static inline float f32_nearest(float x) { return x != x ? x + x : nearbyintf(x); }
-static inline double f64_ceil(double x) { return x != x ? x + x : ceil(x); }
-static inline double f64_floor(double x) { return x != x ? x + x : floor(x); }
-static inline double f64_trunc(double x) { return x != x ? x + x : trunc(x); }
-static inline double f64_nearest(double x) { return x != x ? x + x : nearbyint(x); }
+static inline W2P_CODE float f32_ceil(float x) { return x != x ? x + x : ceilf(x); }
+static inline W2P_CODE float f32_floor(float x) { return x != x ? x + x : floorf(x); }
+static inline W2P_CODE float f32_trunc(float x) { return x != x ? x + x : truncf(x); }
+static inline W2P_CODE float f32_nearest(float x) { return x != x ? x + x : nearbyintf(x); }
+static inline W2P_CODE double f64_ceil(double x) { return x != x ? x + x : ceil(x); }
+static inline W2P_CODE double f64_floor(double x) { return x != x ? x + x : floor(x); }
+static inline W2P_CODE double f64_trunc(double x) { return x != x ? x + x : trunc(x); }
+static inline W2P_CODE double f64_nearest(double x) { return x != x ? x + x : nearbyint(x); }
 
 /* Conversions between widths quiet NaNs too; written so the C compiler cannot fold a
    promote-demote pair back into the identity. */
-static inline double f64_promote_f32(float x) { double d = x; return d != d ? d + d : d; }
-static inline float f32_demote_f64(double d) { return d != d ? (float)(d + d) : (float)d; }
+static inline W2P_CODE double f64_promote_f32(float x) { double d = x; return d != d ? d + d : d; }
+static inline W2P_CODE float f32_demote_f64(double d) { return d != d ? (float)(d + d) : (float)d; }
 
 #define F32_MIN(a, b) f32_min(a, b)
 #define F32_MAX(a, b) f32_max(a, b)
@@ -376,14 +389,14 @@ static inline float f32_demote_f64(double d) { return d != d ? (float)(d + d) : 
 /* Float -> int: trapping (NaN: invalid conversion; out of range: overflow) and
    saturating (NaN -> 0, out of range -> the nearest bound). The range tests compare in
    double precision, where every bound is exact. */
-static inline uint32_t i32_trunc_s_f32(const w2p_ctx *ctx, const char *where, float x)
+static inline W2P_CODE uint32_t i32_trunc_s_f32(const w2p_ctx *ctx, const char *where, float x)
 {
     if (UNLIKELY(!(x > -2147483649.0 && x < 2147483648.0)))
         trap(ctx, x != x ? W2P_TRAP_INVALID_CONVERSION : W2P_TRAP_INT_OVERFLOW, where);
     return (uint32_t)(int32_t)x;
 }
 
-static inline uint32_t i32_trunc_s_f32_sat(float x)
+static inline W2P_CODE uint32_t i32_trunc_s_f32_sat(float x)
 {
     if (x > -2147483649.0 && x < 2147483648.0)
         return (uint32_t)(int32_t)x;
@@ -393,14 +406,14 @@ static inline uint32_t i32_trunc_s_f32_sat(float x)
 }
 #define I32_TRUNC_S_F32(x) i32_trunc_s_f32(&inst->ctx, __func__, x)
 #define I32_TRUNC_SAT_S_F32(x) i32_trunc_s_f32_sat(x)
-static inline uint32_t i32_trunc_s_f64(const w2p_ctx *ctx, const char *where, double x)
+static inline W2P_CODE uint32_t i32_trunc_s_f64(const w2p_ctx *ctx, const char *where, double x)
 {
     if (UNLIKELY(!(x > -2147483649.0 && x < 2147483648.0)))
         trap(ctx, x != x ? W2P_TRAP_INVALID_CONVERSION : W2P_TRAP_INT_OVERFLOW, where);
     return (uint32_t)(int32_t)x;
 }
 
-static inline uint32_t i32_trunc_s_f64_sat(double x)
+static inline W2P_CODE uint32_t i32_trunc_s_f64_sat(double x)
 {
     if (x > -2147483649.0 && x < 2147483648.0)
         return (uint32_t)(int32_t)x;
@@ -410,14 +423,14 @@ static inline uint32_t i32_trunc_s_f64_sat(double x)
 }
 #define I32_TRUNC_S_F64(x) i32_trunc_s_f64(&inst->ctx, __func__, x)
 #define I32_TRUNC_SAT_S_F64(x) i32_trunc_s_f64_sat(x)
-static inline uint32_t i32_trunc_u_f32(const w2p_ctx *ctx, const char *where, float x)
+static inline W2P_CODE uint32_t i32_trunc_u_f32(const w2p_ctx *ctx, const char *where, float x)
 {
     if (UNLIKELY(!(x > -1.0 && x < 4294967296.0)))
         trap(ctx, x != x ? W2P_TRAP_INVALID_CONVERSION : W2P_TRAP_INT_OVERFLOW, where);
     return (uint32_t)(uint32_t)x;
 }
 
-static inline uint32_t i32_trunc_u_f32_sat(float x)
+static inline W2P_CODE uint32_t i32_trunc_u_f32_sat(float x)
 {
     if (x > -1.0 && x < 4294967296.0)
         return (uint32_t)(uint32_t)x;
@@ -427,14 +440,14 @@ static inline uint32_t i32_trunc_u_f32_sat(float x)
 }
 #define I32_TRUNC_U_F32(x) i32_trunc_u_f32(&inst->ctx, __func__, x)
 #define I32_TRUNC_SAT_U_F32(x) i32_trunc_u_f32_sat(x)
-static inline uint32_t i32_trunc_u_f64(const w2p_ctx *ctx, const char *where, double x)
+static inline W2P_CODE uint32_t i32_trunc_u_f64(const w2p_ctx *ctx, const char *where, double x)
 {
     if (UNLIKELY(!(x > -1.0 && x < 4294967296.0)))
         trap(ctx, x != x ? W2P_TRAP_INVALID_CONVERSION : W2P_TRAP_INT_OVERFLOW, where);
     return (uint32_t)(uint32_t)x;
 }
 
-static inline uint32_t i32_trunc_u_f64_sat(double x)
+static inline W2P_CODE uint32_t i32_trunc_u_f64_sat(double x)
 {
     if (x > -1.0 && x < 4294967296.0)
         return (uint32_t)(uint32_t)x;
@@ -444,14 +457,14 @@ static inline uint32_t i32_trunc_u_f64_sat(double x)
 }
 #define I32_TRUNC_U_F64(x) i32_trunc_u_f64(&inst->ctx, __func__, x)
 #define I32_TRUNC_SAT_U_F64(x) i32_trunc_u_f64_sat(x)
-static inline uint64_t i64_trunc_s_f32(const w2p_ctx *ctx, const char *where, float x)
+static inline W2P_CODE uint64_t i64_trunc_s_f32(const w2p_ctx *ctx, const char *where, float x)
 {
     if (UNLIKELY(!(x >= -9223372036854775808.0 && x < 9223372036854775808.0)))
         trap(ctx, x != x ? W2P_TRAP_INVALID_CONVERSION : W2P_TRAP_INT_OVERFLOW, where);
     return (uint64_t)(int64_t)x;
 }
 
-static inline uint64_t i64_trunc_s_f32_sat(float x)
+static inline W2P_CODE uint64_t i64_trunc_s_f32_sat(float x)
 {
     if (x >= -9223372036854775808.0 && x < 9223372036854775808.0)
         return (uint64_t)(int64_t)x;
@@ -461,14 +474,14 @@ static inline uint64_t i64_trunc_s_f32_sat(float x)
 }
 #define I64_TRUNC_S_F32(x) i64_trunc_s_f32(&inst->ctx, __func__, x)
 #define I64_TRUNC_SAT_S_F32(x) i64_trunc_s_f32_sat(x)
-static inline uint64_t i64_trunc_s_f64(const w2p_ctx *ctx, const char *where, double x)
+static inline W2P_CODE uint64_t i64_trunc_s_f64(const w2p_ctx *ctx, const char *where, double x)
 {
     if (UNLIKELY(!(x >= -9223372036854775808.0 && x < 9223372036854775808.0)))
         trap(ctx, x != x ? W2P_TRAP_INVALID_CONVERSION : W2P_TRAP_INT_OVERFLOW, where);
     return (uint64_t)(int64_t)x;
 }
 
-static inline uint64_t i64_trunc_s_f64_sat(double x)
+static inline W2P_CODE uint64_t i64_trunc_s_f64_sat(double x)
 {
     if (x >= -9223372036854775808.0 && x < 9223372036854775808.0)
         return (uint64_t)(int64_t)x;
@@ -478,14 +491,14 @@ static inline uint64_t i64_trunc_s_f64_sat(double x)
 }
 #define I64_TRUNC_S_F64(x) i64_trunc_s_f64(&inst->ctx, __func__, x)
 #define I64_TRUNC_SAT_S_F64(x) i64_trunc_s_f64_sat(x)
-static inline uint64_t i64_trunc_u_f32(const w2p_ctx *ctx, const char *where, float x)
+static inline W2P_CODE uint64_t i64_trunc_u_f32(const w2p_ctx *ctx, const char *where, float x)
 {
     if (UNLIKELY(!(x > -1.0 && x < 18446744073709551616.0)))
         trap(ctx, x != x ? W2P_TRAP_INVALID_CONVERSION : W2P_TRAP_INT_OVERFLOW, where);
     return (uint64_t)(uint64_t)x;
 }
 
-static inline uint64_t i64_trunc_u_f32_sat(float x)
+static inline W2P_CODE uint64_t i64_trunc_u_f32_sat(float x)
 {
     if (x > -1.0 && x < 18446744073709551616.0)
         return (uint64_t)(uint64_t)x;
@@ -495,14 +508,14 @@ static inline uint64_t i64_trunc_u_f32_sat(float x)
 }
 #define I64_TRUNC_U_F32(x) i64_trunc_u_f32(&inst->ctx, __func__, x)
 #define I64_TRUNC_SAT_U_F32(x) i64_trunc_u_f32_sat(x)
-static inline uint64_t i64_trunc_u_f64(const w2p_ctx *ctx, const char *where, double x)
+static inline W2P_CODE uint64_t i64_trunc_u_f64(const w2p_ctx *ctx, const char *where, double x)
 {
     if (UNLIKELY(!(x > -1.0 && x < 18446744073709551616.0)))
         trap(ctx, x != x ? W2P_TRAP_INVALID_CONVERSION : W2P_TRAP_INT_OVERFLOW, where);
     return (uint64_t)(uint64_t)x;
 }
 
-static inline uint64_t i64_trunc_u_f64_sat(double x)
+static inline W2P_CODE uint64_t i64_trunc_u_f64_sat(double x)
 {
     if (x > -1.0 && x < 18446744073709551616.0)
         return (uint64_t)(uint64_t)x;
@@ -542,19 +555,19 @@ struct Instance {
 static const uint8_t data0[6] =
     "hello\000";
 
-static uint32_t fn1_add(Instance *inst, uint32_t v0, uint32_t v1);
-static uint32_t fn2_sub(Instance *inst, uint32_t v0, uint32_t v1);
-static uint64_t fn3_fac(Instance *inst, uint64_t v0_n);
-static uint32_t fn4_sum_to(Instance *inst, uint32_t v0_n);
-static res_ii fn5_divmod(Instance *inst, uint32_t v0_a, uint32_t v1_b);
-static uint32_t fn6_apply(Instance *inst, uint32_t v0_op, uint32_t v1_a, uint32_t v2_b);
-static uint32_t fn7_classify(Instance *inst, uint32_t v0_x);
-static uint32_t fn8_peek(Instance *inst, uint32_t v0_addr);
-static uint32_t fn9_bump(Instance *inst);
-static void fn10_init(Instance *inst);
+static W2P_CODE uint32_t fn1_add(Instance *inst, uint32_t v0, uint32_t v1);
+static W2P_CODE uint32_t fn2_sub(Instance *inst, uint32_t v0, uint32_t v1);
+static W2P_CODE uint64_t fn3_fac(Instance *inst, uint64_t v0_n);
+static W2P_CODE uint32_t fn4_sum_to(Instance *inst, uint32_t v0_n);
+static W2P_CODE res_ii fn5_divmod(Instance *inst, uint32_t v0_a, uint32_t v1_b);
+static W2P_CODE uint32_t fn6_apply(Instance *inst, uint32_t v0_op, uint32_t v1_a, uint32_t v2_b);
+static W2P_CODE uint32_t fn7_classify(Instance *inst, uint32_t v0_x);
+static W2P_CODE uint32_t fn8_peek(Instance *inst, uint32_t v0_addr);
+static W2P_CODE uint32_t fn9_bump(Instance *inst);
+static W2P_CODE void fn10_init(Instance *inst);
 
 /* func 1 'add' */
-static uint32_t fn1_add(Instance *inst, uint32_t v0, uint32_t v1)
+static W2P_CODE uint32_t fn1_add(Instance *inst, uint32_t v0, uint32_t v1)
 {
     uint32_t i0, i1;
     STACK_CHECK(160);
@@ -565,7 +578,7 @@ static uint32_t fn1_add(Instance *inst, uint32_t v0, uint32_t v1)
 }
 
 /* func 2 'sub' */
-static uint32_t fn2_sub(Instance *inst, uint32_t v0, uint32_t v1)
+static W2P_CODE uint32_t fn2_sub(Instance *inst, uint32_t v0, uint32_t v1)
 {
     uint32_t i0, i1;
     STACK_CHECK(160);
@@ -576,7 +589,7 @@ static uint32_t fn2_sub(Instance *inst, uint32_t v0, uint32_t v1)
 }
 
 /* func 3 'fac' */
-static uint64_t fn3_fac(Instance *inst, uint64_t v0_n)
+static W2P_CODE uint64_t fn3_fac(Instance *inst, uint64_t v0_n)
 {
     uint32_t i0;
     uint64_t j0, j1, j2;
@@ -597,7 +610,7 @@ static uint64_t fn3_fac(Instance *inst, uint64_t v0_n)
 }
 
 /* func 4 'sum_to' */
-static uint32_t fn4_sum_to(Instance *inst, uint32_t v0_n)
+static W2P_CODE uint32_t fn4_sum_to(Instance *inst, uint32_t v0_n)
 {
     uint32_t v1_acc = 0;
     uint32_t i0, i1;
@@ -623,7 +636,7 @@ L2:;
 }
 
 /* func 5 'divmod' */
-static res_ii fn5_divmod(Instance *inst, uint32_t v0_a, uint32_t v1_b)
+static W2P_CODE res_ii fn5_divmod(Instance *inst, uint32_t v0_a, uint32_t v1_b)
 {
     uint32_t i0, i1, i2;
     STACK_CHECK(168);
@@ -637,7 +650,7 @@ static res_ii fn5_divmod(Instance *inst, uint32_t v0_a, uint32_t v1_b)
 }
 
 /* func 6 'apply' */
-static uint32_t fn6_apply(Instance *inst, uint32_t v0_op, uint32_t v1_a, uint32_t v2_b)
+static W2P_CODE uint32_t fn6_apply(Instance *inst, uint32_t v0_op, uint32_t v1_a, uint32_t v2_b)
 {
     const w2p_func *fp;
     uint32_t i0, i1, i2;
@@ -651,7 +664,7 @@ static uint32_t fn6_apply(Instance *inst, uint32_t v0_op, uint32_t v1_a, uint32_
 }
 
 /* func 7 'classify' */
-static uint32_t fn7_classify(Instance *inst, uint32_t v0_x)
+static W2P_CODE uint32_t fn7_classify(Instance *inst, uint32_t v0_x)
 {
     uint32_t i0, i1, i2, i3;
     STACK_CHECK(168);
@@ -681,7 +694,7 @@ L2:;
 }
 
 /* func 8 'peek' */
-static uint32_t fn8_peek(Instance *inst, uint32_t v0_addr)
+static W2P_CODE uint32_t fn8_peek(Instance *inst, uint32_t v0_addr)
 {
     uint8_t *const mem0_base = inst->mem0->data;
     uint64_t mem0_size = inst->mem0->size;
@@ -693,7 +706,7 @@ static uint32_t fn8_peek(Instance *inst, uint32_t v0_addr)
 }
 
 /* func 9 'bump' */
-static uint32_t fn9_bump(Instance *inst)
+static W2P_CODE uint32_t fn9_bump(Instance *inst)
 {
     const w2p_func *fp;
     uint32_t i0, i1;
@@ -710,7 +723,7 @@ static uint32_t fn9_bump(Instance *inst)
 }
 
 /* func 10 'init' */
-static void fn10_init(Instance *inst)
+static W2P_CODE void fn10_init(Instance *inst)
 {
     uint8_t *const mem0_base = inst->mem0->data;
     uint64_t mem0_size = inst->mem0->size;
@@ -723,7 +736,7 @@ static void fn10_init(Instance *inst)
 }
 /* ---- Instantiation: globals, element and data segments, start (may trap) ---- */
 
-static void instantiate(w2p_ctx *ctx)
+static W2P_CODE void instantiate(w2p_ctx *ctx)
 {
     Instance *inst = (Instance *)ctx;
     inst->g0 = 0u;
@@ -743,55 +756,56 @@ static void instantiate(w2p_ctx *ctx)
 }
 
 /* ---- Generic entries (Python -> Wasm) and host trampolines (Wasm -> Python) ---- */
-static void call_ii_i(const w2p_func *f, const w2p_val *args, w2p_val *results)
+static W2P_CODE void call_ii_i(const w2p_func *f, const w2p_val *args, w2p_val *results)
 {
     results[0].i32 = ((fn_ii_i)f->fn)(f->ctx, args[0].i32, args[1].i32);
 }
-static void call_i_v(const w2p_func *f, const w2p_val *args, w2p_val *results)
+static W2P_CODE void call_i_v(const w2p_func *f, const w2p_val *args, w2p_val *results)
 {
     (void)results;
     ((fn_i_v)f->fn)(f->ctx, args[0].i32);
 }
-static void call_I_I(const w2p_func *f, const w2p_val *args, w2p_val *results)
+static W2P_CODE void call_I_I(const w2p_func *f, const w2p_val *args, w2p_val *results)
 {
     results[0].i64 = ((fn_I_I)f->fn)(f->ctx, args[0].i64);
 }
-static void call_i_i(const w2p_func *f, const w2p_val *args, w2p_val *results)
+static W2P_CODE void call_i_i(const w2p_func *f, const w2p_val *args, w2p_val *results)
 {
     results[0].i32 = ((fn_i_i)f->fn)(f->ctx, args[0].i32);
 }
-static void call_ii_ii(const w2p_func *f, const w2p_val *args, w2p_val *results)
+static W2P_CODE void call_ii_ii(const w2p_func *f, const w2p_val *args, w2p_val *results)
 {
     res_ii r = ((fn_ii_ii)f->fn)(f->ctx, args[0].i32, args[1].i32);
     results[0].i32 = r.r0;
     results[1].i32 = r.r1;
 }
-static void call_v_ii(const w2p_func *f, const w2p_val *args, w2p_val *results)
+static W2P_CODE void call_v_ii(const w2p_func *f, const w2p_val *args, w2p_val *results)
 {
     (void)args;
     res_ii r = ((fn_v_ii)f->fn)(f->ctx);
     results[0].i32 = r.r0;
     results[1].i32 = r.r1;
 }
-static void call_iii_i(const w2p_func *f, const w2p_val *args, w2p_val *results)
+static W2P_CODE void call_iii_i(const w2p_func *f, const w2p_val *args, w2p_val *results)
 {
     results[0].i32 = ((fn_iii_i)f->fn)(f->ctx, args[0].i32, args[1].i32, args[2].i32);
 }
-static void call_v_i(const w2p_func *f, const w2p_val *args, w2p_val *results)
+static W2P_CODE void call_v_i(const w2p_func *f, const w2p_val *args, w2p_val *results)
 {
     (void)args;
     results[0].i32 = ((fn_v_i)f->fn)(f->ctx);
 }
-static void call_v_v(const w2p_func *f, const w2p_val *args, w2p_val *results)
+static W2P_CODE void call_v_v(const w2p_func *f, const w2p_val *args, w2p_val *results)
 {
     (void)args;
     (void)results;
     ((fn_v_v)f->fn)(f->ctx);
 }
-static void host_i_v(w2p_ctx *ctx, uint32_t a0)
+static W2P_CODE void host_i_v(w2p_ctx *ctx, uint32_t a0)
 {
     w2p_host_func *h = (w2p_host_func *)ctx;
     w2p_val v[1];
+    stack_room(ctx, (uintptr_t)__builtin_frame_address(0) - sizeof v - 128, NULL);
     v[0].i32 = a0;
     if (h->call(h, v) != 0)
         trap(ctx, W2P_TRAP_HOST_EXCEPTION, NULL);
@@ -918,13 +932,13 @@ static const w2p_type_desc types_desc[] = {
 };
 static const w2p_func_desc funcs_desc[] = {
     {"log", NULL, 1u, NULL, 0},
-    {"add", "fn1_add", 0u, (w2p_fnptr)fn1_add, W2P_FUNC_CANNOT_TRAP},
-    {"sub", "fn2_sub", 0u, (w2p_fnptr)fn2_sub, W2P_FUNC_CANNOT_TRAP},
+    {"add", "fn1_add", 0u, (w2p_fnptr)fn1_add, CANNOT_TRAP},
+    {"sub", "fn2_sub", 0u, (w2p_fnptr)fn2_sub, CANNOT_TRAP},
     {"fac", "fn3_fac", 2u, (w2p_fnptr)fn3_fac, 0},
-    {"sum_to", "fn4_sum_to", 3u, (w2p_fnptr)fn4_sum_to, W2P_FUNC_CANNOT_TRAP},
+    {"sum_to", "fn4_sum_to", 3u, (w2p_fnptr)fn4_sum_to, CANNOT_TRAP},
     {"divmod", "fn5_divmod", 4u, (w2p_fnptr)fn5_divmod, 0},
     {"apply", "fn6_apply", 6u, (w2p_fnptr)fn6_apply, 0},
-    {"classify", "fn7_classify", 3u, (w2p_fnptr)fn7_classify, W2P_FUNC_CANNOT_TRAP},
+    {"classify", "fn7_classify", 3u, (w2p_fnptr)fn7_classify, CANNOT_TRAP},
     {"peek", "fn8_peek", 3u, (w2p_fnptr)fn8_peek, 0},
     {"bump", "fn9_bump", 7u, (w2p_fnptr)fn9_bump, 0},
     {"init", "fn10_init", 8u, (w2p_fnptr)fn10_init, 0},
@@ -953,6 +967,10 @@ static const w2p_extern_desc exports_desc[] = {
     {NULL, 0, "peek", 4u, 0, 8u},
     {NULL, 0, "bump", 4u, 0, 9u},
 };
+/* The bounds of this shared object's code section (defined by the linker). */
+extern const char __start_w2p_code[] __attribute__((visibility("hidden")));
+extern const char __stop_w2p_code[] __attribute__((visibility("hidden")));
+
 static const w2p_module module_desc = {
     .abi_version = W2P_ABI_VERSION,
     .flags = 0,
@@ -980,6 +998,8 @@ static const w2p_module module_desc = {
     .num_exports = 9u,
     .exports = exports_desc,
     .instantiate = instantiate,
+    .code_start = __start_w2p_code,
+    .code_end = __stop_w2p_code,
 };
 
 /* Defined by the shim (runtime_c/w2p_glue.c): loads the shared runtime, builds the module. */

@@ -21,21 +21,39 @@
 
 typedef struct Instance Instance;
 
+/* Every function below is W2P_CODE: in the section where the runtime's fault handler may
+   turn a fault into a trap (w2p_rt.h). */
+
 /* Traps unwind to the Python boundary through the context; `where` names the C function. */
-__attribute__((noreturn, cold)) static void trap(const w2p_ctx *ctx, int kind, const char *where)
+__attribute__((noreturn, cold)) static W2P_CODE void trap(const w2p_ctx *ctx, int kind, const char *where)
 {
     ctx->trap(kind, where);
     __builtin_unreachable();
 }
 #define TRAP(kind) trap(&inst->ctx, W2P_TRAP_##kind, __func__)
 
+/* Before a call into the runtime, the C library or Python (memory.grow, table.grow, bulk
+   memory and table operations, host functions): the caller's frame (of about `frame`
+   bytes) must lie above the thread's floor, so that the callee runs in the stack kept
+   free below it. A fault in its code could not be made a trap (it might hold a lock), so
+   too little stack is "call stack exhausted" here, before the call. One unsigned compare
+   also catches a frame outside the range entirely (the context was last used on another
+   thread): the slow path sorts the two out. */
+static inline W2P_CODE void stack_room(w2p_ctx *ctx, uintptr_t low, const char *where)
+{
+    if (UNLIKELY(low - ctx->stack_floor > ctx->stack_span))
+        w2p_stack_check(ctx, low, where);
+}
+#define STACK_ROOM(frame) stack_room(&inst->ctx, (uintptr_t)__builtin_frame_address(0) - (frame), __func__)
+
 /* Built for guard pages: call depth is bounded by the thread's stack itself. Running
    into its guard faults, and the runtime's handler turns that into "call stack
    exhausted" (frames of a page or more are probed page by page, so none skips it). */
+#define CANNOT_TRAP W2P_FUNC_CANNOT_TRAP
 
 /* A call through a function reference enters another context (an instance or a host
    function): it inherits the caller's stack bounds. */
-static inline w2p_ctx *enter(const w2p_func *f, const Instance *inst)
+static inline W2P_CODE w2p_ctx *enter(const w2p_func *f, const Instance *inst)
 {
     const w2p_ctx *from = (const w2p_ctx *)inst;
     f->ctx->stack_floor = from->stack_floor;
@@ -57,144 +75,144 @@ static inline w2p_ctx *enter(const w2p_func *f, const Instance *inst)
 #else
 #define FORCE_READ_FLOAT(v) __asm__("" : : "w"(v))
 #endif
-static inline uint8_t load_uint8_t(const uint8_t *base, uint64_t ea)
+static inline W2P_CODE uint8_t load_uint8_t(const uint8_t *base, uint64_t ea)
 {
     uint8_t v;
     memcpy(&v, base + ea, sizeof v);
     return v;
 }
 
-static inline uint8_t load_forced_uint8_t(const uint8_t *base, uint64_t ea)
+static inline W2P_CODE uint8_t load_forced_uint8_t(const uint8_t *base, uint64_t ea)
 {
     uint8_t v = load_uint8_t(base, ea);
     FORCE_READ_INT(v);
     return v;
 }
-static inline int8_t load_int8_t(const uint8_t *base, uint64_t ea)
+static inline W2P_CODE int8_t load_int8_t(const uint8_t *base, uint64_t ea)
 {
     int8_t v;
     memcpy(&v, base + ea, sizeof v);
     return v;
 }
 
-static inline int8_t load_forced_int8_t(const uint8_t *base, uint64_t ea)
+static inline W2P_CODE int8_t load_forced_int8_t(const uint8_t *base, uint64_t ea)
 {
     int8_t v = load_int8_t(base, ea);
     FORCE_READ_INT(v);
     return v;
 }
-static inline uint16_t load_uint16_t(const uint8_t *base, uint64_t ea)
+static inline W2P_CODE uint16_t load_uint16_t(const uint8_t *base, uint64_t ea)
 {
     uint16_t v;
     memcpy(&v, base + ea, sizeof v);
     return v;
 }
 
-static inline uint16_t load_forced_uint16_t(const uint8_t *base, uint64_t ea)
+static inline W2P_CODE uint16_t load_forced_uint16_t(const uint8_t *base, uint64_t ea)
 {
     uint16_t v = load_uint16_t(base, ea);
     FORCE_READ_INT(v);
     return v;
 }
-static inline int16_t load_int16_t(const uint8_t *base, uint64_t ea)
+static inline W2P_CODE int16_t load_int16_t(const uint8_t *base, uint64_t ea)
 {
     int16_t v;
     memcpy(&v, base + ea, sizeof v);
     return v;
 }
 
-static inline int16_t load_forced_int16_t(const uint8_t *base, uint64_t ea)
+static inline W2P_CODE int16_t load_forced_int16_t(const uint8_t *base, uint64_t ea)
 {
     int16_t v = load_int16_t(base, ea);
     FORCE_READ_INT(v);
     return v;
 }
-static inline uint32_t load_uint32_t(const uint8_t *base, uint64_t ea)
+static inline W2P_CODE uint32_t load_uint32_t(const uint8_t *base, uint64_t ea)
 {
     uint32_t v;
     memcpy(&v, base + ea, sizeof v);
     return v;
 }
 
-static inline uint32_t load_forced_uint32_t(const uint8_t *base, uint64_t ea)
+static inline W2P_CODE uint32_t load_forced_uint32_t(const uint8_t *base, uint64_t ea)
 {
     uint32_t v = load_uint32_t(base, ea);
     FORCE_READ_INT(v);
     return v;
 }
-static inline int32_t load_int32_t(const uint8_t *base, uint64_t ea)
+static inline W2P_CODE int32_t load_int32_t(const uint8_t *base, uint64_t ea)
 {
     int32_t v;
     memcpy(&v, base + ea, sizeof v);
     return v;
 }
 
-static inline int32_t load_forced_int32_t(const uint8_t *base, uint64_t ea)
+static inline W2P_CODE int32_t load_forced_int32_t(const uint8_t *base, uint64_t ea)
 {
     int32_t v = load_int32_t(base, ea);
     FORCE_READ_INT(v);
     return v;
 }
-static inline uint64_t load_uint64_t(const uint8_t *base, uint64_t ea)
+static inline W2P_CODE uint64_t load_uint64_t(const uint8_t *base, uint64_t ea)
 {
     uint64_t v;
     memcpy(&v, base + ea, sizeof v);
     return v;
 }
 
-static inline uint64_t load_forced_uint64_t(const uint8_t *base, uint64_t ea)
+static inline W2P_CODE uint64_t load_forced_uint64_t(const uint8_t *base, uint64_t ea)
 {
     uint64_t v = load_uint64_t(base, ea);
     FORCE_READ_INT(v);
     return v;
 }
-static inline float load_float(const uint8_t *base, uint64_t ea)
+static inline W2P_CODE float load_float(const uint8_t *base, uint64_t ea)
 {
     float v;
     memcpy(&v, base + ea, sizeof v);
     return v;
 }
 
-static inline float load_forced_float(const uint8_t *base, uint64_t ea)
+static inline W2P_CODE float load_forced_float(const uint8_t *base, uint64_t ea)
 {
     float v = load_float(base, ea);
     FORCE_READ_FLOAT(v);
     return v;
 }
-static inline double load_double(const uint8_t *base, uint64_t ea)
+static inline W2P_CODE double load_double(const uint8_t *base, uint64_t ea)
 {
     double v;
     memcpy(&v, base + ea, sizeof v);
     return v;
 }
 
-static inline double load_forced_double(const uint8_t *base, uint64_t ea)
+static inline W2P_CODE double load_forced_double(const uint8_t *base, uint64_t ea)
 {
     double v = load_double(base, ea);
     FORCE_READ_FLOAT(v);
     return v;
 }
-static inline void store_uint8_t(uint8_t *base, uint64_t ea, uint8_t v)
+static inline W2P_CODE void store_uint8_t(uint8_t *base, uint64_t ea, uint8_t v)
 {
     memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_uint16_t(uint8_t *base, uint64_t ea, uint16_t v)
+static inline W2P_CODE void store_uint16_t(uint8_t *base, uint64_t ea, uint16_t v)
 {
     memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_uint32_t(uint8_t *base, uint64_t ea, uint32_t v)
+static inline W2P_CODE void store_uint32_t(uint8_t *base, uint64_t ea, uint32_t v)
 {
     memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_uint64_t(uint8_t *base, uint64_t ea, uint64_t v)
+static inline W2P_CODE void store_uint64_t(uint8_t *base, uint64_t ea, uint64_t v)
 {
     memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_float(uint8_t *base, uint64_t ea, float v)
+static inline W2P_CODE void store_float(uint8_t *base, uint64_t ea, float v)
 {
     memcpy(base + ea, &v, sizeof v);
 }
-static inline void store_double(uint8_t *base, uint64_t ea, double v)
+static inline W2P_CODE void store_double(uint8_t *base, uint64_t ea, double v)
 {
     memcpy(base + ea, &v, sizeof v);
 }
@@ -204,14 +222,14 @@ static inline void store_double(uint8_t *base, uint64_t ea, double v)
 
 /* ---- Tables ---- */
 
-static inline void *table_get(const w2p_ctx *ctx, const char *where, const w2p_table *t, uint32_t i)
+static inline W2P_CODE void *table_get(const w2p_ctx *ctx, const char *where, const w2p_table *t, uint32_t i)
 {
     if (UNLIKELY(i >= t->size))
         trap(ctx, W2P_TRAP_OOB_TABLE, where);
     return t->elems[i];
 }
 
-static inline void table_set(const w2p_ctx *ctx, const char *where, w2p_table *t, uint32_t i, void *ref)
+static inline W2P_CODE void table_set(const w2p_ctx *ctx, const char *where, w2p_table *t, uint32_t i, void *ref)
 {
     if (UNLIKELY(i >= t->size))
         trap(ctx, W2P_TRAP_OOB_TABLE, where);
@@ -219,7 +237,7 @@ static inline void table_set(const w2p_ctx *ctx, const char *where, w2p_table *t
 }
 
 /* call_indirect's checks: in range, not null, of the expected (interned) type. */
-static inline const w2p_func *table_func(const w2p_ctx *ctx, const char *where, const w2p_table *t, uint32_t i,
+static inline W2P_CODE const w2p_func *table_func(const w2p_ctx *ctx, const char *where, const w2p_table *t, uint32_t i,
                                          const w2p_functype *type)
 {
     if (UNLIKELY(i >= t->size))
@@ -238,7 +256,7 @@ static inline const w2p_func *table_func(const w2p_ctx *ctx, const char *where, 
 
 /* ---- Integer arithmetic that traps ---- */
 
-static inline uint32_t i32_div_s(const w2p_ctx *ctx, const char *where, uint32_t a, uint32_t b)
+static inline W2P_CODE uint32_t i32_div_s(const w2p_ctx *ctx, const char *where, uint32_t a, uint32_t b)
 {
     if (UNLIKELY(b == 0))
         trap(ctx, W2P_TRAP_DIV_ZERO, where);
@@ -247,7 +265,7 @@ static inline uint32_t i32_div_s(const w2p_ctx *ctx, const char *where, uint32_t
     return (uint32_t)((int32_t)a / (int32_t)b);
 }
 
-static inline uint32_t i32_rem_s(const w2p_ctx *ctx, const char *where, uint32_t a, uint32_t b)
+static inline W2P_CODE uint32_t i32_rem_s(const w2p_ctx *ctx, const char *where, uint32_t a, uint32_t b)
 {
     if (UNLIKELY(b == 0))
         trap(ctx, W2P_TRAP_DIV_ZERO, where);
@@ -255,7 +273,7 @@ static inline uint32_t i32_rem_s(const w2p_ctx *ctx, const char *where, uint32_t
     return b == 0xFFFFFFFFu ? 0 : (uint32_t)((int32_t)a % (int32_t)b);
 }
 
-static inline uint64_t i64_div_s(const w2p_ctx *ctx, const char *where, uint64_t a, uint64_t b)
+static inline W2P_CODE uint64_t i64_div_s(const w2p_ctx *ctx, const char *where, uint64_t a, uint64_t b)
 {
     if (UNLIKELY(b == 0))
         trap(ctx, W2P_TRAP_DIV_ZERO, where);
@@ -264,33 +282,33 @@ static inline uint64_t i64_div_s(const w2p_ctx *ctx, const char *where, uint64_t
     return (uint64_t)((int64_t)a / (int64_t)b);
 }
 
-static inline uint64_t i64_rem_s(const w2p_ctx *ctx, const char *where, uint64_t a, uint64_t b)
+static inline W2P_CODE uint64_t i64_rem_s(const w2p_ctx *ctx, const char *where, uint64_t a, uint64_t b)
 {
     if (UNLIKELY(b == 0))
         trap(ctx, W2P_TRAP_DIV_ZERO, where);
     return b == 0xFFFFFFFFFFFFFFFFull ? 0 : (uint64_t)((int64_t)a % (int64_t)b);
 }
-static inline uint32_t i32_div_u(const w2p_ctx *ctx, const char *where, uint32_t a, uint32_t b)
+static inline W2P_CODE uint32_t i32_div_u(const w2p_ctx *ctx, const char *where, uint32_t a, uint32_t b)
 {
     if (UNLIKELY(b == 0))
         trap(ctx, W2P_TRAP_DIV_ZERO, where);
     return a / b;
 }
 
-static inline uint32_t i32_rem_u(const w2p_ctx *ctx, const char *where, uint32_t a, uint32_t b)
+static inline W2P_CODE uint32_t i32_rem_u(const w2p_ctx *ctx, const char *where, uint32_t a, uint32_t b)
 {
     if (UNLIKELY(b == 0))
         trap(ctx, W2P_TRAP_DIV_ZERO, where);
     return a % b;
 }
-static inline uint64_t i64_div_u(const w2p_ctx *ctx, const char *where, uint64_t a, uint64_t b)
+static inline W2P_CODE uint64_t i64_div_u(const w2p_ctx *ctx, const char *where, uint64_t a, uint64_t b)
 {
     if (UNLIKELY(b == 0))
         trap(ctx, W2P_TRAP_DIV_ZERO, where);
     return a / b;
 }
 
-static inline uint64_t i64_rem_u(const w2p_ctx *ctx, const char *where, uint64_t a, uint64_t b)
+static inline W2P_CODE uint64_t i64_rem_u(const w2p_ctx *ctx, const char *where, uint64_t a, uint64_t b)
 {
     if (UNLIKELY(b == 0))
         trap(ctx, W2P_TRAP_DIV_ZERO, where);
@@ -314,10 +332,10 @@ static inline uint64_t i64_rem_u(const w2p_ctx *ctx, const char *where, uint64_t
 #define I64_CTZ(x) ((x) ? (uint64_t)__builtin_ctzll(x) : 64u)
 #define I64_POPCNT(x) ((uint64_t)__builtin_popcountll(x))
 
-static inline uint32_t i32_rotl(uint32_t x, uint32_t n) { n &= 31; return (x << n) | (x >> ((32 - n) & 31)); }
-static inline uint32_t i32_rotr(uint32_t x, uint32_t n) { n &= 31; return (x >> n) | (x << ((32 - n) & 31)); }
-static inline uint64_t i64_rotl(uint64_t x, uint64_t n) { n &= 63; return (x << n) | (x >> ((64 - n) & 63)); }
-static inline uint64_t i64_rotr(uint64_t x, uint64_t n) { n &= 63; return (x >> n) | (x << ((64 - n) & 63)); }
+static inline W2P_CODE uint32_t i32_rotl(uint32_t x, uint32_t n) { n &= 31; return (x << n) | (x >> ((32 - n) & 31)); }
+static inline W2P_CODE uint32_t i32_rotr(uint32_t x, uint32_t n) { n &= 31; return (x >> n) | (x << ((32 - n) & 31)); }
+static inline W2P_CODE uint64_t i64_rotl(uint64_t x, uint64_t n) { n &= 63; return (x << n) | (x >> ((64 - n) & 63)); }
+static inline W2P_CODE uint64_t i64_rotr(uint64_t x, uint64_t n) { n &= 63; return (x >> n) | (x << ((64 - n) & 63)); }
 #define I32_ROTL(x, n) i32_rotl(x, n)
 #define I32_ROTR(x, n) i32_rotr(x, n)
 #define I64_ROTL(x, n) i64_rotl(x, n)
@@ -325,13 +343,13 @@ static inline uint64_t i64_rotr(uint64_t x, uint64_t n) { n &= 63; return (x >> 
 
 /* ---- Floats ---- */
 
-static inline uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
-static inline uint64_t f64_bits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
-static inline float f32_from_bits(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
-static inline double f64_from_bits(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
+static inline W2P_CODE uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static inline W2P_CODE uint64_t f64_bits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
+static inline W2P_CODE float f32_from_bits(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+static inline W2P_CODE double f64_from_bits(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
 
 /* min/max: a NaN operand gives a NaN (a + b quiets it), and -0 < +0. */
-static inline float f32_min(float a, float b)
+static inline W2P_CODE float f32_min(float a, float b)
 {
     if (a != a || b != b)
         return a + b;
@@ -340,7 +358,7 @@ static inline float f32_min(float a, float b)
     return a < b ? a : b;
 }
 
-static inline float f32_max(float a, float b)
+static inline W2P_CODE float f32_max(float a, float b)
 {
     if (a != a || b != b)
         return a + b;
@@ -348,7 +366,7 @@ static inline float f32_max(float a, float b)
         return signbit(a) ? b : a;
     return a > b ? a : b;
 }
-static inline double f64_min(double a, double b)
+static inline W2P_CODE double f64_min(double a, double b)
 {
     if (a != a || b != b)
         return a + b;
@@ -357,7 +375,7 @@ static inline double f64_min(double a, double b)
     return a < b ? a : b;
 }
 
-static inline double f64_max(double a, double b)
+static inline W2P_CODE double f64_max(double a, double b)
 {
     if (a != a || b != b)
         return a + b;
@@ -366,19 +384,19 @@ static inline double f64_max(double a, double b)
     return a > b ? a : b;
 }
 /* Rounding keeps NaN payloads in libm but must quiet them in Wasm: x + x does. */
-static inline float f32_ceil(float x) { return x != x ? x + x : ceilf(x); }
-static inline float f32_floor(float x) { return x != x ? x + x : floorf(x); }
-static inline float f32_trunc(float x) { return x != x ? x + x : truncf(x); }
-static inline float f32_nearest(float x) { return x != x ? x + x : nearbyintf(x); }
-static inline double f64_ceil(double x) { return x != x ? x + x : ceil(x); }
-static inline double f64_floor(double x) { return x != x ? x + x : floor(x); }
-static inline double f64_trunc(double x) { return x != x ? x + x : trunc(x); }
-static inline double f64_nearest(double x) { return x != x ? x + x : nearbyint(x); }
+static inline W2P_CODE float f32_ceil(float x) { return x != x ? x + x : ceilf(x); }
+static inline W2P_CODE float f32_floor(float x) { return x != x ? x + x : floorf(x); }
+static inline W2P_CODE float f32_trunc(float x) { return x != x ? x + x : truncf(x); }
+static inline W2P_CODE float f32_nearest(float x) { return x != x ? x + x : nearbyintf(x); }
+static inline W2P_CODE double f64_ceil(double x) { return x != x ? x + x : ceil(x); }
+static inline W2P_CODE double f64_floor(double x) { return x != x ? x + x : floor(x); }
+static inline W2P_CODE double f64_trunc(double x) { return x != x ? x + x : trunc(x); }
+static inline W2P_CODE double f64_nearest(double x) { return x != x ? x + x : nearbyint(x); }
 
 /* Conversions between widths quiet NaNs too; written so the C compiler cannot fold a
    promote-demote pair back into the identity. */
-static inline double f64_promote_f32(float x) { double d = x; return d != d ? d + d : d; }
-static inline float f32_demote_f64(double d) { return d != d ? (float)(d + d) : (float)d; }
+static inline W2P_CODE double f64_promote_f32(float x) { double d = x; return d != d ? d + d : d; }
+static inline W2P_CODE float f32_demote_f64(double d) { return d != d ? (float)(d + d) : (float)d; }
 
 #define F32_MIN(a, b) f32_min(a, b)
 #define F32_MAX(a, b) f32_max(a, b)
@@ -388,14 +406,14 @@ static inline float f32_demote_f64(double d) { return d != d ? (float)(d + d) : 
 /* Float -> int: trapping (NaN: invalid conversion; out of range: overflow) and
    saturating (NaN -> 0, out of range -> the nearest bound). The range tests compare in
    double precision, where every bound is exact. */
-static inline uint32_t i32_trunc_s_f32(const w2p_ctx *ctx, const char *where, float x)
+static inline W2P_CODE uint32_t i32_trunc_s_f32(const w2p_ctx *ctx, const char *where, float x)
 {
     if (UNLIKELY(!(x > -2147483649.0 && x < 2147483648.0)))
         trap(ctx, x != x ? W2P_TRAP_INVALID_CONVERSION : W2P_TRAP_INT_OVERFLOW, where);
     return (uint32_t)(int32_t)x;
 }
 
-static inline uint32_t i32_trunc_s_f32_sat(float x)
+static inline W2P_CODE uint32_t i32_trunc_s_f32_sat(float x)
 {
     if (x > -2147483649.0 && x < 2147483648.0)
         return (uint32_t)(int32_t)x;
@@ -405,14 +423,14 @@ static inline uint32_t i32_trunc_s_f32_sat(float x)
 }
 #define I32_TRUNC_S_F32(x) i32_trunc_s_f32(&inst->ctx, __func__, x)
 #define I32_TRUNC_SAT_S_F32(x) i32_trunc_s_f32_sat(x)
-static inline uint32_t i32_trunc_s_f64(const w2p_ctx *ctx, const char *where, double x)
+static inline W2P_CODE uint32_t i32_trunc_s_f64(const w2p_ctx *ctx, const char *where, double x)
 {
     if (UNLIKELY(!(x > -2147483649.0 && x < 2147483648.0)))
         trap(ctx, x != x ? W2P_TRAP_INVALID_CONVERSION : W2P_TRAP_INT_OVERFLOW, where);
     return (uint32_t)(int32_t)x;
 }
 
-static inline uint32_t i32_trunc_s_f64_sat(double x)
+static inline W2P_CODE uint32_t i32_trunc_s_f64_sat(double x)
 {
     if (x > -2147483649.0 && x < 2147483648.0)
         return (uint32_t)(int32_t)x;
@@ -422,14 +440,14 @@ static inline uint32_t i32_trunc_s_f64_sat(double x)
 }
 #define I32_TRUNC_S_F64(x) i32_trunc_s_f64(&inst->ctx, __func__, x)
 #define I32_TRUNC_SAT_S_F64(x) i32_trunc_s_f64_sat(x)
-static inline uint32_t i32_trunc_u_f32(const w2p_ctx *ctx, const char *where, float x)
+static inline W2P_CODE uint32_t i32_trunc_u_f32(const w2p_ctx *ctx, const char *where, float x)
 {
     if (UNLIKELY(!(x > -1.0 && x < 4294967296.0)))
         trap(ctx, x != x ? W2P_TRAP_INVALID_CONVERSION : W2P_TRAP_INT_OVERFLOW, where);
     return (uint32_t)(uint32_t)x;
 }
 
-static inline uint32_t i32_trunc_u_f32_sat(float x)
+static inline W2P_CODE uint32_t i32_trunc_u_f32_sat(float x)
 {
     if (x > -1.0 && x < 4294967296.0)
         return (uint32_t)(uint32_t)x;
@@ -439,14 +457,14 @@ static inline uint32_t i32_trunc_u_f32_sat(float x)
 }
 #define I32_TRUNC_U_F32(x) i32_trunc_u_f32(&inst->ctx, __func__, x)
 #define I32_TRUNC_SAT_U_F32(x) i32_trunc_u_f32_sat(x)
-static inline uint32_t i32_trunc_u_f64(const w2p_ctx *ctx, const char *where, double x)
+static inline W2P_CODE uint32_t i32_trunc_u_f64(const w2p_ctx *ctx, const char *where, double x)
 {
     if (UNLIKELY(!(x > -1.0 && x < 4294967296.0)))
         trap(ctx, x != x ? W2P_TRAP_INVALID_CONVERSION : W2P_TRAP_INT_OVERFLOW, where);
     return (uint32_t)(uint32_t)x;
 }
 
-static inline uint32_t i32_trunc_u_f64_sat(double x)
+static inline W2P_CODE uint32_t i32_trunc_u_f64_sat(double x)
 {
     if (x > -1.0 && x < 4294967296.0)
         return (uint32_t)(uint32_t)x;
@@ -456,14 +474,14 @@ static inline uint32_t i32_trunc_u_f64_sat(double x)
 }
 #define I32_TRUNC_U_F64(x) i32_trunc_u_f64(&inst->ctx, __func__, x)
 #define I32_TRUNC_SAT_U_F64(x) i32_trunc_u_f64_sat(x)
-static inline uint64_t i64_trunc_s_f32(const w2p_ctx *ctx, const char *where, float x)
+static inline W2P_CODE uint64_t i64_trunc_s_f32(const w2p_ctx *ctx, const char *where, float x)
 {
     if (UNLIKELY(!(x >= -9223372036854775808.0 && x < 9223372036854775808.0)))
         trap(ctx, x != x ? W2P_TRAP_INVALID_CONVERSION : W2P_TRAP_INT_OVERFLOW, where);
     return (uint64_t)(int64_t)x;
 }
 
-static inline uint64_t i64_trunc_s_f32_sat(float x)
+static inline W2P_CODE uint64_t i64_trunc_s_f32_sat(float x)
 {
     if (x >= -9223372036854775808.0 && x < 9223372036854775808.0)
         return (uint64_t)(int64_t)x;
@@ -473,14 +491,14 @@ static inline uint64_t i64_trunc_s_f32_sat(float x)
 }
 #define I64_TRUNC_S_F32(x) i64_trunc_s_f32(&inst->ctx, __func__, x)
 #define I64_TRUNC_SAT_S_F32(x) i64_trunc_s_f32_sat(x)
-static inline uint64_t i64_trunc_s_f64(const w2p_ctx *ctx, const char *where, double x)
+static inline W2P_CODE uint64_t i64_trunc_s_f64(const w2p_ctx *ctx, const char *where, double x)
 {
     if (UNLIKELY(!(x >= -9223372036854775808.0 && x < 9223372036854775808.0)))
         trap(ctx, x != x ? W2P_TRAP_INVALID_CONVERSION : W2P_TRAP_INT_OVERFLOW, where);
     return (uint64_t)(int64_t)x;
 }
 
-static inline uint64_t i64_trunc_s_f64_sat(double x)
+static inline W2P_CODE uint64_t i64_trunc_s_f64_sat(double x)
 {
     if (x >= -9223372036854775808.0 && x < 9223372036854775808.0)
         return (uint64_t)(int64_t)x;
@@ -490,14 +508,14 @@ static inline uint64_t i64_trunc_s_f64_sat(double x)
 }
 #define I64_TRUNC_S_F64(x) i64_trunc_s_f64(&inst->ctx, __func__, x)
 #define I64_TRUNC_SAT_S_F64(x) i64_trunc_s_f64_sat(x)
-static inline uint64_t i64_trunc_u_f32(const w2p_ctx *ctx, const char *where, float x)
+static inline W2P_CODE uint64_t i64_trunc_u_f32(const w2p_ctx *ctx, const char *where, float x)
 {
     if (UNLIKELY(!(x > -1.0 && x < 18446744073709551616.0)))
         trap(ctx, x != x ? W2P_TRAP_INVALID_CONVERSION : W2P_TRAP_INT_OVERFLOW, where);
     return (uint64_t)(uint64_t)x;
 }
 
-static inline uint64_t i64_trunc_u_f32_sat(float x)
+static inline W2P_CODE uint64_t i64_trunc_u_f32_sat(float x)
 {
     if (x > -1.0 && x < 18446744073709551616.0)
         return (uint64_t)(uint64_t)x;
@@ -507,14 +525,14 @@ static inline uint64_t i64_trunc_u_f32_sat(float x)
 }
 #define I64_TRUNC_U_F32(x) i64_trunc_u_f32(&inst->ctx, __func__, x)
 #define I64_TRUNC_SAT_U_F32(x) i64_trunc_u_f32_sat(x)
-static inline uint64_t i64_trunc_u_f64(const w2p_ctx *ctx, const char *where, double x)
+static inline W2P_CODE uint64_t i64_trunc_u_f64(const w2p_ctx *ctx, const char *where, double x)
 {
     if (UNLIKELY(!(x > -1.0 && x < 18446744073709551616.0)))
         trap(ctx, x != x ? W2P_TRAP_INVALID_CONVERSION : W2P_TRAP_INT_OVERFLOW, where);
     return (uint64_t)(uint64_t)x;
 }
 
-static inline uint64_t i64_trunc_u_f64_sat(double x)
+static inline W2P_CODE uint64_t i64_trunc_u_f64_sat(double x)
 {
     if (x > -1.0 && x < 18446744073709551616.0)
         return (uint64_t)(uint64_t)x;
@@ -535,10 +553,10 @@ struct Instance {
     w2p_func *funcs[1];
 };
 
-static uint32_t fn0_sum(Instance *inst, uint32_t v0_x, uint32_t v1_y);
+static W2P_CODE uint32_t fn0_sum(Instance *inst, uint32_t v0_x, uint32_t v1_y);
 
 /* func 0 'sum' */
-static uint32_t fn0_sum(Instance *inst, uint32_t v0_x, uint32_t v1_y)
+static W2P_CODE uint32_t fn0_sum(Instance *inst, uint32_t v0_x, uint32_t v1_y)
 {
     uint32_t i0, i1;
     i0 = v0_x;
@@ -548,13 +566,13 @@ static uint32_t fn0_sum(Instance *inst, uint32_t v0_x, uint32_t v1_y)
 }
 /* ---- Instantiation: globals, element and data segments, start (may trap) ---- */
 
-static void instantiate(w2p_ctx *ctx)
+static W2P_CODE void instantiate(w2p_ctx *ctx)
 {
     Instance *inst = (Instance *)ctx;
 }
 
 /* ---- Generic entries (Python -> Wasm) and host trampolines (Wasm -> Python) ---- */
-static void call_ii_i(const w2p_func *f, const w2p_val *args, w2p_val *results)
+static W2P_CODE void call_ii_i(const w2p_func *f, const w2p_val *args, w2p_val *results)
 {
     results[0].i32 = ((fn_ii_i)f->fn)(f->ctx, args[0].i32, args[1].i32);
 }
@@ -588,11 +606,15 @@ static const w2p_type_desc types_desc[] = {
     {"ii>i", call_ii_i, NULL, PYCALL(pycall_ii_i)},
 };
 static const w2p_func_desc funcs_desc[] = {
-    {"sum", "fn0_sum", 0u, (w2p_fnptr)fn0_sum, W2P_FUNC_CANNOT_TRAP},
+    {"sum", "fn0_sum", 0u, (w2p_fnptr)fn0_sum, CANNOT_TRAP},
 };
 static const w2p_extern_desc exports_desc[] = {
     {NULL, 0, "sum", 3u, 0, 0u},
 };
+/* The bounds of this shared object's code section (defined by the linker). */
+extern const char __start_w2p_code[] __attribute__((visibility("hidden")));
+extern const char __stop_w2p_code[] __attribute__((visibility("hidden")));
+
 static const w2p_module module_desc = {
     .abi_version = W2P_ABI_VERSION,
     .flags = W2P_MODULE_GUARD_PAGES,
@@ -620,6 +642,8 @@ static const w2p_module module_desc = {
     .num_exports = 1u,
     .exports = exports_desc,
     .instantiate = instantiate,
+    .code_start = __start_w2p_code,
+    .code_end = __stop_w2p_code,
 };
 
 /* Defined by the shim (runtime_c/w2p_glue.c): loads the shared runtime, builds the module. */

@@ -18,6 +18,15 @@ from . import names
 from .literals import constant
 
 _TRAP = "TRAP({})"
+# The generated C stays linear in the size of the Wasm however deeply blocks nest: lines
+# are indented for at most MAX_INDENT levels, and an `if` nested deeper than MAX_BRACES
+# braces becomes a conditional goto instead of a braced block (the C compiler's parser
+# recurses on braces).
+MAX_INDENT = 8
+MAX_BRACES = 32
+# Where a runtime call needs stack room (see the template's STACK_ROOM); the function's
+# frame estimate is filled in once all of its code is written.
+_STACK_ROOM = "STACK_ROOM(FRAME);"
 
 
 @dataclass
@@ -28,6 +37,8 @@ class _Frame:
     results: tuple[ValType, ...]
     label: int
     dead: bool  # opened in unreachable code: nothing inside is emitted
+    flat: bool = False  # an `if` written with gotos rather than braces (see MAX_BRACES)
+    else_placed: bool = False  # a flat `if`'s else label is written
     label_used: bool = False
     label_line: Optional[int] = None  # where a loop's label goes, if used
 
@@ -177,7 +188,12 @@ class FunctionWriter:
     # ---- output helpers ----
 
     def emit(self, line: str) -> None:
-        self.lines.append("    " * self.indent + line)
+        self.lines.append("    " * min(self.indent, MAX_INDENT) + line)
+
+    def runtime_call(self, line: str) -> None:
+        """A line calling into the runtime or the C library: stack room is made sure of first."""
+        self.emit(_STACK_ROOM)
+        self.emit(line)
 
     def memory_may_have_grown(self) -> None:
         """After a call or memory.grow: the cached memory size is reloaded."""
@@ -204,7 +220,7 @@ class FunctionWriter:
             f"{names.C_TYPES[t]} {self.local_names[i]}" for i, t in enumerate(self.type.params)
         ]
         storage = f"{self.storage} " if self.storage else ""
-        return f"{storage}{ret} {self.ctx.func_names[self.index]}({', '.join(params)})"
+        return f"{storage}W2P_CODE {ret} {self.ctx.func_names[self.index]}({', '.join(params)})"
 
     def write(self) -> list[str]:
         self.new_frame("func", 0, FuncType((), self.type.results), False)
@@ -214,11 +230,13 @@ class FunctionWriter:
         if self.load_uses:
             for line in self.load_uses.lines_to_force():
                 self.lines[line] = self.lines[line].replace("LOAD(", "LOAD_FORCED(", 1)
-        body = self.lines
+        frame = self.frame_estimate()
+        body = [line.replace(_STACK_ROOM, f"STACK_ROOM({frame});") if line and line.endswith(_STACK_ROOM) else line
+                for line in self.lines]
         decls = self.declarations()
         name = self.module.names.funcs.get(self.index)
         comment = f"/* func {self.index}" + (f" {names.c_comment(repr(name))}" if name else "") + " */"
-        check = [f"    STACK_CHECK({self.frame_estimate()});"] if self.ctx.bounds_checks else []
+        check = [f"    STACK_CHECK({frame});"] if self.ctx.bounds_checks else []
         return [comment, self.signature(), "{"] + decls + check + body + ["}"]
 
     def frame_estimate(self) -> int:
@@ -308,7 +326,14 @@ class FunctionWriter:
             return
         if name == "else":
             frame = self.frames[-1]
-            if not frame.dead:
+            if frame.dead:
+                pass
+            elif frame.flat:
+                frame.label_used = True
+                self.emit(f"goto {names.label(frame.label)};")
+                self.lines.append(f"{names.label(frame.label)}_else:;")
+                frame.else_placed = True
+            else:
                 self.indent -= 1
                 self.emit("} else {")
                 self.indent += 1
@@ -317,8 +342,11 @@ class FunctionWriter:
         if name == "end":
             frame = self.frames.pop()
             if not frame.dead and frame.kind == "if":
-                self.indent -= 1
-                self.emit("}")
+                if frame.flat and not frame.else_placed:  # no else: the false branch lands here
+                    self.lines.append(f"{names.label(frame.label)}_else:;")
+                elif not frame.flat:
+                    self.indent -= 1
+                    self.emit("}")
             self.end_frame(frame)
             self.reachable_end = True
             return
@@ -339,9 +367,16 @@ class FunctionWriter:
         h = instr.height
         if instr.op.name == "if":
             base = h - 1 - len(sig.params)
+            braces = sum(1 for f in self.frames if f.kind == "if" and not f.flat)
             frame = self.new_frame("if", base, sig, dead)
-            if not dead:
-                self.emit(f"if ({self.slot(ValType.I32, h - 1)}) {{")
+            if dead:
+                return
+            cond = self.slot(ValType.I32, h - 1)
+            if braces >= MAX_BRACES:
+                frame.flat = True
+                self.emit(f"if (!{cond}) goto {names.label(frame.label)}_else;")
+            else:
+                self.emit(f"if ({cond}) {{")
                 self.indent += 1
             return
         # A block or loop needs no braces: its labels (where used) mark it.
@@ -503,23 +538,23 @@ class FunctionWriter:
     def op_table_grow(self, instr, h):
         ref, n = self.slot(ValType.FUNCREF, h - 2), self.slot(ValType.I32, h - 1)
         tab = f"inst->{names.table(instr.imm)}"
-        self.emit(f"{self.slot(ValType.I32, h - 2)} = w2p_table_grow({tab}, {n}, {ref});")
+        self.runtime_call(f"{self.slot(ValType.I32, h - 2)} = w2p_table_grow({tab}, {n}, {ref});")
 
     def op_table_fill(self, instr, h):
         i, ref, n = self.slot(ValType.I32, h - 3), self.slot(ValType.FUNCREF, h - 2), self.slot(ValType.I32, h - 1)
-        self.emit(f"if (w2p_table_fill(inst->{names.table(instr.imm)}, {i}, {ref}, {n})) TRAP(OOB_TABLE);")
+        self.runtime_call(f"if (w2p_table_fill(inst->{names.table(instr.imm)}, {i}, {ref}, {n})) TRAP(OOB_TABLE);")
 
     def op_table_copy(self, instr, h):
         dst_table, src_table = instr.imm
         d, s, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
         dst, src = f"inst->{names.table(dst_table)}", f"inst->{names.table(src_table)}"
-        self.emit(f"if (w2p_table_copy({dst}, {d}, {src}, {s}, {n})) TRAP(OOB_TABLE);")
+        self.runtime_call(f"if (w2p_table_copy({dst}, {d}, {src}, {s}, {n})) TRAP(OOB_TABLE);")
 
     def op_table_init(self, instr, h):
         elem, table = instr.imm
         d, s, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
         tab = f"inst->{names.table(table)}"
-        self.emit(f"if (w2p_table_init_from({tab}, {d}, &inst->elems[{elem}], {s}, {n})) TRAP(OOB_TABLE);")
+        self.runtime_call(f"if (w2p_table_init_from({tab}, {d}, &inst->elems[{elem}], {s}, {n})) TRAP(OOB_TABLE);")
 
     def op_elem_drop(self, instr, h):
         self.emit(f"inst->elems[{instr.imm}].len = 0;")
@@ -529,23 +564,23 @@ class FunctionWriter:
 
     def op_memory_grow(self, instr, h):
         n = self.slot(ValType.I32, h - 1)
-        self.emit(f"{n} = w2p_memory_grow(inst->{names.memory(0)}, {n});")
+        self.runtime_call(f"{n} = w2p_memory_grow(inst->{names.memory(0)}, {n});")
         self.memory_may_have_grown()
 
     def op_memory_fill(self, instr, h):
         d, v, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
-        self.emit(f"if (w2p_memory_fill(inst->{names.memory(0)}, {d}, {v}, {n})) TRAP(OOB_MEMORY);")
+        self.runtime_call(f"if (w2p_memory_fill(inst->{names.memory(0)}, {d}, {v}, {n})) TRAP(OOB_MEMORY);")
 
     def op_memory_copy(self, instr, h):
         d, s, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
         mem = f"inst->{names.memory(0)}"
-        self.emit(f"if (w2p_memory_copy({mem}, {d}, {mem}, {s}, {n})) TRAP(OOB_MEMORY);")
+        self.runtime_call(f"if (w2p_memory_copy({mem}, {d}, {mem}, {s}, {n})) TRAP(OOB_MEMORY);")
 
     def op_memory_init(self, instr, h):
         seg = instr.imm[0]
         d, s, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
         data = f"{names.data_segment(seg)}, inst->data_len[{seg}]"
-        self.emit(f"if (w2p_memory_init_from(inst->{names.memory(0)}, {d}, {data}, {s}, {n})) TRAP(OOB_MEMORY);")
+        self.runtime_call(f"if (w2p_memory_init_from(inst->{names.memory(0)}, {d}, {data}, {s}, {n})) TRAP(OOB_MEMORY);")
 
     def op_data_drop(self, instr, h):
         self.emit(f"inst->data_len[{instr.imm}] = 0;")

@@ -223,7 +223,8 @@ class ModuleWriter:
     def trampoline(self, ft: FuncType) -> dict:
         params = ["w2p_ctx *ctx"] + [f"{names.C_TYPES[t]} a{k}" for k, t in enumerate(ft.params)]
         n = max(len(ft.params), len(ft.results), 1)
-        body = ["w2p_host_func *h = (w2p_host_func *)ctx;", f"w2p_val v[{n}];"]
+        body = ["w2p_host_func *h = (w2p_host_func *)ctx;", f"w2p_val v[{n}];",
+                "stack_room(ctx, (uintptr_t)__builtin_frame_address(0) - sizeof v - 128, NULL);"]
         body += [f"v[{k}].{names.VAL_FIELDS[t]} = a{k};" for k, t in enumerate(ft.params)]
         body.append("if (h->call(h, v) != 0)")
         body.append("    trap(ctx, W2P_TRAP_HOST_EXCEPTION, NULL);")
@@ -295,7 +296,7 @@ class ModuleWriter:
         funcs = table("funcs_desc", "w2p_func_desc", [
             f"{{{_desc_string(m.names.funcs.get(i))}, {_desc_string(self.ctx.func_names[i] or None)}, "
             f"{type_index[ft]}u, {'(w2p_fnptr)' + self.ctx.func_names[i] if self.ctx.func_names[i] else 'NULL'}, "
-            f"{'W2P_FUNC_CANNOT_TRAP' if i in cannot_trap else '0'}}}"
+            f"{'CANNOT_TRAP' if i in cannot_trap else '0'}}}"
             for i, ft in enumerate(m.func_types)])
         mems = table("memories_desc", "w2p_memory_desc", [
             f"{{{limits(mt.limits)}, {slot(names.memory(i))}}}" for i, mt in enumerate(m.mem_types)])
@@ -334,6 +335,8 @@ class ModuleWriter:
             ("num_imports", f"{len(m.imports)}u"), ("imports", imps),
             ("num_exports", f"{len(m.exports)}u"), ("exports", exps),
             ("instantiate", "instantiate"),
+            ("code_start", "__start_w2p_code"),
+            ("code_end", "__stop_w2p_code"),
         ]
         return tables, fields
 

@@ -3,8 +3,9 @@
 
 A function cannot trap when nothing in it can: no memory or table access, no trapping
 arithmetic, no unreachable, no indirect call, and calls only to functions that cannot
-trap either. Call chains must also be short (and so free of recursion), so that no
-chain of them can exhaust the stack.
+trap either. Call chains must also be short (and so free of recursion) and their frames
+small, so that no chain of them can exhaust the stack: called without a boundary, such a
+function takes no more stack than a C builtin may, and a fault in it would end the process.
 """
 from __future__ import annotations
 
@@ -14,6 +15,15 @@ from .. import ir
 
 # Calls deep below a function that cannot trap, at most: a few small frames.
 MAX_CALL_HEIGHT = 8
+# Stack such a chain of calls may take, at most, by frame_bound.
+MAX_CHAIN_STACK = 4096
+
+
+def frame_bound(func: ir.Func, n_params: int) -> int:
+    """Bytes of C stack a function may take at most: every parameter, local and stack slot
+    spilled at 16 bytes (two slots of different types at each height), plus saved registers."""
+    height = max((instr.height for instr in func.body), default=0) + 1
+    return 16 * (n_params + len(func.locals) + 2 * height) + 128
 
 _ALWAYS_TRAPPING = frozenset({
     "unreachable", "call_indirect", "memory.fill", "memory.copy", "memory.init",
@@ -35,31 +45,39 @@ _MAX_SEARCH_DEPTH = 200
 def functions_that_cannot_trap(module: ir.Module) -> set[int]:
     """Indices (in the function index space) of the defined functions that cannot trap."""
     n_imported = module.num_imported_funcs
-    height: dict[int, int | None] = {}  # calls below a function; None: it may trap
+    # (calls below a function, stack its chain takes); None: it may trap
+    known: dict[int, tuple[int, int] | None] = {}
 
-    def visit(index: int, pending: list[int]) -> tuple[int | None, bool]:
-        """(height or None, whether that is final: not cut short by the search depth)."""
+    def visit(index: int, pending: list[int]) -> tuple[tuple[int, int] | None, bool]:
+        """((height, stack) or None, whether that is final: not cut short by the search depth)."""
         if index < n_imported or index in pending:  # an import, or recursion
             return None, True
-        if index in height:
-            return height[index], True
+        if index in known:
+            return known[index], True
         if len(pending) >= _MAX_SEARCH_DEPTH:
             return None, False
         pending.append(index)
-        result: int | None = 0
+        func = module.funcs[index - n_imported]
+        frame = frame_bound(func, len(module.func_types[index].params))
+        result: tuple[int, int] | None = (0, frame)
         final = True
-        for instr in module.funcs[index - n_imported].body:
+        for instr in func.body:
+            if result is None:
+                break
             if instr.op.name == "call":
                 below, below_final = visit(instr.imm, pending)
                 final = final and below_final
-                result = None if below is None or below + 1 > MAX_CALL_HEIGHT else max(result, below + 1)
+                if below is None or below[0] + 1 > MAX_CALL_HEIGHT:
+                    result = None
+                else:
+                    result = (max(result[0], below[0] + 1), max(result[1], frame + below[1]))
             elif _may_trap(instr.op):
                 result = None
-            if result is None:
-                break
+        if result is not None and result[1] > MAX_CHAIN_STACK:
+            result = None
         pending.pop()
         if final:
-            height[index] = result
+            known[index] = result
         return result, final
 
     return {i for i in range(n_imported, n_imported + len(module.funcs)) if visit(i, [])[0] is not None}
