@@ -3,6 +3,7 @@ Each case that could hang or crash runs in a fresh interpreter with a timeout, s
 regression fails the test instead of taking the test run with it."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -189,3 +190,144 @@ def test_loop_storing_past_the_end_keeps_every_store_in_bounds():
     with pytest.raises(wasm2pyext.Trap):
         inst.exports.fill32(65000, 1000)
     assert bytes(inst.exports.mem.buffer[65000:]) == b"\xff" * 536
+
+
+# ---- 4. What a module may ask of the C compiler is bounded ----
+
+def _nested_ifs(n: int) -> bytes:
+    """A function of n nested ifs (about 5n bytes of Wasm), returning its argument."""
+    def leb(v: int) -> bytes:
+        out = b""
+        while True:
+            byte, v = v & 0x7F, v >> 7
+            if not v:
+                return out + bytes([byte])
+            out += bytes([byte | 0x80])
+
+    def section(i: int, body: bytes) -> bytes:
+        return bytes([i]) + leb(len(body)) + body
+    code = b"\x00" + b"\x20\x00\x04\x40" * n + b"\x01" + b"\x0b" * n + b"\x20\x00\x0b"
+    return (b"\0asm\1\0\0\0" + section(1, b"\x01\x60\x01\x7f\x01\x7f") + section(3, b"\x01\x00")
+            + section(7, b"\x01\x01f\x00\x00") + section(10, b"\x01" + leb(len(code)) + code))
+
+
+def test_function_with_too_many_blocks_is_refused_at_once(tmp_path):
+    """20,000 nested ifs took 42 s and 6.9 GB to build (66 s at -O0 with the C made linear:
+    GCC's time grows with the square of the labels in a function)."""
+    import time
+    from wasm2pyext.limits import Limits
+    start = time.monotonic()
+    with pytest.raises(wasm2pyext.CompileError, match=r"function 0 has 20,000 blocks, more than the 10,000"):
+        wasm2pyext.Module(_nested_ifs(20_000))
+    assert time.monotonic() - start < 10
+    module = wasm2pyext.Module(_nested_ifs(50), options=BuildOptions(limits=Limits(max_function_blocks=50)))
+    assert module.instantiate().exports.f(7) == 7
+    with pytest.raises(wasm2pyext.CompileError, match="more than the 49"):
+        wasm2pyext.Module(_nested_ifs(50), options=BuildOptions(limits=Limits(max_function_blocks=49)))
+    source = tmp_path / "deep.wasm"
+    source.write_bytes(_nested_ifs(20_000))
+    done = subprocess.run([sys.executable, "-m", "wasm2pyext", "build", str(source), "-o", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "--max-function-blocks" in done.stderr and "Traceback" not in done.stderr
+    done = subprocess.run([sys.executable, "-m", "wasm2pyext", "build", str(source), "-o", str(tmp_path),
+                           "--max-function-blocks", "1"], capture_output=True, text=True)
+    assert done.returncode == 1 and "more than the 1 " in done.stderr
+
+
+def test_big_functions_are_compiled_without_optimisation():
+    """Past Limits.optimised_blocks a function goes into a part of its own compiled at -O0
+    (GCC -O2 on 8,000 live f64 locals took 35 s, -O0 4 s), and still runs right."""
+    from wasm2pyext.codegen.module import UNOPTIMISED_PART, generate_c_parts
+    from wasm2pyext.build import front_end
+    from wasm2pyext.limits import Limits, unoptimised_functions
+    wasm = _nested_ifs(60)
+    module = front_end(wasm)
+    limits = Limits(optimised_blocks=50)
+    assert unoptimised_functions(module, limits) == {0}
+    files = generate_c_parts(module, "deep", wasm, None, False, frozenset({0}))
+    assert sorted(files) == ["deep.c", "deep.h", f"deep{UNOPTIMISED_PART}1.c"]
+    inst = wasm2pyext.Module(wasm, options=BuildOptions(limits=limits)).instantiate()
+    assert inst.exports.f(5) == 5 and inst.exports.f(0) == 0
+
+
+def test_nesting_does_not_grow_the_c_quadratically():
+    from wasm2pyext.build import compile_to_c
+    small, big = len(compile_to_c(_nested_ifs(1000), "m")), len(compile_to_c(_nested_ifs(4000), "m"))
+    fixed = len(compile_to_c(_nested_ifs(1), "m"))
+    assert (big - fixed) < 4.5 * (small - fixed)
+
+
+def test_compiler_time_and_memory_are_limited(tmp_path):
+    from wasm2pyext.toolchain import BuildError, ProcessLimits, Toolchain
+    out = subprocess.run(ProcessLimits(memory=256 << 20, seconds=30).wrap(["sh", "-c", "ulimit -v; ulimit -t"]),
+                         capture_output=True, text=True).stdout.split()
+    assert out == [str(256 << 10), "90"]
+    slow = tmp_path / "slow-cc"
+    slow.write_text("#!/bin/sh\nsleep 60 &\nsleep 60\n")
+    slow.chmod(0o755)
+    import time
+    start = time.monotonic()
+    with pytest.raises(BuildError, match="longer than its limit of 1 s"):
+        Toolchain((str(slow),)).run(["x.c"], "compiling x", limits=ProcessLimits(seconds=1))
+    assert time.monotonic() - start < 10
+    left = subprocess.run(["pgrep", "-f", str(slow)], capture_output=True, text=True).stdout.split()
+    assert left == [], "the compiler's process group outlived its timeout"
+    c = tmp_path / "big.c"
+    c.write_text("int f(int x) {\n" + "".join(f"  if (x == {i}) x += {i} * x;\n" for i in range(20000)) + "  return x;\n}\n")
+    with pytest.raises(BuildError, match="memory limit of 100 MiB"):
+        Toolchain.default().run(["-O2", "-c", str(c), "-o", str(tmp_path / "big.o")], "compiling big.c",
+                                limits=ProcessLimits(memory=100 << 20))
+
+
+def test_killed_builds_leave_nothing_behind(tmp_path, monkeypatch):
+    """A build killed outright cleans nothing up: the next build removes its folder and ends
+    the compilers it left running there."""
+    from wasm2pyext import workdir
+    monkeypatch.setenv("WASM2PYEXT_CACHE", str(tmp_path))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    folder = tmp_path / "tmp" / f"build-{workdir._host()}-{dead}-0000"
+    folder.mkdir(parents=True)
+    stray = subprocess.Popen(["sh", "-c", f"sleep 120 # {folder}/x.c"], start_new_session=True)
+    workdir.record_process_group(folder, stray.pid)
+    live = tmp_path / "tmp" / f"build-{workdir._host()}-{os.getpid()}-0000"
+    live.mkdir()
+    with workdir.build_folder("build") as mine:
+        assert mine.is_dir()
+    assert not mine.exists() and not folder.exists() and live.exists()
+    assert stray.wait(timeout=10) == -9
+
+
+def test_cache_rebuilds_what_is_damaged_or_not_its_own(tmp_path):
+    """A truncated cached module (a crash, a full disk) killed every later Instance(bytes)
+    of it with SIGBUS; another module's code at its path was loaded as is. Each step runs
+    in a fresh interpreter: a module once loaded stays loaded."""
+    code = f"""
+        import glob, os, shutil, sys, wasm2pyext
+        from wat import wat
+        a = wat('(module (func (export "f") (result i32) i32.const 1))')
+        b = wat('(module (func (export "f") (result i32) i32.const 2))')
+        step = sys.argv[1]
+        if step == "build":
+            wasm2pyext.Module(a)
+            built_a = set(glob.glob({str(tmp_path)!r} + "/modules/*/*.so"))
+            wasm2pyext.Module(b)
+            (built_b,) = set(glob.glob({str(tmp_path)!r} + "/modules/*/*.so")) - built_a
+            (built_a,) = built_a
+            open({str(tmp_path / "paths")!r}, "w").write(built_a + "\\n" + built_b)
+        elif step == "damage":
+            path_a, path_b = open({str(tmp_path / "paths")!r}).read().split()
+            shutil.copyfile(path_a, path_b)  # b's path now holds a's code
+            with open(path_a, "r+b") as f:
+                f.truncate(os.path.getsize(path_a) // 2)
+        else:
+            assert wasm2pyext.Instance(a).exports.f() == 1
+            assert wasm2pyext.Instance(b).exports.f() == 2
+            print("ok")
+    """
+    env = {**os.environ, "WASM2PYEXT_CACHE": str(tmp_path)}
+    for step in ("build", "damage", "use"):
+        out = subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(TESTS)!r})\n"
+                              + textwrap.dedent(code), step], capture_output=True, text=True, timeout=300, env=env)
+        assert out.returncode == 0, (step, out.stdout, out.stderr)
+    assert out.stdout.strip() == "ok"

@@ -2,10 +2,10 @@
 compile and one link against the cached runtime object (wasm2pyext/toolchain.py)."""
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sys
-import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -14,13 +14,16 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from . import __version__, ir
-from .codegen.module import generate_c, generate_c_parts
+from .codegen.module import UNOPTIMISED_PART, generate_c, generate_c_parts
 from .codegen.names import module_identifier
 from .decode import decode
 from .resources import templates_dir
 from .stubs import generate_stub
-from .toolchain import (DEFAULT_BOUNDS_CHECKS, SEMANTIC_FLAGS, STRICT_FLAGS, Toolchain, cache_root, digest,
-                        ext_suffix, link_shared, python_cflags, runtime_inputs, runtime_object)
+from .limits import Limits, check_function_sizes, unoptimised_functions
+from .toolchain import (DEFAULT_BOUNDS_CHECKS, SEMANTIC_FLAGS, STRICT_FLAGS, ProcessLimits, Toolchain, cache_entry_ok,
+                        cache_root, digest, ext_suffix, link_shared, python_cflags, record_cache_entry,
+                        runtime_inputs, runtime_object)
+from .workdir import build_folder
 from .validator import validate_module
 
 OPT_LEVELS = ("-O0", "-O1", "-O2", "-O3")
@@ -44,6 +47,9 @@ class BuildOptions:
     # platforms and limited address space (guard pages take 8 GiB of it per memory).
     bounds_checks: bool = DEFAULT_BOUNDS_CHECKS
     progress: Optional[Progress] = None
+    # What one function may ask of the C compiler, and what a run of it may take.
+    limits: Limits = field(default_factory=Limits)
+    process_limits: ProcessLimits = field(default_factory=ProcessLimits)
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)  # parallel C compiles
 
     def report(self, step: str, done: int = 0, total: int = 0) -> None:
@@ -77,20 +83,21 @@ def build_extension(wasm: bytes, name: str, out_path: Path, options: Optional[Bu
         raise ValueError(f"module name {name!r} is not an identifier")
     options.report("decoding and validating")
     module = front_end(wasm)
+    check_function_sizes(module, options.limits)
     options.report("generating C")
-    sources = generate_c_parts(module, name, wasm, PART_SIZE, options.bounds_checks)
+    sources = generate_c_parts(module, name, wasm, PART_SIZE, options.bounds_checks,
+                               frozenset(unoptimised_functions(module, options.limits)))
     options.report("preparing the runtime (compiled once, then cached)")
     runtime = runtime_object(options.toolchain, options.abi3)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="w2p-build-") as tmp:
-        work = Path(tmp)
+    with build_folder("build") as work:
         for file_name, text in sources.items():
             (work / file_name).write_text(text)
             if options.keep_c:
                 shutil.copyfile(work / file_name, out_path.with_name(file_name))
         units = [work / f for f in sources if f.endswith(".c")]
-        objects = _compile_parallel(units, options, name)
+        objects = _compile_parallel(units, options, name, work)
         options.report("linking")
         link_shared(options.toolchain, objects + [runtime], out_path, f"PyInit_{name}", work, strip=not options.debug)
     if options.stubs:
@@ -98,9 +105,10 @@ def build_extension(wasm: bytes, name: str, out_path: Path, options: Optional[Bu
     return out_path
 
 
-def _compile_parallel(units: list[Path], options: BuildOptions, name: str) -> list[Path]:
-    """Compiles each translation unit to an object, options.jobs at a time."""
-    flags = [options.opt, *SEMANTIC_FLAGS, *options.toolchain.module_flags(guard_pages=not options.bounds_checks), *STRICT_FLAGS,
+def _compile_parallel(units: list[Path], options: BuildOptions, name: str, work: Path) -> list[Path]:
+    """Compiles each translation unit to an object, options.jobs at a time; the parts of
+    functions too big for the optimiser (limits.py) at -O0."""
+    flags = [*SEMANTIC_FLAGS, *options.toolchain.module_flags(guard_pages=not options.bounds_checks), *STRICT_FLAGS,
              *python_cflags(options.abi3), *(["-g"] if options.debug else []), *options.toolchain.cflags]
     done = [0]
     lock = threading.Lock()
@@ -108,7 +116,9 @@ def _compile_parallel(units: list[Path], options: BuildOptions, name: str) -> li
 
     def compile_one(unit: Path) -> Path:
         obj = unit.with_suffix(".o")
-        options.toolchain.run(["-c", str(unit), "-o", str(obj), *flags], f"compiling {name} ({unit.name})")
+        opt = "-O0" if UNOPTIMISED_PART in unit.name else options.opt
+        options.toolchain.run(["-c", str(unit), "-o", str(obj), opt, *flags], f"compiling {name} ({unit.name})",
+                              work, options.process_limits)
         with lock:
             done[0] += 1
             options.report("compiling", done[0], len(units))
@@ -132,9 +142,11 @@ def cached_extension(wasm: bytes, options: Optional[BuildOptions] = None) -> tup
     """(module name, path) of the extension for these bytes, built on first use."""
     options = options or BuildOptions()
     key = digest(wasm, build_identity(), options.opt, options.toolchain.identity(), str(options.abi3),
-                 str(options.bounds_checks))
+                 str(options.bounds_checks), repr(options.limits))
     name = f"w2p_{key[:20]}"
     path = cache_root() / "modules" / key[:2] / f"{name}{ext_suffix(options.abi3)}"
-    if not path.exists():
+    wasm_digest = hashlib.sha256(wasm).hexdigest()  # as the module records it (wasm_sha256)
+    if not cache_entry_ok(path, wasm_digest):
         build_extension(wasm, name, path, options)
+        record_cache_entry(path, wasm_digest)
     return name, path

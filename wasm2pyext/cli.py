@@ -12,7 +12,8 @@ from .build import DEFAULT_OPT, OPT_LEVELS, BuildOptions, build_extension, compi
 from .codegen.names import module_identifier
 from .decode import decode
 from .errors import CompileError
-from .toolchain import DEFAULT_BOUNDS_CHECKS, BuildError, Toolchain, ext_suffix
+from .limits import Limits
+from .toolchain import DEFAULT_BOUNDS_CHECKS, BuildError, ProcessLimits, Toolchain, ext_suffix
 from .validator import validate_module
 
 
@@ -61,9 +62,12 @@ def _run_build(args: argparse.Namespace, build: Callable[[BuildOptions], Path], 
     """Runs one build with the compiler options of the command line, reporting progress
     on a terminal (or with --progress); prints what it wrote, or the one-line error."""
     progress = ProgressLine() if args.progress or sys.stderr.isatty() else None
+    limits = Limits(max_function_locals=args.max_function_locals, max_function_blocks=args.max_function_blocks)
+    process_limits = ProcessLimits(memory=args.max_compile_memory << 20, seconds=args.max_compile_seconds)
     build_options = BuildOptions(opt=args.opt, toolchain=Toolchain.default(args.cc, args.cflags), debug=args.debug,
                                  progress=progress, jobs=args.jobs, abi3=args.abi3,
-                                 bounds_checks=args.bounds_checks, **options)
+                                 bounds_checks=args.bounds_checks, limits=limits, process_limits=process_limits,
+                                 **options)
     try:
         path = build(build_options)
     except (CompileError, BuildError, ValueError) as e:
@@ -163,6 +167,15 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--abi3", action="store_true",
                        help="build against the stable ABI: one build for CPython 3.11 and later")
         bounds_checks_option(p)
+        limits, process = Limits(), ProcessLimits()
+        p.add_argument("--max-function-locals", type=int, default=limits.max_function_locals, metavar="N",
+                       help=f"refuse a function with more locals (default: {limits.max_function_locals})")
+        p.add_argument("--max-function-blocks", type=int, default=limits.max_function_blocks, metavar="N",
+                       help=f"refuse a function with more blocks (default: {limits.max_function_blocks})")
+        p.add_argument("--max-compile-memory", type=int, default=process.memory >> 20, metavar="MIB",
+                       help=f"memory each C compile may take (default: {process.memory >> 20})")
+        p.add_argument("--max-compile-seconds", type=float, default=process.seconds, metavar="S",
+                       help=f"time each C compile may take (default: {process.seconds:g})")
 
     b = sub.add_parser("build", help="build FILE.wasm into an importable extension module")
     b.add_argument("file")

@@ -5,15 +5,16 @@ Python ABI. The same object, linked alone, is wasm2pyext's own copy of the runti
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import platform
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -57,7 +58,31 @@ GUARD_PAGE_FLAGS = ("-fno-store-merging", "-fno-tree-slp-vectorize", "-fno-tree-
 
 
 class BuildError(Exception):
-    """The C compiler or linker failed (a bug in wasm2pyext, or a broken toolchain)."""
+    """The C compiler or linker failed (a bug in wasm2pyext, or a broken toolchain), or
+    outran its time or memory limit."""
+
+
+@dataclass(frozen=True)
+class ProcessLimits:
+    """What one run of the C compiler may take: its address space (each of its processes)
+    and its time; the CPU time of each process is bounded too, so that a compiler left
+    running by a build killed outright still ends."""
+    memory: int = 4 << 30  # bytes
+    seconds: float = 1200.0
+
+    def wrap(self, cmd: list[str]) -> list[str]:
+        """cmd, run by a shell that sets the limits first (no preexec_fn: builds run the
+        compiler from several threads)."""
+        if sys.platform == "win32":
+            return cmd
+        limit = 'ulimit -v "$1" && ulimit -t "$2" && shift 2 && exec "$@"'
+        return ["/bin/sh", "-c", limit, "sh", str(self.memory >> 10), str(int(self.seconds) + 60), *cmd]
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(OSError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def cache_root() -> Path:
@@ -80,11 +105,33 @@ class Toolchain:
         cflags = os.environ.get("WASM2PYEXT_CFLAGS", "") if cflags is None else cflags
         return Toolchain(tuple(shlex.split(cc)), tuple(shlex.split(cflags)))
 
-    def run(self, args: list[str], what: str) -> None:
+    def run(self, args: list[str], what: str, folder: Optional[Path] = None,
+            limits: Optional[ProcessLimits] = None) -> None:
+        """Runs the compiler on args within `limits` (the defaults unless given), in a
+        process group of its own, recorded in the build folder (see workdir.py): ended
+        with all it started if it outruns its time or this process is interrupted."""
+        limits = limits or ProcessLimits()
         cmd = list(self.cc) + args
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(limits.wrap(cmd), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                start_new_session=True)
+        if folder is not None:
+            from .workdir import record_process_group
+
+            record_process_group(folder, proc.pid)
+        try:
+            output, _ = proc.communicate(timeout=limits.seconds)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            raise BuildError(f"{what} took longer than its limit of {limits.seconds:g} s "
+                             "(raise it with --max-compile-seconds)") from None
+        except BaseException:
+            _kill_group(proc)
+            raise
         if proc.returncode != 0:
-            raise BuildError(f"{what} failed ({shlex.join(cmd)}):\n{proc.stdout[-4000:]}")
+            if any(sign in output.lower() for sign in ("out of memory", "cannot allocate memory")):
+                raise BuildError(f"{what} ran out of its memory limit of {limits.memory >> 20:,} MiB "
+                                 f"(raise it with --max-compile-memory):\n{output[-2000:]}")
+            raise BuildError(f"{what} failed ({shlex.join(cmd)}):\n{output[-4000:]}")
 
     def identity(self) -> str:
         """What changes compiled output: the compiler's version and the flags."""
@@ -142,6 +189,38 @@ def runtime_inputs() -> list[Path]:
             + [templates_dir() / s for s in SHIM_SOURCES])
 
 
+def _record_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def record_cache_entry(path: Path, source_digest: str = "") -> None:
+    """Writes, beside a file just installed in the cache, what it must be to be used: its
+    size and digest, and the digest of what it was made from (atomically, after it)."""
+    data = path.read_bytes()
+    staged = path.with_name(f".{path.name}.{os.getpid()}.record")
+    staged.write_text(f"{len(data)} {hashlib.sha256(data).hexdigest()} {source_digest}\n")
+    os.replace(staged, _record_path(path))
+
+
+def cache_entry_ok(path: Path, source_digest: str = "") -> bool:
+    """Whether a cached file is whole and the one wanted: present, with its record, of the
+    recorded size and digest, made from `source_digest`. One that is not is removed, to
+    be made again: loading a truncated shared object would end the process (SIGBUS), and
+    one made from other bytes would run the wrong code."""
+    try:
+        size, file_digest, made_from = _record_path(path).read_text().split(" ")
+        data = path.read_bytes()
+        if (int(size) == len(data) and made_from.strip() == source_digest
+                and hashlib.sha256(data).hexdigest() == file_digest):
+            return True
+    except (OSError, ValueError):
+        pass
+    for stale in (path, _record_path(path)):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+    return False
+
+
 def atomic_install(tmp: Path, final: Path) -> None:
     """Moves a finished build into place; a concurrent builder of the same key may win."""
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -166,21 +245,23 @@ def runtime_object(toolchain: Toolchain, abi3: bool = False) -> Path:
     key = digest(*(p.read_bytes() for p in runtime_inputs()), Cython.__version__, sys.version,
                  sysconfig.get_config_var("EXT_SUFFIX") or "", toolchain.identity(), *flags)
     final = cache_root() / "runtime" / f"{key[:24]}.o"
-    if final.exists():
+    if cache_entry_ok(final, key):
         return final
-    with tempfile.TemporaryDirectory(prefix="w2p-rt-") as tmp:
-        work = Path(tmp)
+    from .workdir import build_folder
+
+    with build_folder("runtime") as work:
         shim_c = work / "shim.c"
         translate_shim(shim_c)
         unity = work / "runtime_unity.c"
         unity.write_text("".join(f'#include "{p}"\n' for p in
                                  [shim_c] + [runtime_dir() / s for s in RUNTIME_SOURCES]))
         obj = work / "runtime.o"
-        toolchain.run(["-c", str(unity), "-o", str(obj), *flags], "compiling the wasm2pyext runtime")
+        toolchain.run(["-c", str(unity), "-o", str(obj), *flags], "compiling the wasm2pyext runtime", work)
         staged = final.with_name(f"{final.name}.{os.getpid()}.tmp")
         staged.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(obj, staged)
         atomic_install(staged, final)
+        record_cache_entry(final, key)
     return final
 
 
@@ -243,7 +324,7 @@ def link_shared(toolchain: Toolchain, objects: list[Path], out_path: Path, expor
     exports.write_text(f"{{ global: {export}; local: *; }};\n")
     staged = work / out_path.name
     toolchain.run(["-shared", *map(str, objects), "-o", str(staged), "-lm", f"-Wl,--version-script={exports}",
-                   *(["-s"] if strip else []), *toolchain.cflags], f"linking {out_path.name}")
+                   *(["-s"] if strip else []), *toolchain.cflags], f"linking {out_path.name}", work)
     tmp_out = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(staged, tmp_out)
@@ -255,7 +336,10 @@ def runtime_extension(toolchain: Optional[Toolchain] = None) -> Path:
     toolchain = toolchain or Toolchain.default()
     obj = runtime_object(toolchain)
     path = obj.with_name(f"{obj.stem}_{RUNTIME_MODULE}{ext_suffix()}")
-    if not path.exists():
-        with tempfile.TemporaryDirectory(prefix="w2p-rt-") as tmp:
-            link_shared(toolchain, [obj], path, f"PyInit_{RUNTIME_MODULE}", Path(tmp))
+    if not cache_entry_ok(path, obj.stem):
+        from .workdir import build_folder
+
+        with build_folder("runtime") as work:
+            link_shared(toolchain, [obj], path, f"PyInit_{RUNTIME_MODULE}", work)
+        record_cache_entry(path, obj.stem)
     return path

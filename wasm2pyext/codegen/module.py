@@ -342,13 +342,14 @@ class ModuleWriter:
 
     # ---- the whole ----
 
-    def render(self, part_size: Optional[int] = None) -> dict[str, str]:
+    def render(self, part_size: Optional[int] = None, unoptimised: frozenset[int] = frozenset()) -> dict[str, str]:
         """The C files of the module: one, NAME.c; or, when its functions come to more than
         part_size characters of C, a header NAME.h, NAME.c and NAME_1.c ... NAME_K.c of
-        about part_size each, to compile in parallel."""
+        about part_size each, to compile in parallel. The functions in `unoptimised` (by
+        index) go into parts of their own, named NAME_O0_K.c (see UNOPTIMISED_PART)."""
         m = self.module
         protos, bodies = self.functions("static")
-        split = part_size is not None and sum(map(len, bodies)) > part_size
+        split = bool(unoptimised) or (part_size is not None and sum(map(len, bodies)) > part_size)
         if split:
             protos, bodies = self.functions("")
         instantiate = self.instantiate_body()
@@ -386,18 +387,32 @@ class ModuleWriter:
             return {f"{self.name}.c": _template().render(part="whole", functions=bodies, **context)}
         files = {f"{self.name}.h": _template().render(part="header", functions=[], **context),
                  f"{self.name}.c": _template().render(part="main", functions=[], **context)}
-        first, chunk, size = 0, [], 0
         n_imp = m.num_imported_funcs
-        for k, body in enumerate(bodies + [None]):
-            if body is not None:
-                chunk.append(body)
-                size += len(body)
-            if chunk and (body is None or size >= part_size):
-                files[f"{self.name}_{len(files) - 1}.c"] = _template().render(
-                    part="functions", functions=chunk, first_function=n_imp + first,
-                    last_function=n_imp + k - (body is None), **context)
-                first, chunk, size = k + 1, [], 0
+        optimised = [(n_imp + k, body) for k, body in enumerate(bodies) if n_imp + k not in unoptimised]
+        plain = [(n_imp + k, body) for k, body in enumerate(bodies) if n_imp + k in unoptimised]
+        for prefix, group in ((f"{self.name}_", optimised), (f"{self.name}{UNOPTIMISED_PART}", plain)):
+            for number, chunk in enumerate(_chunks(group, part_size), 1):
+                files[f"{prefix}{number}.c"] = _template().render(
+                    part="functions", functions=[body for _, body in chunk], first_function=chunk[0][0],
+                    last_function=chunk[-1][0], **context)
         return files
+
+
+# What names the parts of functions to compile without optimisation (NAME_O0_K.c).
+UNOPTIMISED_PART = "_O0_"
+
+
+def _chunks(bodies: list[tuple[int, str]], part_size: Optional[int]) -> list[list[tuple[int, str]]]:
+    """Consecutive runs of (index, C) of about part_size characters each (all in one without)."""
+    chunks: list[list[tuple[int, str]]] = []
+    size = 0
+    for item in bodies:
+        if not chunks or (part_size is not None and size >= part_size):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += len(item[1])
+    return chunks
 
 
 def generate_c(module: ir.Module, name: str, wasm: bytes, bounds_checks: bool = False) -> str:
@@ -408,7 +423,7 @@ def generate_c(module: ir.Module, name: str, wasm: bytes, bounds_checks: bool = 
 
 
 def generate_c_parts(module: ir.Module, name: str, wasm: bytes, part_size: Optional[int],
-                     bounds_checks: bool = False) -> dict[str, str]:
+                     bounds_checks: bool = False, unoptimised: frozenset[int] = frozenset()) -> dict[str, str]:
     """The C sources, split into parts of about part_size characters when bigger (see
     ModuleWriter.render): file name -> text."""
-    return ModuleWriter(module, name, wasm, bounds_checks).render(part_size)
+    return ModuleWriter(module, name, wasm, bounds_checks).render(part_size, unoptimised)
