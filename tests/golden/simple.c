@@ -216,8 +216,13 @@ static inline W2P_CODE void store_double(uint8_t *base, uint64_t ea, double v)
 {
     memcpy(base + ea, &v, sizeof v);
 }
-#define LOAD(T, mem, ea) load_##T(mem##_base, ea)
 #define LOAD_FORCED(T, mem, ea) load_forced_##T(mem##_base, ea)
+#if defined(__clang__)
+/* Clang has no switch to keep dead stores, on which an unforced load relies. */
+#define LOAD(T, mem, ea) LOAD_FORCED(T, mem, ea)
+#else
+#define LOAD(T, mem, ea) load_##T(mem##_base, ea)
+#endif
 #define STORE(T, mem, ea, v) store_##T(mem##_base, ea, (T)(v))
 
 /* ---- Tables ---- */
