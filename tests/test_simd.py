@@ -5,6 +5,7 @@ tests/c/test_simd.c; the spec's simd_* files: tests/spec.)"""
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 import struct
 
 import pytest
@@ -211,3 +212,23 @@ def test_v128_memory_accesses_in_bounds_and_out(build):
     with pytest.raises(Trap):
         ex.store(65536 - 15, 2**128 - 1)
     assert bytes(mem[65520:65536]) == before  # nothing written
+
+
+def test_readme_simd_section_runs_as_written(monkeypatch):
+    """README's SIMD snippet, line by line: each commented result is what the line gives."""
+    root = Path(__file__).resolve().parents[1]
+    section = (root / "README.md").read_text().split("### SIMD (v128)", 1)[1].split("\n#", 1)[0]
+    lines = [line[4:] for line in section.splitlines() if line.startswith("    ")]
+    monkeypatch.chdir(root)
+    namespace: dict = {}
+    checked = 0
+    for line in lines:
+        code, _, comment = line.partition("  # ")
+        if comment and code.strip().startswith(("add(", "add.")):
+            expected = comment.split(":")[0].strip()
+            result = eval(code, namespace)
+            assert (repr(result) == expected if "V128" in expected else result == eval(expected)), line
+            checked += 1
+        else:
+            exec(code, namespace)
+    assert checked == 3
