@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "w2p_rt.h"
+#include "w2p_simd.h"
 
 /* ======== Fixed part ======== */
 
@@ -174,6 +175,19 @@ static inline double load_forced_double(const uint8_t *base, uint64_t ea)
     FORCE_READ_FLOAT(v);
     return v;
 }
+static inline w2p_v128 load_w2p_v128(const uint8_t *base, uint64_t ea)
+{
+    w2p_v128 v;
+    memcpy(&v, base + ea, sizeof v);
+    return v;
+}
+
+static inline w2p_v128 load_forced_w2p_v128(const uint8_t *base, uint64_t ea)
+{
+    w2p_v128 v = load_w2p_v128(base, ea);
+    FORCE_READ_FLOAT(v);
+    return v;
+}
 static inline void store_uint8_t(uint8_t *base, uint64_t ea, uint8_t v)
 {
     memcpy(base + ea, &v, sizeof v);
@@ -195,6 +209,10 @@ static inline void store_float(uint8_t *base, uint64_t ea, float v)
     memcpy(base + ea, &v, sizeof v);
 }
 static inline void store_double(uint8_t *base, uint64_t ea, double v)
+{
+    memcpy(base + ea, &v, sizeof v);
+}
+static inline void store_w2p_v128(uint8_t *base, uint64_t ea, w2p_v128 v)
 {
     memcpy(base + ea, &v, sizeof v);
 }
