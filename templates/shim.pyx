@@ -50,8 +50,8 @@ TRAP_KINDS = tuple([w2p_trap_kind_name(k).decode() for k in range(W2P_TRAP_UNREA
 _TYPE_NAMES = {ord("i"): "i32", ord("I"): "i64", ord("f"): "f32", ord("F"): "f64", ord("V"): "v128",
                ord("r"): "funcref", ord("x"): "externref"}
 _TYPE_CHARS = {v: k for k, v in _TYPE_NAMES.items()}
-_VALTYPE_CHARS = {W2P_I32: ord("i"), W2P_I64: ord("I"), W2P_F32: ord("f"), W2P_F64: ord("F"), W2P_V128: ord("V"),
-                  W2P_FUNCREF: ord("r"), W2P_EXTERNREF: ord("x")}
+_VALTYPE_CHARS = {W2P_I32: ord("i"), W2P_I64: ord("I"), W2P_F32: ord("f"), W2P_F64: ord("F"),
+                  W2P_V128: ord("V"), W2P_FUNCREF: ord("r"), W2P_EXTERNREF: ord("x")}
 
 
 cdef class FuncType:
