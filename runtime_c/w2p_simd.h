@@ -100,14 +100,12 @@ typedef uint64_t w2p_v128_unaligned __attribute__((vector_size(16), aligned(1), 
             r = (step);                                                 \
         return r;                                                       \
     }
-/* A scalar broadcast to every lane. */
-#define W2P_SPLAT(name, R, n, S)                                        \
+/* A scalar broadcast to every lane: vector + scalar widens the scalar (a broadcast
+   instruction, where a lane loop gave a shuffle per lane). */
+#define W2P_SPLAT(name, R, S, L)                                        \
     static inline w2p_v128 name(S x)                                    \
     {                                                                   \
-        R r;                                                            \
-        for (int i = 0; i < (n); i++)                                   \
-            r[i] = x;                                                   \
-        return (w2p_v128)r;                                             \
+        return (w2p_v128)((R){0} + (L)x);                               \
     }
 /* Lane access; `i` is always a constant in generated code. */
 #define W2P_EXTRACT(name, T, S)                                         \
@@ -212,12 +210,13 @@ static inline w2p_v128 w2p_v128_load64_zero(uint64_t x) { return (w2p_v128){x, 0
 
 /* ---- Lanes: splat, extract, replace, swizzle ---- */
 
-W2P_SPLAT(w2p_i8x16_splat, w2p_u8x16, 16, uint32_t)
-W2P_SPLAT(w2p_i16x8_splat, w2p_u16x8, 8, uint32_t)
-W2P_SPLAT(w2p_i32x4_splat, w2p_u32x4, 4, uint32_t)
-W2P_SPLAT(w2p_i64x2_splat, w2p_u64x2, 2, uint64_t)
-W2P_SPLAT(w2p_f32x4_splat, w2p_f32x4, 4, float)
-W2P_SPLAT(w2p_f64x2_splat, w2p_f64x2, 2, double)
+W2P_SPLAT(w2p_i8x16_splat, w2p_u8x16, uint32_t, uint8_t)
+W2P_SPLAT(w2p_i16x8_splat, w2p_u16x8, uint32_t, uint16_t)
+W2P_SPLAT(w2p_i32x4_splat, w2p_u32x4, uint32_t, uint32_t)
+W2P_SPLAT(w2p_i64x2_splat, w2p_u64x2, uint64_t, uint64_t)
+/* Floats by their bits: 0.0 + x would turn -0 into +0 and quiet a NaN. */
+static inline w2p_v128 w2p_f32x4_splat(float x) { return w2p_i32x4_splat(w2p_f32_bits(x)); }
+static inline w2p_v128 w2p_f64x2_splat(double x) { return w2p_i64x2_splat(w2p_f64_bits(x)); }
 
 W2P_EXTRACT(w2p_i8x16_extract_lane_s, w2p_i8x16, uint32_t)
 W2P_EXTRACT(w2p_i8x16_extract_lane_u, w2p_u8x16, uint32_t)

@@ -151,6 +151,11 @@ static void float_edges(void)
     CHECK(f32lane(nr, 0) == 0x40000000u && f32lane(nr, 1) == 0x40800000u && f32lane(nr, 2) == 0xC0000000u);
     CHECK(F32_IS_QUIET_NAN(f32lane(nr, 3)));
     CHECK(F32_IS_QUIET_NAN(f32lane(w2p_f32x4_ceil(f32s(snan, 0, 0, 0)), 0)));
+    /* Splats keep a float's bits (-0, a signalling NaN) and truncate an i32 to the lane. */
+    w2p_v128 sp = w2p_f32x4_splat(snan);
+    CHECK(f32lane(sp, 0) == F32_SNAN && f32lane(sp, 3) == F32_SNAN);
+    CHECK(lane64(w2p_f64x2_splat(-0.0), 1) == 0x8000000000000000ull);
+    CHECK(lane8(w2p_i8x16_splat(0x1FF), 15) == 0xFF && lane16(w2p_i16x8_splat(0x12345), 7) == 0x2345);
     CHECK(f32lane(w2p_f32x4_floor(f32s(-0.5f, 0, 0, 0)), 0) == 0xBF800000u);
     CHECK(f32lane(w2p_f32x4_trunc(f32s(-0.5f, 0, 0, 0)), 0) == 0x80000000u);
     /* abs and neg touch only the sign, payloads kept. */
