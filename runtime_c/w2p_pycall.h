@@ -43,7 +43,7 @@ static inline PyObject *w2p_fast_call(const w2p_func *f, PyObject *const *args, 
     if (nargs != (Py_ssize_t)t->num_params || nargs > W2P_FAST_MAX_PARAMS || t->num_results > 1)
         return W2P_CALL_GENERAL;
     char result = t->num_results ? sig[nargs + 1] : 0;
-    if (result == 'r' || result == 'x')
+    if (result == 'r' || result == 'x' || result == 'V')
         return W2P_CALL_GENERAL;
     for (Py_ssize_t i = 0; i < nargs; i++)
         if (!w2p_fast_arg(args[i], sig[i], &vals[i]))
@@ -120,7 +120,7 @@ static inline int w2p_host_fast_type(const w2p_functype *t)
     if (t->num_params > W2P_FAST_MAX_PARAMS || t->num_results > 1)
         return 0;
     for (const char *c = t->sig; *c; c++)
-        if (*c == 'r' || *c == 'x')
+        if (*c == 'r' || *c == 'x' || *c == 'V')
             return 0;
     return 1;
 }

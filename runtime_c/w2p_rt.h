@@ -9,7 +9,8 @@
  *
  * Calling convention of a Wasm function in C:  RESULT f(w2p_ctx *ctx, PARAMS...)
  * where i32 -> uint32_t, i64 -> uint64_t, f32 -> float, f64 -> double, funcref ->
- * w2p_func *, externref -> void * (a borrowed PyObject *, NULL for null), and several
+ * w2p_func *, externref -> void * (a borrowed PyObject *, NULL for null), v128 ->
+ * w2p_v128 (a 16-byte vector, runtime_c/w2p_simd.h), and several
  * results come back in a struct of fields r0, r1, ... declared by the generated module.
  */
 #ifndef W2P_RT_H
@@ -59,6 +60,7 @@ typedef enum w2p_valtype {
     W2P_I64 = 0x7E,
     W2P_F32 = 0x7D,
     W2P_F64 = 0x7C,
+    W2P_V128 = 0x7B,
     W2P_FUNCREF = 0x70,
     W2P_EXTERNREF = 0x6F
 } w2p_valtype;
@@ -70,11 +72,12 @@ typedef union w2p_val {
     float f32;
     double f64;
     void *ref;
+    uint8_t v128[16]; /* lane 0 first (runtime_c/w2p_simd.h reads it as a vector) */
 } w2p_val;
 
 /* A function type, interned: equal types have equal pointers, across all modules of a
    process. `sig` spells params and results, e.g. "ii>I" for [i32 i32] -> [i64]
-   (i i32, I i64, f f32, F f64, r funcref, x externref). */
+   (i i32, I i64, f f32, F f64, V v128, r funcref, x externref). */
 typedef struct w2p_functype {
     const char *sig;
     uint32_t num_params;

@@ -47,11 +47,11 @@ TRAP_KINDS = tuple([w2p_trap_kind_name(k).decode() for k in range(W2P_TRAP_UNREA
 
 # ======== Types ========
 
-_TYPE_NAMES = {ord("i"): "i32", ord("I"): "i64", ord("f"): "f32", ord("F"): "f64",
+_TYPE_NAMES = {ord("i"): "i32", ord("I"): "i64", ord("f"): "f32", ord("F"): "f64", ord("V"): "v128",
                ord("r"): "funcref", ord("x"): "externref"}
 _TYPE_CHARS = {v: k for k, v in _TYPE_NAMES.items()}
 _VALTYPE_CHARS = {W2P_I32: ord("i"), W2P_I64: ord("I"), W2P_F32: ord("f"), W2P_F64: ord("F"),
-                  W2P_FUNCREF: ord("r"), W2P_EXTERNREF: ord("x")}
+                  W2P_V128: ord("V"), W2P_FUNCREF: ord("r"), W2P_EXTERNREF: ord("x")}
 
 
 cdef class FuncType:
@@ -123,6 +123,10 @@ def f64_bits(n):
     """The f64 Value whose bit pattern is n (0 <= n < 2**64: any NaN payload)."""
     return _bits_value("f64", _check_range(n, 0, _pow2(64)))
 
+def v128(x):
+    """A v128 Value from an int (0 <= x < 2**128) or 16 bytes (lane 0 first)."""
+    return _ref_value("v128", _v128_int(x))
+
 def funcref(f):
     """A funcref Value: a Function, or None for the null reference."""
     if f is not None and not isinstance(f, Function):
@@ -142,17 +146,20 @@ cdef class Value:
 
     def __init__(self, *args, **kwargs):
         raise TypeError("make Values with Value.i32(x), .i64, .f32, .f64, .f32_bits, .f64_bits, "
-                        ".funcref or .externref")
+                        ".v128, .funcref or .externref")
 
     # The constructors, defined above as builtin functions, which (unlike
     # Python functions) do not bind to an instance: they need no staticmethod(), whose
     # copying of names and docs cost about 7,000 instructions each at import.
     i32, i64, f32, f64 = i32, i64, f32, f64
     f32_bits, f64_bits, funcref, externref = f32_bits, f64_bits, funcref, externref
+    v128 = v128  # its bits are an int, held in _ref
 
     @property
     def bits(self):
         """The value's bit pattern as an unsigned int (numbers only)."""
+        if self.type == "v128":
+            return self._ref
         if self._ref is not None or self.type in ("funcref", "externref"):
             raise TypeError(f"a {self.type} has no bits")
         return self._bits
@@ -187,12 +194,12 @@ cdef class Value:
         cdef Value o = other
         if self.type != o.type:
             return False
-        if self.type in ("funcref", "externref"):
+        if self.type in ("funcref", "externref", "v128"):
             return self._ref is o._ref or self._ref == o._ref
         return self._bits == o._bits
 
     def __hash__(self):
-        return hash((self.type, self._bits, id(self._ref)))
+        return hash((self.type, self._bits, self._ref if self.type == "v128" else id(self._ref)))
 
     def __reduce__(self):
         return _unpickle_value, (self.type, self._bits, self._ref)
@@ -205,6 +212,8 @@ def _unpickle_value(str type, bits, ref):
         return Value.funcref(ref)
     if type == "externref":
         return Value.externref(ref)
+    if type == "v128":
+        return Value.v128(ref)
     if type not in ("i32", "i64", "f32", "f64"):
         raise ValueError(f"not a value type: {type!r}")
     return _bits_value(type, _check_range(bits, 0, _pow2(int(type[1:]))))
@@ -260,6 +269,16 @@ cdef Value _int_value(str t, object x, int width):
     return _bits_value(t, x & (_pow2(width) - 1))
 
 
+cdef object _v128_int(object x):
+    """A v128's bits from an int (0 <= x < 2**128) or 16 bytes (little-endian lanes)."""
+    if isinstance(x, (bytes, bytearray, memoryview)):
+        raw = bytes(x)
+        if len(raw) != 16:
+            raise ValueError(f"a v128 is 16 bytes, got {len(raw)}")
+        return int.from_bytes(raw, "little")
+    return _check_range(x, 0, _pow2(128))
+
+
 cdef Value _ref_value(str t, object obj):
     cdef Value v = Value.__new__(Value)
     v.type = t
@@ -282,7 +301,7 @@ cdef int to_val(object x, int t, w2p_val *out, dict pool) except -1:
         v = <Value>x
         if _TYPE_CHARS[v.type] != t:
             raise TypeError(f"expected a {_TYPE_NAMES[t]} value, got {v!r}")
-        if t == ord("r") or t == ord("x"):
+        if t == ord("r") or t == ord("x") or t == ord("V"):
             x = v._ref
         else:
             out.i64 = v._bits
@@ -309,6 +328,9 @@ cdef int to_val(object x, int t, w2p_val *out, dict pool) except -1:
         if not isinstance(x, (int, float)):
             raise TypeError(f"expected a float for an f64, got {type(x).__name__}")
         out.f64 = float(x)
+    elif t == ord("V"):
+        raw = _v128_int(x).to_bytes(16, "little")
+        memcpy(out.v128, <const char *>raw, 16)
     elif t == ord("r"):
         if x is None:
             out.ref = NULL
@@ -333,6 +355,8 @@ cdef object from_val(const w2p_val *v, int t):
         return v.f32
     if t == ord("F"):
         return v.f64
+    if t == ord("V"):
+        return int.from_bytes((<const char *>v.v128)[:16], "little")
     if v.ref == NULL:
         return None
     if t == ord("r"):

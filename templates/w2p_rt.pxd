@@ -24,6 +24,7 @@ cdef extern from "w2p_rt.h":
         W2P_I64
         W2P_F32
         W2P_F64
+        W2P_V128
         W2P_FUNCREF
         W2P_EXTERNREF
     ctypedef union w2p_val:
@@ -32,6 +33,7 @@ cdef extern from "w2p_rt.h":
         float f32
         double f64
         void *ref
+        uint8_t v128[16]
     ctypedef struct w2p_functype:
         const char *sig
         uint32_t num_params

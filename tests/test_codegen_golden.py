@@ -19,6 +19,7 @@ CASES = {
     "simple": (ROOT / "examples" / "simple.wasm", False),
     "kitchen": (GOLDEN / "kitchen.wasm", False),  # from kitchen.wat: wat2wasm --debug-names kitchen.wat
     "kitchen_checked": (GOLDEN / "kitchen.wasm", True),
+    "simd": (GOLDEN / "simd.wasm", False),  # from simd.wat: wat2wasm --debug-names simd.wat
 }
 
 

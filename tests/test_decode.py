@@ -227,8 +227,8 @@ def test_unknown_value_type_is_malformed():
     malformed(module(types=[functype(b"\x7a")]), "malformed value type")
 
 
-def test_v128_is_refused():
-    malformed(module(types=[functype(V128)]), "malformed value type")
+def test_v128_is_a_value_type():
+    assert decode(module(types=[functype(V128, V128)])).types[0].params == (ValType.V128,)
 
 
 def test_imports_of_every_kind():
@@ -483,8 +483,26 @@ def test_unknown_prefixed_opcode_is_illegal():
     malformed(one_func(b"\xfc" + u32(18)), "illegal opcode")
 
 
-def test_simd_prefix_is_illegal():
-    malformed(one_func(b"\xfd\x0c" + bytes(16) + ins("drop")), "illegal opcode")
+def test_simd_immediates():
+    const = bytes(range(16))
+    body = body_of(one_func(ins("v128.const", const) + ins("i8x16.shuffle", bytes(range(31, 15, -1)))
+                            + ins("i8x16.extract_lane_s", b"\x0f") + ins("drop")
+                            + ins("i32.const", b"\x00") + ins("v128.const", const)
+                            + ins("v128.load16_lane", b"\x01\x08\x07") + ins("drop")))
+    assert body[0].imm == int.from_bytes(const, "little")
+    assert body[1].imm == tuple(range(31, 15, -1))
+    assert body[2].imm == 15
+    assert body[6].imm == ir.MemArgLane(1, 8, 7)
+
+
+def test_simd_sub_opcode_is_a_u32():
+    # 0xFD then sub-opcode 12 (v128.const) in a two-byte LEB128.
+    assert body_of(one_func(b"\xfd\x8c\x00" + bytes(16) + ins("drop")))[0].op.name == "v128.const"
+
+
+@pytest.mark.parametrize("sub", [0x9A, 0xA2, 0x100])
+def test_unassigned_simd_opcode_is_illegal(sub):
+    malformed(one_func(b"\xfd" + u32(sub)), "illegal opcode")
 
 
 @pytest.mark.parametrize("instr", [

@@ -1,4 +1,4 @@
-"""The decoder and validator against every binary module of the spec test suite (non-SIMD).
+"""The decoder and validator against every binary module of the spec test suite.
 
 - every `module` command's .wasm decodes and validates;
 - every binary `assert_malformed` raises DecodeError, with the expected text in its reason;
@@ -32,7 +32,7 @@ DEVIATIONS: dict[tuple[str, int], str] = {
 def _spec_files() -> list[Path]:
     if not JSON_DIR.is_dir():
         return []
-    return sorted(p for p in JSON_DIR.glob("*/*.json") if not p.stem.startswith("simd"))
+    return sorted(JSON_DIR.glob("*/*.json"))
 
 
 def _matches(reason: str, expected: str) -> bool:

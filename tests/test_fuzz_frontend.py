@@ -1,7 +1,7 @@
 """Fuzzing the front end: mutated valid modules may only fail with DecodeError or
 ValidationError (never another exception, a hang, or a blow-up).
 
-The seeds are the spec suite's valid modules (non-SIMD). The default run is short; set
+The seeds are the spec suite's valid modules. The default run is short; set
 W2P_FUZZ_EXAMPLES to fuzz longer, e.g. W2P_FUZZ_EXAMPLES=20000.
 """
 from __future__ import annotations
@@ -34,8 +34,6 @@ INTERESTING = [0x00, 0x01, 0x05, 0x0B, 0x0C, 0x40, 0x60, 0x6F, 0x70, 0x7B, 0x7F,
 def seed_modules() -> list[bytes]:
     seeds = []
     for path in sorted((SPECTEST / "json").glob("*/*.json")):
-        if path.stem.startswith("simd"):
-            continue
         for cmd in json.loads(path.read_text())["commands"]:
             if cmd["type"] == "module":
                 data = (path.parent / cmd["filename"]).read_bytes()

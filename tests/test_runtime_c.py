@@ -1,9 +1,13 @@
-"""The C runtime on its own: compiled warning-free, and its edge cases (tests/c/test_rt.c)."""
+"""The C runtime on its own: compiled warning-free, and its edge cases (tests/c/test_rt.c,
+tests/c/test_simd.c)."""
+import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from wasm2pyext.resources import runtime_dir
-from wasm2pyext.toolchain import Toolchain
+from wasm2pyext.toolchain import SEMANTIC_FLAGS, Toolchain
 
 HERE = Path(__file__).resolve().parent
 
@@ -16,3 +20,24 @@ def test_runtime_edge_cases(tmp_path):
     proc = subprocess.run([str(exe)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "all runtime checks passed" in proc.stdout
+
+
+def _simd_compilers() -> list[tuple[str, ...]]:
+    """The default compiler, and clang too when it is installed (the shuffle differs)."""
+    compilers = [Toolchain.default().cc]
+    if shutil.which("clang") and "clang" not in " ".join(compilers[0]):
+        compilers.append(("clang",))
+    return compilers
+
+
+@pytest.mark.parametrize("cc", _simd_compilers(), ids=lambda cc: cc[0])
+@pytest.mark.parametrize("opt", ["-O0", "-O2"])
+def test_simd_header_edge_cases(tmp_path, cc, opt):
+    """runtime_c/w2p_simd.h alone, compiled as modules are (tests/c/test_simd.c)."""
+    exe = tmp_path / "test_simd"
+    flags = [f for f in SEMANTIC_FLAGS if "clang" not in cc[0] or f != "-fsignaling-nans"]
+    Toolchain(cc).run(["-Wall", "-Wextra", "-Werror", opt, *flags, f"-I{runtime_dir()}",
+                       str(HERE / "c" / "test_simd.c"), "-o", str(exe), "-lm"], "compiling the SIMD test")
+    proc = subprocess.run([str(exe)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "all SIMD checks passed" in proc.stdout

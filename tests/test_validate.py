@@ -1,4 +1,4 @@
-"""The validator: the rules of WebAssembly 2.0 (without SIMD), its error texts and offsets,
+"""The validator: the rules of WebAssembly 2.0 (SIMD included), its error texts and offsets,
 and the stack heights and operand types it leaves on the instructions for the code generator."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from wasm2pyext.errors import ValidationError
 from wasm2pyext.ir import ValType
 from wasm2pyext.validator import validate_module
 
-from wasm_bytes import (END, EMPTY_BLOCK, EXTERNREF, F32, F64, FUNCREF, I32, I64, code, export,
+from wasm_bytes import (END, EMPTY_BLOCK, EXTERNREF, F32, F64, FUNCREF, I32, I64, V128, code, export,
                         functype, global_, import_, ins, limits, module, one_func, s32, section, u32, vec)
 
 
@@ -470,3 +470,52 @@ def test_start_function_takes_and_returns_nothing():
 def test_function_type_index_must_exist():
     invalid(module(types=[functype()], funcs=[1], codes=[code(b"")]), "unknown type")
     invalid(module(imports=[import_("m", "f", 0, u32(0))]), "unknown type")
+
+
+# ---- SIMD ----
+
+V128_ZERO = ins("v128.const", bytes(16))
+
+
+@pytest.mark.parametrize("op, lane, ok", [("i8x16.extract_lane_u", 15, True), ("i8x16.extract_lane_u", 16, False),
+                                          ("i64x2.extract_lane", 1, True), ("i64x2.extract_lane", 2, False),
+                                          ("f32x4.extract_lane", 4, False)])
+def test_a_lane_index_beyond_the_shape_is_invalid(op, lane, ok):
+    data = one_func(V128_ZERO + ins(op, bytes([lane])) + ins("drop"))
+    if ok:
+        valid(data)
+    else:
+        invalid(data, "invalid lane index")
+
+
+@pytest.mark.parametrize("op, lane, ok", [("v128.load8_lane", 15, True), ("v128.load8_lane", 16, False),
+                                          ("v128.store64_lane", 1, True), ("v128.store64_lane", 2, False)])
+def test_a_lane_index_of_a_lane_load_or_store(op, lane, ok):
+    body = i32(0) + V128_ZERO + ins(op, u32(0), u32(0), bytes([lane]))
+    data = one_func(body + (ins("drop") if "load" in op else b""), **MEM)
+    if ok:
+        valid(data)
+    else:
+        invalid(data, "invalid lane index")
+
+
+def test_lane_memory_accesses_check_alignment_against_their_width():
+    valid(one_func(i32(0) + V128_ZERO + ins("v128.load16_lane", u32(1), u32(0), b"\x00") + ins("drop"), **MEM))
+    invalid(one_func(i32(0) + V128_ZERO + ins("v128.load16_lane", u32(2), u32(0), b"\x00") + ins("drop"), **MEM),
+            "alignment must not be larger than natural")
+    valid(one_func(i32(0) + ins("v128.load8x8_s", u32(3), u32(0)) + ins("drop"), **MEM))
+    invalid(one_func(i32(0) + ins("v128.load", u32(5), u32(0)) + ins("drop"), **MEM),
+            "alignment must not be larger than natural")
+
+
+def test_shuffle_lanes_must_be_below_32():
+    valid(one_func(V128_ZERO + V128_ZERO + ins("i8x16.shuffle", bytes([31] * 16)) + ins("drop")))
+    invalid(one_func(V128_ZERO + V128_ZERO + ins("i8x16.shuffle", bytes([0] * 15 + [32])) + ins("drop")),
+            "invalid lane index")
+
+
+def test_v128_in_select_constant_expressions_and_signatures():
+    valid(one_func(V128_ZERO + V128_ZERO + i32(1) + ins("select"), results=V128))
+    valid(one_func(b"", globals_=[global_(V128, True, V128_ZERO)]))
+    invalid(one_func(b"", globals_=[global_(V128, True, i32(0))]), "type mismatch")
+    invalid(one_func(V128_ZERO + i32(1) + i32(1) + ins("select") + ins("drop")), "type mismatch")

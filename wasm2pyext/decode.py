@@ -16,7 +16,7 @@ from typing import Callable, Optional
 from . import ir
 from .errors import DecodeError
 from .ir import ExternKind, SegmentMode, ValType
-from .opcodes import BY_CODE, BY_FC, BY_NAME, PREFIX_FC, Op
+from .opcodes import BY_CODE, BY_FC, BY_FD, BY_NAME, PREFIX_FC, PREFIX_FD, Op
 
 __all__ = ["decode", "MAX_LOCALS", "MAX_ARITY"]
 
@@ -29,9 +29,7 @@ VERSION = b"\x01\x00\x00\x00"
 MAX_LOCALS = 50_000
 MAX_ARITY = 1_000
 
-PREFIX_SIMD = 0xFD
-
-_VALTYPES = {t.value: t for t in ValType if t is not ValType.V128}
+_VALTYPES = {t.value: t for t in ValType}
 _REFTYPES = {ValType.FUNCREF.value: ValType.FUNCREF, ValType.EXTERNREF.value: ValType.EXTERNREF}
 
 _OP_BLOCK, _OP_LOOP, _OP_IF, _OP_ELSE, _OP_END = 0x02, 0x03, 0x04, 0x05, 0x0B
@@ -163,8 +161,6 @@ class _Reader:
         b = self._type_byte()
         t = _VALTYPES.get(b)
         if t is None:
-            if b == ValType.V128:
-                raise self.fail("malformed value type: v128 (SIMD is not supported)", self.pos - 1)
             raise self.fail("malformed value type", self.pos - 1)
         return t
 
@@ -207,8 +203,6 @@ def _blocktype(r: _Reader) -> ir.BlockType:
     start = r.pos
     index = r.leb(33, True)
     if index < 0:
-        if b == ValType.V128:
-            raise r.fail("malformed value type: v128 (SIMD is not supported)", start)
         raise r.fail("malformed value type", start)
     return index
 
@@ -230,6 +224,19 @@ def _memarg(r: _Reader) -> ir.MemArg:
     if align >= 32:
         raise r.fail("malformed memop flags", r.pos - 1)
     return ir.MemArg(align, r.u32())
+
+
+def _memarg_lane(r: _Reader) -> ir.MemArgLane:
+    m = _memarg(r)
+    return ir.MemArgLane(m.align, m.offset, r.byte())
+
+
+def _v128(r: _Reader) -> int:
+    return int.from_bytes(r.bytes(16), "little")
+
+
+def _shuffle(r: _Reader) -> tuple[int, ...]:
+    return tuple(r.bytes(16))
 
 
 def _memory_init(r: _Reader) -> tuple[int, int]:
@@ -278,6 +285,10 @@ _IMMEDIATES: dict[str, Callable[[_Reader], object]] = {
     "memory_copy": _memory_copy,
     "table_init": _pair,
     "table_copy": _pair,
+    "memarg_lane": _memarg_lane,
+    "v128": _v128,
+    "shuffle": _shuffle,
+    "lane": _Reader.byte,
 }
 
 # Per opcode byte: the op and the reader of its immediate (None for none).
@@ -285,6 +296,7 @@ _ONE_BYTE: list[Optional[tuple[Op, Optional[Callable[[_Reader], object]]]]] = [N
 for _op in BY_CODE.values():
     _ONE_BYTE[_op.code] = (_op, None if _op.imm == "-" else _IMMEDIATES[_op.imm])
 _PREFIXED = {sub: (op, None if op.imm == "-" else _IMMEDIATES[op.imm]) for sub, op in BY_FC.items()}
+_PREFIXED_SIMD = {sub: (op, None if op.imm == "-" else _IMMEDIATES[op.imm]) for sub, op in BY_FD.items()}
 assert {op.imm for op in BY_NAME.values()} - {"-"} <= set(_IMMEDIATES), "a shape without reader"
 
 
@@ -333,8 +345,12 @@ def _prefixed(r: _Reader, b: int, start: int) -> tuple[Op, Optional[Callable[[_R
         if entry is None:
             raise r.fail(f"illegal opcode {b:02x} {sub:02x}", start)
         return entry
-    if b == PREFIX_SIMD:
-        raise r.fail(f"illegal opcode {b:02x} (SIMD is not supported)", start)
+    if b == PREFIX_FD:
+        sub = r.u32()
+        entry = _PREFIXED_SIMD.get(sub)
+        if entry is None:
+            raise r.fail(f"illegal opcode {b:02x} {sub:02x}", start)
+        return entry
     raise r.fail(f"illegal opcode {b:02x}", start)
 
 

@@ -97,6 +97,13 @@ class MemArg:
     offset: int
 
 
+@dataclass(frozen=True)
+class MemArgLane(MemArg):
+    """The immediate of a SIMD lane load or store: a memarg and the lane it touches."""
+
+    lane: int = 0
+
+
 @dataclass(slots=True)
 class Instr:
     """One decoded instruction.

@@ -1,4 +1,4 @@
-"""Validation: checks a decoded module against the WebAssembly 2.0 rules (without SIMD).
+"""Validation: checks a decoded module against the WebAssembly 2.0 rules.
 
 Function bodies are checked by the spec's single-pass algorithm (appendix "Validation
 Algorithm"): a stack of operand types, a stack of control frames, and stack polymorphism after
@@ -212,7 +212,7 @@ _REF_FUNC = BY_NAME["ref.func"]
 _REF_NULL = BY_NAME["ref.null"]
 _GLOBAL_GET = BY_NAME["global.get"]
 _CONSTS = {name: BY_NAME[name].results[0]
-           for name in ("i32.const", "i64.const", "f32.const", "f64.const")}
+           for name in ("i32.const", "i64.const", "f32.const", "f64.const", "v128.const")}
 
 
 def _check_const(c: _Context, expr: ir.ConstExpr, want: ValType) -> None:
@@ -246,7 +246,7 @@ def _check_const(c: _Context, expr: ir.ConstExpr, want: ValType) -> None:
 _FIXED: dict[str, _Sig] = {op.name: (list(op.params), list(op.results))
                            for op in OPS if op.params is not None}
 _PLAIN = {name: sig for name, sig in _FIXED.items()
-          if BY_NAME[name].imm in ("-", "i32", "i64", "f32", "f64")}
+          if BY_NAME[name].imm in ("-", "i32", "i64", "f32", "f64", "v128")}
 
 _Handler = Callable[["_FuncValidator", ir.Instr], None]
 _HANDLERS: dict[str, _Handler] = {}
@@ -485,7 +485,7 @@ class _FuncValidator:
         t1 = self.pop(None, instr.offset)
         t2 = self.pop(None, instr.offset)
         for t in (t1, t2):
-            if t is not None and not t.is_num:
+            if t is not None and t.is_ref:
                 raise ValidationError(f"type mismatch: instruction requires numeric type but "
                                       f"stack has {t}", instr.offset)
         if t1 != t2 and t1 is not None and t2 is not None:
@@ -621,6 +621,26 @@ class _FuncValidator:
         self.c.data(data, instr.offset)
         self.fixed(instr)
 
+    # ---- SIMD lanes: an index beyond the shape's lanes is invalid (not malformed) ----
+
+    def check_lane(self, instr: ir.Instr, lane: int) -> None:
+        if lane >= _LANES[instr.op.name]:
+            raise ValidationError("invalid lane index", instr.offset)
+
+    def op_lane(self, instr: ir.Instr) -> None:
+        self.check_lane(instr, instr.imm)
+        self.fixed(instr)
+
+    def op_memory_lane(self, instr: ir.Instr) -> None:
+        self.check_lane(instr, instr.imm.lane)
+        self.op_memory_access(instr)
+
+    @_handles("i8x16.shuffle")
+    def op_shuffle(self, instr: ir.Instr) -> None:
+        if any(lane >= 32 for lane in instr.imm):
+            raise ValidationError("invalid lane index", instr.offset)
+        self.fixed(instr)
+
     @_handles("data.drop")
     def op_data_drop(self, instr: ir.Instr) -> None:
         self.c.data(instr.imm, instr.offset)
@@ -650,5 +670,12 @@ class _FuncValidator:
 _ACCESS_SIZE = {op.name: op.access_size for op in OPS if op.is_memory_access}
 for _name in _ACCESS_SIZE:
     _HANDLERS[_name] = _FuncValidator.op_memory_access
+# Lanes of the SIMD instructions with a lane index: by their shape (i8x16.extract_lane_s:
+# 16), or for lane loads and stores by their width (v128.load16_lane: 8).
+_LANES = {op.name: int(op.name[op.name.index("x") + 1:op.name.index(".")]) if op.imm == "lane"
+          else 16 // op.access_size for op in OPS if op.imm in ("lane", "memarg_lane")}
+for _name in _LANES:
+    _HANDLERS[_name] = (_FuncValidator.op_lane if BY_NAME[_name].imm == "lane"
+                        else _FuncValidator.op_memory_lane)
 _missing = [op.name for op in OPS if op.name not in _PLAIN and op.name not in _HANDLERS]
 assert not _missing, f"instructions the validator does not handle: {_missing}"

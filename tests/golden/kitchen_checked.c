@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "w2p_rt.h"
+#include "w2p_simd.h"
 
 /* ======== Fixed part ======== */
 
@@ -158,6 +159,15 @@ static inline W2P_CODE double load_double(const w2p_ctx *ctx, const char *where,
     memcpy(&v, base + ea, sizeof v);
     return v;
 }
+static inline W2P_CODE w2p_v128 load_w2p_v128(const w2p_ctx *ctx, const char *where, const uint8_t *base, uint64_t size,
+                                  uint64_t ea)
+{
+    w2p_v128 v;
+    if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
+        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
+    memcpy(&v, base + ea, sizeof v);
+    return v;
+}
 static inline W2P_CODE void store_uint8_t(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
                                      uint8_t v)
 {
@@ -195,6 +205,13 @@ static inline W2P_CODE void store_float(const w2p_ctx *ctx, const char *where, u
 }
 static inline W2P_CODE void store_double(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
                                      double v)
+{
+    if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
+        trap(ctx, W2P_TRAP_OOB_MEMORY, where);
+    memcpy(base + ea, &v, sizeof v);
+}
+static inline W2P_CODE void store_w2p_v128(const w2p_ctx *ctx, const char *where, uint8_t *base, uint64_t size, uint64_t ea,
+                                     w2p_v128 v)
 {
     if (UNLIKELY((int64_t)ea > (int64_t)size - (int64_t)sizeof v))
         trap(ctx, W2P_TRAP_OOB_MEMORY, where);

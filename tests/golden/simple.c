@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "w2p_rt.h"
+#include "w2p_simd.h"
 
 /* ======== Fixed part ======== */
 
@@ -192,6 +193,19 @@ static inline W2P_CODE double load_forced_double(const uint8_t *base, uint64_t e
     FORCE_READ_FLOAT(v);
     return v;
 }
+static inline W2P_CODE w2p_v128 load_w2p_v128(const uint8_t *base, uint64_t ea)
+{
+    w2p_v128 v;
+    memcpy(&v, base + ea, sizeof v);
+    return v;
+}
+
+static inline W2P_CODE w2p_v128 load_forced_w2p_v128(const uint8_t *base, uint64_t ea)
+{
+    w2p_v128 v = load_w2p_v128(base, ea);
+    FORCE_READ_FLOAT(v);
+    return v;
+}
 static inline W2P_CODE void store_uint8_t(uint8_t *base, uint64_t ea, uint8_t v)
 {
     memcpy(base + ea, &v, sizeof v);
@@ -213,6 +227,10 @@ static inline W2P_CODE void store_float(uint8_t *base, uint64_t ea, float v)
     memcpy(base + ea, &v, sizeof v);
 }
 static inline W2P_CODE void store_double(uint8_t *base, uint64_t ea, double v)
+{
+    memcpy(base + ea, &v, sizeof v);
+}
+static inline W2P_CODE void store_w2p_v128(uint8_t *base, uint64_t ea, w2p_v128 v)
 {
     memcpy(base + ea, &v, sizeof v);
 }

@@ -14,8 +14,9 @@ from typing import Any, Callable, Iterator
 
 from .results import one_line
 from .script import Command, is_counted
-from .values import (WIDTH, HostRefs, Number, Ref, SpecValue, Unsupported, all_match, format_actual,
-                     format_expected, format_tuple, parse_value, to_signed, trap_kind_matches)
+from .values import (V128, WIDTH, HostRefs, NanPattern, Number, Ref, SpecValue, Unsupported, all_match,
+                     format_actual, format_expected, format_tuple, parse_value, to_signed,
+                     trap_kind_matches)
 
 REQUIRED_API = ("Module", "Value", "Memory", "Global", "Table", "Function",
                 "CompileError", "DecodeError", "ValidationError", "LinkError", "Trap")
@@ -206,6 +207,8 @@ class ScriptInterpreter:
                 return Value.externref(None if host is None else self.refs.get(host))
             case Ref(type="funcref", host=None):
                 return Value.funcref(None)
+            case V128(lanes=lanes) if not any(isinstance(lane, NanPattern) for lane in lanes):
+                return Value.v128(value.bits)
         raise Unsupported(f"cannot pass {format_expected(value)} as an argument")
 
     def perform(self, action: Command) -> tuple[Any, ...]:

@@ -1,6 +1,6 @@
 """Run the WebAssembly spec suite against wasm2pyext.
 
-    python -m tests.spec.runner                  every non-SIMD file (or $WASM2PYEXT_SPEC_FILES)
+    python -m tests.spec.runner                  every file (or $WASM2PYEXT_SPEC_FILES)
     python -m tests.spec.runner i32 call -v      some files, listing their failures
     python -m tests.spec.runner --update         ... and rewrite tests/spec/RESULTS.md
     python -m tests.spec.runner i32 --json       one file in this process, its FileResult as JSON
@@ -257,7 +257,7 @@ def update_results_file(results: Iterable[FileResult], path: Path = RESULTS_PATH
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.spec.runner",
                                      description="Run the WebAssembly spec suite against wasm2pyext.")
-    parser.add_argument("names", nargs="*", help="spec files (default: all non-SIMD ones)")
+    parser.add_argument("names", nargs="*", help="spec files (default: all of them)")
     parser.add_argument("--update", action="store_true", help="rewrite tests/spec/RESULTS.md")
     parser.add_argument("--json", action="store_true",
                         help="run one file in this process and print its FileResult as JSON")

@@ -45,10 +45,10 @@ def non_simd_files() -> list[str]:
 
 
 def selected_files() -> list[str]:
-    """The files a run covers: $WASM2PYEXT_SPEC_FILES (comma-separated) or all non-SIMD ones."""
+    """The files a run covers: $WASM2PYEXT_SPEC_FILES (comma-separated) or all of them."""
     wanted = [n.strip() for n in os.environ.get(FILES_ENV, "").split(",") if n.strip()]
     if not wanted:
-        return non_simd_files()
+        return all_files()
     unknown = sorted(set(wanted) - set(all_files()))
     if unknown:
         raise ValueError(f"{FILES_ENV} names unknown spec files: {', '.join(unknown)}")

@@ -15,10 +15,11 @@ from .interpreter import ScriptInterpreter
 from .results import (FileResult, Failure, Row, failure_block, one_line, parse_results, ratchet,
                       render_results, updated_results)
 from .runner import result_from_stream, run_file_isolated
-from .script import (FILES_ENV, SPECTEST_ENV, count_commands, is_counted, load_commands,
-                     non_simd_files, selected_files, spectest_dir)
-from .values import (HostRefs, NanPattern, NonNullRef, Number, Ref, Unsupported, format_actual,
-                     format_number, matches, nan_matches, parse_value, to_signed, trap_kind_matches)
+from .script import (FILES_ENV, SPECTEST_ENV, all_files, count_commands, is_counted, is_simd,
+                     load_commands, non_simd_files, selected_files, spectest_dir)
+from .values import (V128, HostRefs, NanPattern, NonNullRef, Number, Ref, format_actual,
+                     format_expected, format_number, matches, nan_matches, parse_value, to_signed,
+                     trap_kind_matches)
 
 needs_suite = pytest.mark.skipif(not (spectest_dir() / "json").is_dir(),
                                  reason="the spec suite is not available")
@@ -39,6 +40,15 @@ def test_counted_commands_in_non_simd_files_match_the_readme() -> None:
     assert sum(c.counted for c in counts) == 27405
     assert sum(c.text_format for c in counts) == 580
     assert sum(c.register for c in counts) == 19
+
+
+@needs_suite
+def test_counted_commands_in_simd_files_match_the_readme() -> None:
+    names = [name for name in all_files() if is_simd(name)]
+    counts = [count_commands(load_commands(name)) for name in names]
+    assert len(names) == 57
+    assert sum(c.counted for c in counts) == 52873 - 27405
+    assert selected_files() == sorted(names + non_simd_files())  # a run covers both
 
 
 def test_register_and_text_format_cases_are_not_counted() -> None:
@@ -73,8 +83,25 @@ def test_parse_value_decodes_each_form() -> None:
     assert parse_value({"type": "externref"}) == NonNullRef("externref")
     assert parse_value({"type": "funcref", "value": "null"}) == Ref("funcref", None)
     assert parse_value({"type": "funcref", "value": "0"}) == NonNullRef("funcref")
-    with pytest.raises(Unsupported):
-        parse_value({"type": "v128", "lane_type": "i32", "value": ["0", "0", "0", "0"]})
+    v = parse_value({"type": "v128", "lane_type": "i16", "value": ["-1", "1", "0", "0", "0", "0", "0", "2"]})
+    assert v == V128("i16", (0xFFFF, 1, 0, 0, 0, 0, 0, 2)) and v.bits == 0xFFFF | 1 << 16 | 2 << 112
+    with pytest.raises(ValueError):
+        parse_value({"type": "v128", "lane_type": "i32", "value": ["0", "0"]})
+
+
+def test_v128_matches_lane_by_lane_with_nan_patterns() -> None:
+    expected = parse_value({"type": "v128", "lane_type": "f32",
+                            "value": ["nan:canonical", "nan:arithmetic", "1065353216", "0"]})
+    assert isinstance(expected, V128) and expected.lanes[0] == NanPattern("f32", "canonical")
+    refs = HostRefs()
+    bits = 0xFFC00000 | 0x7FC00001 << 32 | 0x3F800000 << 64
+    assert matches(expected, value("v128", bits), refs)
+    assert not matches(expected, value("v128", bits | 1), refs)  # lane 0 not canonical
+    assert not matches(expected, value("v128", bits ^ 0x7FC00001 << 32 | 0x7F800001 << 32), refs)  # signalling
+    assert not matches(expected, value("v128", bits | 1 << 96), refs)
+    assert not matches(expected, value("i64", bits), refs)
+    assert format_expected(expected) == "v128:f32[nan:canonical nan:arithmetic 1.0 0.0]"
+    assert format_actual(value("v128", 1)) == "v128:0x" + "0" * 31 + "1"
 
 
 def test_to_signed() -> None:

@@ -1,4 +1,4 @@
-"""The WebAssembly spec suite (the non-SIMD files, or $WASM2PYEXT_SPEC_FILES), one test per file.
+"""The WebAssembly spec suite (every file, or $WASM2PYEXT_SPEC_FILES), one test per file.
 
 THE RATCHET: a file fails when it passes fewer commands than tests/spec/RESULTS.md records;
 a file not listed there must pass all of its commands. Passing more is fine: the summary at

@@ -14,7 +14,8 @@ from .script import all_files, spectest_dir
 
 FILES = ("address", "align", "call", "call_indirect", "endianness", "fac", "float_memory", "left-to-right",
          "load", "memory", "memory_grow", "memory_size", "memory_trap", "skip-stack-guard-page", "store",
-         "traps")
+         "traps", "simd_address", "simd_load", "simd_load_extend", "simd_load_splat", "simd_load_zero",
+         "simd_load8_lane", "simd_load64_lane", "simd_store", "simd_store8_lane", "simd_store64_lane")
 
 if not (spectest_dir() / "json").is_dir():
     pytest.skip(f"the spec suite is not at {spectest_dir()}", allow_module_level=True)

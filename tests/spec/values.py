@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 WIDTH = {"i32": 32, "i64": 64, "f32": 32, "f64": 64}
+LANE_WIDTH = {"i8": 8, "i16": 16, "i32": 32, "i64": 64, "f32": 32, "f64": 64}
 REF_TYPES = ("funcref", "externref")
 
 # The quiet-NaN bit and the rest of the exponent, and the sign mask, per float type.
@@ -19,7 +20,7 @@ _ABS = {"f32": 0x7FFFFFFF, "f64": 0x7FFFFFFFFFFFFFFF}
 
 
 class Unsupported(Exception):
-    """A value this driver cannot express through the API (v128, a non-null funcref argument)."""
+    """A value this driver cannot express through the API (a non-null funcref argument)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,30 @@ class NonNullRef:
     type: str
 
 
-SpecValue = Number | NanPattern | Ref | NonNullRef
+@dataclass(frozen=True)
+class V128:
+    """A v128 by lanes: each an unsigned int, or for float lanes a NanPattern."""
+
+    lane_type: str
+    lanes: tuple[int | NanPattern, ...]
+    type: str = "v128"
+
+    @property
+    def bits(self) -> int:
+        """The 128 bits (only when no lane is a NaN pattern)."""
+        width = LANE_WIDTH[self.lane_type]
+        return sum(lane << (width * i) for i, lane in enumerate(self.lanes))  # type: ignore[operator]
+
+
+SpecValue = Number | NanPattern | Ref | NonNullRef | V128
+
+
+def _v128(lane_type: str, lanes: list[str]) -> V128:
+    width = LANE_WIDTH[lane_type]
+    if len(lanes) * width != 128:
+        raise ValueError(f"a v128 of {lane_type} has {128 // width} lanes, not {len(lanes)}")
+    return V128(lane_type, tuple(NanPattern(lane_type, lane.removeprefix("nan:")) if lane.startswith("nan:")
+                                 else int(lane) & ((1 << width) - 1) for lane in lanes))
 
 
 def parse_value(obj: dict[str, Any]) -> SpecValue:
@@ -57,6 +81,8 @@ def parse_value(obj: dict[str, Any]) -> SpecValue:
         if value.startswith("nan:"):
             return NanPattern(type_, value.removeprefix("nan:"))
         return Number(type_, int(value))
+    if type_ == "v128":
+        return _v128(obj["lane_type"], value)
     if type_ in REF_TYPES:
         if value == "null":
             return Ref(type_, None)
@@ -127,6 +153,11 @@ def matches(expected: SpecValue, actual: Any, refs: HostRefs) -> bool:
             return actual.value is refs.get(number)
         case NonNullRef():
             return actual.value is not None
+        case V128(lane_type=lane_type, lanes=lanes):
+            width = LANE_WIDTH[lane_type]
+            got = [(actual.bits >> (width * i)) & ((1 << width) - 1) for i in range(len(lanes))]
+            return all(nan_matches(lane_type, want.kind, bits) if isinstance(want, NanPattern) else want == bits
+                       for want, bits in zip(lanes, got))
     raise TypeError(f"not a spec value: {expected!r}")
 
 
@@ -165,7 +196,17 @@ def format_expected(value: SpecValue) -> str:
             return f"{type_}:HostRef({number})"
         case NonNullRef(type=type_):
             return f"{type_}:non-null"
+        case V128(lane_type=lane_type, lanes=lanes):
+            return f"v128:{lane_type}[" + " ".join(
+                f"nan:{lane.kind}" if isinstance(lane, NanPattern) else _format_lane(lane_type, lane)
+                for lane in lanes) + "]"
     return repr(value)
+
+
+def _format_lane(lane_type: str, bits: int) -> str:
+    if lane_type in WIDTH:
+        return format_number(lane_type, bits).split(":", 1)[1]
+    return str(to_signed(bits, LANE_WIDTH[lane_type]))
 
 
 def format_actual(value: Any) -> str:
@@ -173,6 +214,8 @@ def format_actual(value: Any) -> str:
     type_ = getattr(value, "type", None)
     if type_ in WIDTH:
         return format_number(type_, value.bits)
+    if type_ == "v128":
+        return f"v128:0x{value.bits:032x}"
     if type_ in REF_TYPES:
         ref = value.value
         if ref is None:

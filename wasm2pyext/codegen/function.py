@@ -16,6 +16,7 @@ from ..ir import FuncType, ValType
 from ..opcodes import Op
 from . import names
 from .literals import constant
+from .simd import SimdOps
 
 _TRAP = "TRAP({})"
 # The generated C stays linear in the size of the Wasm however deeply blocks nest: lines
@@ -68,7 +69,7 @@ class ModuleContext:
         """The C lvalue of a global's value."""
         name = names.global_(index)
         if index in self.global_cells:
-            return f"inst->{name}->value.{names.VAL_FIELDS[self.global_types[index].valtype]}"
+            return names.val_member(f"inst->{name}->value", self.global_types[index].valtype)
         return f"inst->{name}"
 
     def fn_type(self, ft: FuncType) -> str:
@@ -131,8 +132,8 @@ class _LoadUses:
             if not value[1]:
                 self.forced.update(value[0])
             return
-        if load_line is not None:  # a load: its address is used only as long as it is
-            needs = operands[0][0] + [load_line]
+        if load_line is not None:  # a load: its address (and a lane load's v128) are used
+            needs = [line for lines, _ in operands for line in lines] + [load_line]
             self.pending[h - n] = (needs, False)
             return
         needs = [line for lines, _ in operands for line in lines]
@@ -161,7 +162,7 @@ class _LoadUses:
         self.pending.clear()
 
 
-class FunctionWriter:
+class FunctionWriter(SimdOps):
     def __init__(self, ctx: ModuleContext, index: int, func: ir.Func, storage: str = "static"):
         self.ctx = ctx
         self.storage = storage  # "static", or "" when the module is compiled in parts
@@ -242,7 +243,8 @@ class FunctionWriter:
     def frame_estimate(self) -> int:
         """Bytes of C stack the function may use: every local and stack slot spilled, plus
         saved registers and the return address."""
-        return 8 * (len(self.local_types) + len(self.slots)) + 128
+        values = self.local_types + [t for t, _ in self.slots]
+        return sum(16 if t == ValType.V128 else 8 for t in values) + 128
 
     def declarations(self) -> list[str]:
         decls = []
@@ -253,7 +255,7 @@ class FunctionWriter:
             decls.append(f"    uint64_t {mem}_size = inst->{mem}->size;")
         n_params = len(self.type.params)
         for i, t in enumerate(self.local_types[n_params:], n_params):
-            zero = "NULL" if t.is_ref else "0"
+            zero = "NULL" if t.is_ref else "{0}" if t == ValType.V128 else "0"
             decls.append(f"    {names.C_TYPES[t]} {self.local_names[i]} = {zero};")
         by_type: dict[str, list[str]] = {}
         for t, h in sorted(self.slots, key=lambda s: (names.C_TYPES[s[0]], s[1])):
@@ -261,7 +263,8 @@ class FunctionWriter:
         for ctype, slots in by_type.items():
             star = ctype.endswith("*")
             base = ctype[:-1].rstrip() if star else ctype
-            decl = ", ".join(("*" if star else "") + s for s in slots)
+            zero = " = {0}" if ctype == names.C_TYPES[ValType.V128] else ""  # never read unset
+            decl = ", ".join(("*" if star else "") + s + zero for s in slots)
             decls.append(f"    {base} {decl};")
         return decls
 
@@ -394,9 +397,9 @@ class FunctionWriter:
         args = [self.slot(t, h - n + k) for k, t in enumerate(op.params)]
         if op.is_memory_access:
             ea = args[0] if instr.imm.offset == 0 else f"(uint64_t){args[0]} + {instr.imm.offset}u"
-            expr = op.c.format(*args, mem=names.memory(0), ea=ea)
+            expr = op.c.format(*args, mem=names.memory(0), ea=ea, imm=instr.imm)
         else:
-            expr = op.c.format(*args)
+            expr = op.c.format(*args, imm=instr.imm)
         if self.load_uses:
             self.load_uses.simple(h, op, len(self.lines) if op.is_memory_access else None)
         if op.results:

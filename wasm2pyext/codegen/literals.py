@@ -23,7 +23,8 @@ def _bits(value: float, fmt: str) -> int:
 
 
 def constant(valtype: ValType, value: int) -> str:
-    """`value` is the signed integer for i32/i64 and the IEEE bits for f32/f64."""
+    """`value` is the signed integer for i32/i64, the IEEE bits for f32/f64 and the 128 bits
+    (lane 0 lowest) for v128."""
     if valtype == ValType.I32:
         u = value & 0xFFFFFFFF
         return f"{u}u" if u < 0x10000 else f"0x{u:08x}u"
@@ -40,4 +41,7 @@ def constant(valtype: ValType, value: int) -> str:
         if math.isnan(f) or math.isinf(f):
             return f"f64_from_bits(0x{value:016x}ull)"
         return _shortest_float(f, value, "d")
+    if valtype == ValType.V128:
+        lo, hi = value & (2**64 - 1), value >> 64
+        return f"(w2p_v128){{0x{lo:016x}ull, 0x{hi:016x}ull}}"
     raise ValueError(valtype)

@@ -145,7 +145,7 @@ class ModuleWriter:
         (instr,) = expr.instrs
         op = instr.op.name
         if op.endswith(".const"):
-            return constant(ValType.parse(op[:3]), instr.imm)
+            return constant(ValType.parse(op.split(".")[0]), instr.imm)
         if op == "ref.null":
             return "NULL"
         if op == "ref.func":
@@ -206,7 +206,7 @@ class ModuleWriter:
         return list(dict.fromkeys(self.module.types))
 
     def entry(self, ft: FuncType) -> dict:
-        args = [f"args[{k}].{names.VAL_FIELDS[t]}" for k, t in enumerate(ft.params)]
+        args = [names.val_member(f"args[{k}]", t) for k, t in enumerate(ft.params)]
         call = f"(({self.ctx.fn_type(ft)})f->fn)({', '.join(['f->ctx'] + args)})"
         body = []
         if not ft.params:
@@ -214,10 +214,10 @@ class ModuleWriter:
         if not ft.results:
             body += ["(void)results;", f"{call};"]
         elif len(ft.results) == 1:
-            body.append(f"results[0].{names.VAL_FIELDS[ft.results[0]]} = {call};")
+            body.append(f"{names.val_member('results[0]', ft.results[0])} = {call};")
         else:
             body.append(f"{c_return_type(self.ctx, ft.results)} r = {call};")
-            body += [f"results[{k}].{names.VAL_FIELDS[t]} = r.r{k};" for k, t in enumerate(ft.results)]
+            body += [f"{names.val_member(f'results[{k}]', t)} = r.r{k};" for k, t in enumerate(ft.results)]
         return {"name": names.entry(ft), "body": body}
 
     def trampoline(self, ft: FuncType) -> dict:
@@ -225,10 +225,10 @@ class ModuleWriter:
         n = max(len(ft.params), len(ft.results), 1)
         body = ["w2p_host_func *h = (w2p_host_func *)ctx;", f"w2p_val v[{n}];",
                 "stack_room(ctx, (uintptr_t)__builtin_frame_address(0) - sizeof v - 128, NULL);"]
-        body += [f"v[{k}].{names.VAL_FIELDS[t]} = a{k};" for k, t in enumerate(ft.params)]
+        body += [f"{names.val_member(f'v[{k}]', t)} = a{k};" for k, t in enumerate(ft.params)]
         body.append("if (h->call(h, v) != 0)")
         body.append("    trap(ctx, W2P_TRAP_HOST_EXCEPTION, NULL);")
-        fields = [f"v[{k}].{names.VAL_FIELDS[t]}" for k, t in enumerate(ft.results)]
+        fields = [names.val_member(f"v[{k}]", t) for k, t in enumerate(ft.results)]
         if len(ft.results) == 1:
             body.append(f"return {fields[0]};")
         elif ft.results:

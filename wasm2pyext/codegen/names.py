@@ -13,16 +13,18 @@ C_TYPES = {
     ValType.I64: "uint64_t",
     ValType.F32: "float",
     ValType.F64: "double",
+    ValType.V128: "w2p_v128",  # a GCC/Clang vector (runtime_c/w2p_simd.h)
     ValType.FUNCREF: "void *",
     ValType.EXTERNREF: "void *",
 }
 
-# The w2p_val union member holding each type.
+# The w2p_val union member holding each type (v128's is a byte array: see val_member).
 VAL_FIELDS = {
     ValType.I32: "i32",
     ValType.I64: "i64",
     ValType.F32: "f32",
     ValType.F64: "f64",
+    ValType.V128: "v128",
     ValType.FUNCREF: "ref",
     ValType.EXTERNREF: "ref",
 }
@@ -33,6 +35,7 @@ SIG_CHARS = {
     ValType.I64: "I",
     ValType.F32: "f",
     ValType.F64: "F",
+    ValType.V128: "V",
     ValType.FUNCREF: "r",
     ValType.EXTERNREF: "x",
 }
@@ -43,6 +46,7 @@ _SLOT_PREFIX = {
     ValType.I64: "j",
     ValType.F32: "f",
     ValType.F64: "d",
+    ValType.V128: "q",
     ValType.FUNCREF: "r",
     ValType.EXTERNREF: "r",
 }
@@ -57,6 +61,14 @@ def _suffix(name: str | None) -> str:
         return ""
     clean = _NOT_IDENT.sub("_", name).strip("_")[:_MAX_NAME]
     return f"_{clean}" if clean else ""
+
+
+def val_member(value: str, valtype: ValType) -> str:
+    """The C lvalue of a valtype in the w2p_val (or w2p_global) `value`: a v128 is stored as
+    16 bytes, read and written as a vector through W2P_V128_AT."""
+    if valtype == ValType.V128:
+        return f"W2P_V128_AT({value}.v128)"
+    return f"{value}.{VAL_FIELDS[valtype]}"
 
 
 def func(index: int, name: str | None = None) -> str:
