@@ -295,7 +295,7 @@ def test_killed_builds_leave_nothing_behind(tmp_path, monkeypatch):
     with workdir.build_folder("build") as mine:
         assert mine.is_dir()
     assert not mine.exists() and not folder.exists() and live.exists()
-    assert stray.wait(timeout=10) == -9
+    assert stray.wait(timeout=10) != 0  # ended, long before its 120 s
 
 
 def test_cache_rebuilds_what_is_damaged_or_not_its_own(tmp_path):

@@ -70,3 +70,15 @@ def test_mypy_checks_a_script_against_the_stub(tmp_path):
     bad = mypy("bad.py")
     assert bad.returncode == 1
     assert bad.stdout.count("error:") == 2, bad.stdout
+
+
+def test_exports_named_like_the_objects_own_attributes_stay_out_of_the_class():
+    """An export named __init__ or __class__ is reachable only as exports["__init__"]; the
+    stubs declared it a method of Exports."""
+    from wasm2pyext.decode import decode
+    from wasm2pyext.stubs import generate_stub
+    from wat import wat
+    text = generate_stub(decode(wat('(module (func (export "__init__")) (func (export "__class__")) '
+                                    '(func (export "__x") ) (func (export "ok")))')), "m")
+    assert "def __init__" not in text and "__class__" not in text
+    assert "def __x(self)" in text and "def ok(self)" in text

@@ -105,6 +105,10 @@ def _identifier(name: str | None) -> bool:
     return bool(name) and name.isidentifier() and not keyword.iskeyword(name) and name.isascii()
 
 
+def _is_dunder(name: str) -> bool:
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
 def _param_names(module: ir.Module, func_index: int, count: int) -> list[str]:
     local_names = module.names.locals.get(func_index, {})
     names: list[str] = []
@@ -140,8 +144,8 @@ def generate_stub(module: ir.Module, name: str) -> str:
     lines += _COMMON.strip("\n").splitlines()
     lines += ["", "class Exports:"]
     for export in module.exports:
-        if not _identifier(export.name):
-            continue  # reachable as exports["..."]
+        if not _identifier(export.name) or _is_dunder(export.name):
+            continue  # reachable as exports["..."] (a dunder name is the object's own: __init__, __class__)
         if export.kind == ExternKind.FUNC:
             ft = func_types[export.index]
             params = ["self"] + [f"{p}: {_param_type(t)}"
