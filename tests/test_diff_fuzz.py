@@ -106,3 +106,28 @@ def test_arguments_are_deterministic_and_nans_canonical():
                     assert bits == diff.CANONICAL_NAN[ty]
                 if ty == "funcref":
                     assert bits is None
+
+
+# ---- the README's other two commands ------------------------------------------------------
+
+def fuzz_command(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tests.fuzz.diff", *args], cwd=diff.REPO_ROOT,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_one_module_call_by_call():
+    proc = fuzz_command("--seed", "4711", "--count", "1", "-v")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "(module" in proc.stdout and "round 0: instantiate: ours" in proc.stdout
+    assert "1 modules in" in proc.stdout
+
+
+def test_a_module_of_ones_own(tmp_path):
+    wat = tmp_path / "repro.wat"
+    wat.write_text('(module (memory (export "mem") 1)'
+                   ' (func (export "f") (param i32) (result i32)'
+                   '  (i32.store (i32.const 8) (local.get 0)) (i32.div_u (local.get 0) (i32.const 0))))')
+    proc = fuzz_command("--wasm", str(wat), "-v")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"{wat}: agree" in proc.stdout
+    assert proc.stdout.count("ours trapped: integer divide by zero; wasmtime trapped: integer divide by zero") == 3
