@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from tests.fuzz import diff
+from wasm2pyext.toolchain import DEFAULT_BOUNDS_CHECKS
 
 pytest.importorskip("wasmtime", reason="the reference engine: pip install -e '.[test]'")
 try:
@@ -131,3 +132,25 @@ def test_a_module_of_ones_own(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"{wat}: agree" in proc.stdout
     assert proc.stdout.count("ours trapped: integer divide by zero; wasmtime trapped: integer divide by zero") == 3
+
+
+# ---- the minimised disagreements (tests/fuzz/FINDINGS.md) ----------------------------------
+
+REPROS = sorted((diff.REPO_ROOT / "tests" / "fuzz" / "repros").glob("*.wat"))
+
+
+@pytest.mark.parametrize("path", REPROS, ids=lambda p: p.stem)
+def test_repro(path):
+    """A repro whose header says `status: open` still disagrees (an expected failure); once
+    it agrees, the test fails until the header says `status: fixed`, from when on it must
+    agree in both build kinds."""
+    status = path.read_text().splitlines()[0].removeprefix(";; status: ").split()[0]
+    assert status in ("open", "fixed"), f"{path.name}: the first line says ';; status: open' or 'fixed'"
+    default = fuzz_command("--wasm", str(path))
+    if status == "open":
+        if DEFAULT_BOUNDS_CHECKS:
+            pytest.skip("the open repros disagree in the guard-page build, not this platform's default")
+        assert default.returncode == 1, f"{path.name} now agrees: set its status to fixed\n{default.stdout}"
+        pytest.xfail(default.stdout.strip())
+    checked = fuzz_command("--wasm", str(path), "--bounds-checks")
+    assert default.returncode == checked.returncode == 0, default.stdout + checked.stdout
