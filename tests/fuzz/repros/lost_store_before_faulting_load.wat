@@ -1,4 +1,4 @@
-;; status: open (FINDINGS.md, finding 1)
+;; status: fixed (FINDINGS.md, finding 1: STORE_MADE in templates/module.c.j2)
 ;; Default (guard-page) build: f(x) must store demote(x) at 16, then trap on the load at
 ;; 70000, leaving the stored bytes in memory (wasmtime and --bounds-checks do). Ours traps
 ;; with bytes 16..19 still zero: GCC scheduled the load, which faults, before the store.

@@ -1,4 +1,4 @@
-;; status: open (FINDINGS.md, finding 1)
+;; status: fixed (FINDINGS.md, finding 1: STORE_MADE in templates/module.c.j2)
 ;; Default (guard-page) build: the loop stores its counter at 16 each iteration and, in its
 ;; tenth, loads from 70000, which traps; memory[16] must then be 9 (wasmtime and
 ;; --bounds-checks agree). Ours leaves it 0: GCC's loop store motion keeps the counter in
