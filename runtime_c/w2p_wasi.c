@@ -1465,10 +1465,14 @@ uint32_t w2p_wasi_path_open(w2p_ctx *ctx, uint32_t fd, uint32_t dirflags, uint32
         resolved_close(&r);
         LEAVE(E_NOTCAPABLE);
     }
-    /* A directory is opened for reading whatever rights are asked for: they are masked
-       to a directory's. */
+    /* A directory is opened for reading, its rights masked to a directory's; asking
+       for O_DIRECTORY and FD_WRITE is EISDIR. */
     if (oflags & O_DIRECTORY_ || r.trailing) {
         flags |= O_DIRECTORY;
+        if (oflags & O_DIRECTORY_ && base & R_FD_WRITE) {
+            resolved_close(&r);
+            LEAVE(E_ISDIR);
+        }
         write = 0;
     }
     flags |= write ? (read ? O_RDWR : O_WRONLY) : O_RDONLY;
