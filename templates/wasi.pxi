@@ -280,10 +280,13 @@ cdef w2p_func *wasi_bind(WasiState ws, uint32_t i, uint32_t index, str module, s
 
 
 cdef int wasi_attach_memory(WasiState ws, dict export_index, list memories) except -1:
-    """The memory the WASI calls use: the instance's export "memory", if any."""
+    """The memory the WASI calls use: the instance's export "memory", else its first
+    memory (imported or not), else none (every pointer is then EFAULT)."""
     found = export_index.get("memory")
-    if found is not None and found[0] == 2:
-        w2p_wasi_set_memory(ws.w, &(<Memory>memories[found[1]]).mem)
+    memory = memories[found[1]] if found is not None and found[0] == 2 else memories[0] if memories else None
+    if memory is not None:
+        ws.keep.append(memory)  # a re-exported WASI function may outlive the instance
+        w2p_wasi_set_memory(ws.w, &(<Memory>memory).mem)
     return 0
 
 

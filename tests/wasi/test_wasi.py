@@ -357,6 +357,39 @@ REACTOR = """
 """
 
 
+SEEK = """
+(module
+  (import "MODULE" "fd_seek" (func $seek (param i32 i64 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "seek") (param i64 i32) (result i32 i64)
+    (call $seek (i32.const 0) (local.get 0) (local.get 1) (i32.const 8))
+    (i64.load (i32.const 8))))
+"""
+
+
+@pytest.mark.parametrize("module, whence", [("wasi_snapshot_preview1", (0, 1, 2)), ("wasi_unstable", (2, 0, 1))])
+def test_fd_seek_whence_in_both_namings(tmp_path: Path, module: str, whence: tuple[int, int, int]) -> None:
+    """SET, CUR and END are 0, 1, 2 in preview 1 and 2, 0, 1 in wasi_unstable."""
+    (tmp_path / "ten").write_bytes(b"0123456789")
+    with open(tmp_path / "ten", "rb") as stdin:
+        seek = wasm2pyext.Instance(wat(SEEK.replace("MODULE", module)), wasi=WasiConfig(stdin=stdin)).exports.seek
+        set_, cur, end = whence
+        assert seek(3, set_) == (0, 3)
+        assert seek(2, cur) == (0, 5)
+        assert seek(-1, end) == (0, 9)
+        assert seek(-20, set_)[0] == 28  # EINVAL
+
+
+def test_a_reexported_wasi_function_outlives_its_instance() -> None:
+    text = TWICE.replace('(memory (export "memory") 1)', '(memory (export "memory") 1) (export "fd_write" (func $w2))')
+    out = io.StringIO()
+    fd_write = wasm2pyext.Instance(wat(text), wasi=WasiConfig(stdout=out)).exports.fd_write
+    import gc
+    gc.collect()
+    assert fd_write(1, 16, 1, 8) == 0
+    assert out.getvalue() == "ab\n"
+
+
 def test_a_reactor_is_initialised_at_instantiation() -> None:
     assert wasm2pyext.Instance(wat(REACTOR)).exports.ready() == 1
 
