@@ -667,6 +667,7 @@ const char *w2p_trap_kind_name(int kind)
         "invalid conversion to integer",
         "call stack exhausted",
         "host exception",
+        "wasi exit",
     };
     if (kind < 0 || kind >= (int)(sizeof names / sizeof names[0]))
         return "unknown trap";

@@ -51,7 +51,8 @@ typedef enum w2p_trap_kind {
     W2P_TRAP_INT_OVERFLOW,
     W2P_TRAP_INVALID_CONVERSION,
     W2P_TRAP_EXHAUSTION,
-    W2P_TRAP_HOST_EXCEPTION /* a host function raised: the Python exception is pending */
+    W2P_TRAP_HOST_EXCEPTION, /* a host function raised: the Python exception is pending */
+    W2P_TRAP_WASI_EXIT /* WASI proc_exit: the code is w2p_wasi_exit_code() (w2p_wasi.h) */
 } w2p_trap_kind;
 
 /* Value types, by their binary encoding. */

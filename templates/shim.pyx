@@ -394,6 +394,8 @@ cdef int check_trap(int kind, const char *where, object instance) except -1:
         return 0
     if kind == W2P_TRAP_HOST_EXCEPTION:
         return raise_pending()
+    if kind == W2P_TRAP_WASI_EXIT:
+        return raise_wasi_exit()
     raise trap_error(kind, where, instance)
 
 
@@ -1221,6 +1223,9 @@ cdef int check_limits(str what, uint32_t size, object maximum, const w2p_limits 
     return 0
 
 
+include "wasi.pxi"
+
+
 cdef class InstanceState:
     """What an instance is made of: its C context, its functions, memories, tables and
     globals, and the references it holds. Its Functions keep it alive, and so do its
@@ -1235,8 +1240,9 @@ cdef class InstanceState:
     cdef list linked  # instances that imported something of this one
     cdef dict pool
     cdef list memories, tables, globals
+    cdef WasiState wasi  # when the runtime provides WASI imports
 
-    cdef int _instantiate(self, ModuleInfo info, object imports) except -1:
+    cdef int _instantiate(self, ModuleInfo info, object imports, object wasi) except -1:
         cdef const w2p_module *desc = info.desc
         cdef const char *where = NULL
         cdef uint32_t i
@@ -1253,8 +1259,10 @@ cdef class InstanceState:
         for i in range(desc.num_types):
             (<const w2p_functype **>slot(self.inst, desc.types_slot))[i] = &(<FuncType>info.types[i]).ft
         self._install_fault_handler()
-        self._link(imports if imports is not None else {})
+        self._link(imports if imports is not None else {}, wasi)
         self._define()
+        if self.wasi is not None:
+            wasi_attach_memory(self.wasi, info.export_index, self.memories)
         if desc.flags & W2P_MODULE_GUARD_PAGES:
             for i in range(len(self.memories)):
                 if not w2p_memory_guarded(&(<Memory>self.memories[i]).mem):
@@ -1263,6 +1271,8 @@ cdef class InstanceState:
                                 "built without --bounds-checks, relies on")
         kind = w2p_instantiate(desc, self.inst, &where)
         check_trap(kind, where, self)
+        if self.wasi is not None and "_initialize" in info.export_index and "_start" not in info.export_index:
+            self.export_object(0, info.export_index["_initialize"][1])()  # a WASI reactor
         return 0
 
     def __dealloc__(self):
@@ -1281,7 +1291,7 @@ cdef class InstanceState:
             raise OSError("cannot install the runtime's fault handler")
         return 0
 
-    cdef int _link(self, object imports) except -1:
+    cdef int _link(self, object imports, object wasi) except -1:
         cdef const w2p_module *desc = self.info.desc
         cdef uint32_t i
         cdef w2p_func **funcs = <w2p_func **>slot(self.inst, desc.funcs_slot)
@@ -1298,6 +1308,12 @@ cdef class InstanceState:
         for i in range(desc.num_imports):
             e = &desc.imports[i]
             module, name = _text(e.module, e.module_len), _text(e.name, e.name_len)
+            if e.kind == 0 and wasi_provides(imports, module, name):
+                if self.wasi is None:
+                    self.wasi = new_wasi_state(wasi, desc.name.decode(), desc.num_imports)
+                funcs[e.index] = wasi_bind(self.wasi, i, e.index, module, name, self.info.types[desc.funcs[e.index].type],
+                                           &desc.types[desc.funcs[e.index].type])
+                continue
             obj = lookup_import(imports, module, name)
             what = f"{module!r} {name!r}"
             if e.kind == 0:
@@ -1443,9 +1459,9 @@ cdef class Instance:
     cdef Exports _exports
     cdef object __weakref__
 
-    def __init__(self, imports=None):
+    def __init__(self, imports=None, wasi=None):
         cdef InstanceState state = InstanceState.__new__(InstanceState)
-        state._instantiate(type(self)._module_info, imports)
+        state._instantiate(type(self)._module_info, imports, wasi)
         self.state = state
         self._exports = make_exports(state)
 
@@ -1541,13 +1557,14 @@ cdef object create_module_obj(const w2p_module *desc):
     name = desc.name.decode()
     module = _types.ModuleType(name, f"WebAssembly module {name} (built by wasm2pyext)")
     instance_class = w2p_subclass(Instance, f"{name}.Instance".encode(),
-                                  f"An instance of the WebAssembly module {name}: Instance(imports=None).".encode())
+                                  f"An instance of the WebAssembly module {name}: Instance(imports=None, wasi=None).".encode())
     instance_class._module_info = info
     module.Instance = instance_class
     module.wasm_sha256 = desc.wasm_sha256.decode()
     module.imports = info.imports
     module.exports = info.exports
-    for public in ("Value", "Error", "Trap", "LinkError", "Memory", "Global", "Table", "Function"):
+    for public in ("Value", "Error", "Trap", "LinkError", "Memory", "Global", "Table", "Function", "WasiConfig",
+                   "WasiExit"):
         setattr(module, public, globals()[public])
     return module
 
@@ -1630,7 +1647,7 @@ w2p_exports_as_member(Instance, _exports_offset())
 cdef void _untrack_classes():
     # Every cdef class above (the exception classes are heap types, left to the collector).
     for cls in (FuncType, Value, Function, HostFunction, Memory, MemoryView, Global, Table, ModuleInfo,
-                InstanceState, Instance, Exports):
+                InstanceState, Instance, Exports, WasiState):
         w2p_untrack_static_type(cls)
 
 

@@ -19,6 +19,7 @@ cdef extern from "w2p_rt.h":
         W2P_TRAP_INVALID_CONVERSION
         W2P_TRAP_EXHAUSTION
         W2P_TRAP_HOST_EXCEPTION
+        W2P_TRAP_WASI_EXIT
     ctypedef enum w2p_valtype:
         W2P_I32
         W2P_I64

@@ -22,9 +22,11 @@ _PUBLIC = {
     "Instance": ("api", "Instance"),
     "Module": ("api", "Module"),
     "validate": ("api", "validate"),
+    "run": ("api", "run"),
     **{name: ("errors", name) for name in ("Error", "CompileError", "DecodeError", "ValidationError",
                                            "LinkError", "Trap", "TRAP_KINDS")},
-    **{name: ("_runtime", name) for name in ("Value", "Memory", "Global", "Table", "Function", "MemoryView")},
+    **{name: ("_runtime", name) for name in ("Value", "Memory", "Global", "Table", "Function", "MemoryView",
+                                             "WasiConfig", "WasiExit")},
 }
 
 __all__ = list(_PUBLIC)

@@ -35,3 +35,5 @@ Global = runtime.Global
 Table = runtime.Table
 Function = runtime.Function
 MemoryView = runtime.MemoryView
+WasiConfig = runtime.WasiConfig
+WasiExit = runtime.WasiExit

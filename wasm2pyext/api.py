@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import threading
 from types import ModuleType
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 from ._runtime import load_extension, runtime
 from .build import BuildOptions, cached_extension
 from .decode import decode
-from .errors import CompileError
+from .errors import CompileError, LinkError
 from .validator import validate_module
 
 _loaded: dict[str, ModuleType] = {}
@@ -67,21 +67,46 @@ class Module:
         """The built extension module itself."""
         return self._ext
 
-    def instantiate(self, imports: Optional[Mapping[str, Mapping[str, Any]]] = None):
-        """A new instance: its own memory, globals and tables. Raises LinkError, or Trap
-        when initialisation or the start function traps."""
-        return self._ext.Instance(imports)
+    def instantiate(self, imports: Optional[Mapping[str, Mapping[str, Any]]] = None, wasi=None):
+        """A new instance: its own memory, globals and tables, and its WASI state when it
+        imports WASI functions (wasi: a WasiConfig, or None for WasiConfig()). Raises
+        LinkError, or Trap when initialisation or the start function traps."""
+        return self._ext.Instance(imports, wasi)
 
 
 class _InstanceType(type):
-    def __call__(cls, wasm_bytes: bytes, imports=None):
-        return Module(wasm_bytes).instantiate(imports)
+    def __call__(cls, wasm_bytes: bytes, imports=None, wasi=None):
+        return Module(wasm_bytes).instantiate(imports, wasi)
 
     def __instancecheck__(cls, obj: object) -> bool:
         return isinstance(obj, runtime.Instance)
 
 
 class Instance(metaclass=_InstanceType):
-    """Instance(wasm_bytes, imports=None): compile (cached) and instantiate in one step, as
+    """Instance(wasm_bytes, imports=None, wasi=None): compile (cached) and instantiate in one step, as
     in the classic wasmer API. The result is an instance of the built module's Instance
     class; isinstance(x, wasm2pyext.Instance) holds for every instance."""
+
+
+def run(wasm: bytes | str | os.PathLike, args: Sequence[str | bytes] = (), wasi=None) -> int:
+    """Builds (or finds in the cache) a WASI command and runs its _start: the exit code
+    (proc_exit's, or 0 when _start returns). wasm: the module's bytes or its path; args:
+    argv[1:] when wasi is None (argv[0] is the file's name, or the module's)."""
+    name = None
+    if isinstance(wasm, (str, os.PathLike)):
+        name = os.path.basename(os.fspath(wasm))
+        with open(wasm, "rb") as f:
+            wasm = f.read()
+    module = Module(wasm)
+    if wasi is None:
+        wasi = runtime.WasiConfig(args=[name or module.extension.__name__, *args])
+    elif args:
+        raise TypeError("run() takes args or wasi, not both: give argv in WasiConfig(args=...)")
+    try:
+        instance = module.instantiate(wasi=wasi)
+        if "_start" not in instance.exports:
+            raise LinkError("not a WASI command: the module exports no _start")
+        instance.exports["_start"]()
+    except runtime.WasiExit as e:
+        return e.code
+    return 0

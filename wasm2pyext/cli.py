@@ -1,4 +1,4 @@
-"""The command line: wasm2pyext build | wheel | validate | inspect | c (see API.md)."""
+"""The command line: wasm2pyext build | wheel | validate | inspect | c | run (see API.md)."""
 from __future__ import annotations
 
 import argparse
@@ -150,6 +150,39 @@ def cmd_c(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    """Runs a WASI command with this process's stdio, as `wasmtime run` does."""
+    from .api import Module
+    from ._runtime import WasiConfig, WasiExit
+    from .errors import Error, Trap
+
+    preopens = {}
+    for spec in args.dir:
+        host, _, guest = spec.partition("::")
+        preopens[guest or host] = host
+    env = {}
+    for spec in args.env:
+        key, sep, value = spec.partition("=")
+        if not sep:
+            value = os.environ.get(key, "")
+        env[key] = value
+    wasm = _read(args.file)
+    try:
+        module = Module(wasm)
+        config = WasiConfig(args=[os.path.basename(args.file), *args.args], env=env, stdin=sys.stdin,
+                            stdout=sys.stdout, stderr=sys.stderr, preopens=preopens)
+        instance = module.instantiate(wasi=config)
+        instance.exports["_start"]()
+    except WasiExit as e:
+        return e.code & 0xFF
+    except Trap as e:
+        print(f"wasm2pyext run: {args.file}: trap: {e}", file=sys.stderr)
+        return 134  # as wasmtime: 128 + SIGABRT
+    except (Error, OSError, KeyError) as e:
+        return _fail(args.file, e)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="wasm2pyext", description="WebAssembly modules as Python extension modules.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -207,6 +240,15 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--name", help="module name (default: FILE's stem made an identifier)")
     bounds_checks_option(c)
     c.set_defaults(func=cmd_c)
+
+    r = sub.add_parser("run", help="run a WASI command (as `wasmtime run`)")
+    r.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST]",
+                   help="preopen the host directory HOST as GUEST (default: as HOST)")
+    r.add_argument("--env", action="append", default=[], metavar="K=V",
+                   help="set a guest environment variable (K alone: the host's value)")
+    r.add_argument("file", metavar="FILE.wasm")
+    r.add_argument("args", nargs=argparse.REMAINDER, help="the program's arguments")
+    r.set_defaults(func=cmd_run)
     return p
 
 

@@ -733,6 +733,7 @@ static W2P_CODE uint32_t fn9_bump(Instance *inst)
     i0 = i0 + i1;
     inst->g0 = i0;
     i0 = inst->g0;
+    STACK_ROOM(144);
     fp = inst->funcs[0];
     ((fn_i_v)fp->fn)(enter(fp, inst), i0);
     i0 = inst->g0;

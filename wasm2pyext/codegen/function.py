@@ -456,6 +456,7 @@ class FunctionWriter(SimdOps):
         n = len(ft.params)
         args = [self.slot(t, h - n + k) for k, t in enumerate(ft.params)]
         if index < self.module.num_imported_funcs:
+            self.emit(_STACK_ROOM)  # an import may be the runtime's (WASI) or Python's
             self.emit(f"fp = inst->funcs[{index}];")
             self.call_ref(ft, "fp", args, h - n)
         else:
