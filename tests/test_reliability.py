@@ -288,7 +288,9 @@ def test_killed_builds_leave_nothing_behind(tmp_path, monkeypatch):
                           text=True).stdout.strip()
     folder = tmp_path / "tmp" / f"build-{workdir._host()}-{dead}-0000"
     folder.mkdir(parents=True)
-    stray = subprocess.Popen(["sh", "-c", f"sleep 120 # {folder}/x.c"], start_new_session=True)
+    # A stand-in for a compiler: its command line names a file in the folder.
+    stray = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", f"{folder}/x.c"],
+                             start_new_session=True)
     workdir.record_process_group(folder, stray.pid)
     live = tmp_path / "tmp" / f"build-{workdir._host()}-{os.getpid()}-0000"
     live.mkdir()

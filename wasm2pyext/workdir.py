@@ -14,6 +14,7 @@ import secrets
 import shutil
 import signal
 import socket
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -81,10 +82,20 @@ def _end_compilers(folder: Path) -> None:
         return
     for pgid in groups:
         # Only if the group's leader still works in this folder: the id may have been reused.
-        try:
-            cmdline = Path(f"/proc/{pgid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if str(folder).encode() in cmdline:
+        if str(folder).encode() in _command_line(pgid):
             with contextlib.suppress(OSError):
                 os.killpg(pgid, signal.SIGKILL)
+
+
+def _command_line(pid: int) -> bytes:
+    """A process's command line; empty while it is not yet readable (a process that has
+    just started may show none for a moment), and for one that is gone."""
+    for _ in range(20):
+        try:
+            text = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return b""
+        if text:
+            return text
+        time.sleep(0.01)
+    return b""
