@@ -193,6 +193,7 @@ typedef struct w2p_func_desc {
     uint32_t type;      /* index into the module's types */
     w2p_fnptr fn;       /* the C function; NULL for imports */
     uint32_t flags;     /* W2P_FUNC_* */
+    uint32_t name_len;  /* bytes of name: UTF-8, which may hold NUL */
 } w2p_func_desc;
 
 typedef struct w2p_memory_desc {

@@ -1156,7 +1156,7 @@ cdef class ModuleInfo:
             for i in range(self.desc.num_funcs):
                 d = &self.desc.funcs[i]
                 if d.c_name != NULL:
-                    label = d.name.decode("utf-8", "replace") if d.name != NULL else f"func[{i}]"
+                    label = d.name[:d.name_len].decode("utf-8", "replace") if d.name != NULL else f"func[{i}]"
                     self.names_by_c_name[d.c_name] = f"{label!r} (#{i})" if d.name != NULL else label
         key = <bytes>c_name
         return self.names_by_c_name.get(key, key.decode("utf-8", "replace"))

@@ -95,6 +95,7 @@ cdef extern from "w2p_rt.h":
         uint32_t type
         w2p_fnptr fn
         uint32_t flags
+        uint32_t name_len
     ctypedef struct w2p_memory_desc:
         w2p_limits limits
         size_t slot

@@ -333,3 +333,15 @@ def test_cache_rebuilds_what_is_damaged_or_not_its_own(tmp_path):
                               + textwrap.dedent(code), step], capture_output=True, text=True, timeout=300, env=env)
         assert out.returncode == 0, (step, out.stdout, out.stderr)
     assert out.stdout.strip() == "ok"
+
+
+def test_trap_messages_keep_a_function_name_holding_nul():
+    """A name-section name with a NUL byte was cut short at it in trap messages."""
+    w = wat('(module (func (export "f") unreachable))', names=False)
+    names = b"\x01\x00\x03a\x00b"  # function 0 is "a\0b"
+    subsection = b"\x01" + bytes([len(names)]) + names
+    custom = b"\x04name" + subsection
+    renamed = w + b"\x00" + bytes([len(custom)]) + custom
+    with pytest.raises(wasm2pyext.Trap) as info:
+        wasm2pyext.Instance(renamed).exports.f()
+    assert "'a\\x00b'" in str(info.value), str(info.value)

@@ -648,7 +648,7 @@ static const w2p_type_desc types_desc[] = {
     {"ii>i", call_ii_i, NULL, PYCALL(pycall_ii_i)},
 };
 static const w2p_func_desc funcs_desc[] = {
-    {"sum", "fn0_sum", 0u, (w2p_fnptr)fn0_sum, CANNOT_TRAP},
+    {"sum", "fn0_sum", 0u, (w2p_fnptr)fn0_sum, CANNOT_TRAP, 3u},
 };
 static const w2p_extern_desc exports_desc[] = {
     {NULL, 0, "sum", 3u, 0, 0u},

@@ -296,7 +296,7 @@ class ModuleWriter:
         funcs = table("funcs_desc", "w2p_func_desc", [
             f"{{{_desc_string(m.names.funcs.get(i))}, {_desc_string(self.ctx.func_names[i] or None)}, "
             f"{type_index[ft]}u, {'(w2p_fnptr)' + self.ctx.func_names[i] if self.ctx.func_names[i] else 'NULL'}, "
-            f"{'CANNOT_TRAP' if i in cannot_trap else '0'}}}"
+            f"{'CANNOT_TRAP' if i in cannot_trap else '0'}, {len((m.names.funcs.get(i) or '').encode('utf-8'))}u}}"
             for i, ft in enumerate(m.func_types)])
         mems = table("memories_desc", "w2p_memory_desc", [
             f"{{{limits(mt.limits)}, {slot(names.memory(i))}}}" for i, mt in enumerate(m.mem_types)])
