@@ -736,6 +736,34 @@ cdef HostFunction make_host_function(object callable, FuncType t, const w2p_type
 cdef uint32_t PAGE = 65536
 cdef uint32_t MAX_PAGES = 65536
 
+# What this process lets Wasm have (set_limits): pages of one memory, elements of one table,
+# and live instances. A memory or table is made with its maximum capped at the limit (what
+# memory.grow and table.grow may reach); one that starts beyond it is a MemoryError.
+cdef dict _limits = {"memory_pages": MAX_PAGES, "table_elements": 10_000_000, "instances": None}
+cdef Py_ssize_t _live_instances = 0
+
+
+def set_limits(*, memory_pages=None, table_elements=None, instances=None):
+    """Limits on what Wasm may take in this process, for memories and tables made from now
+    on and instances made from now on: pages of one memory (at most 65,536), elements of
+    one table (at most 10,000,000), live instances (None: any number). Arguments left None
+    stay as they are, but instances=0 lifts that limit. Returns the limits before."""
+    before = dict(_limits)
+    if memory_pages is not None:
+        _limits["memory_pages"] = _check_range(memory_pages, 0, MAX_PAGES + 1)
+    if table_elements is not None:
+        _limits["table_elements"] = _check_range(table_elements, 0, 10_000_001)
+    if instances is not None:
+        _limits["instances"] = _check_range(instances, 0, _pow2(62)) or None
+    return before
+
+
+cdef uint32_t _capped(str what, uint32_t minimum, object maximum, uint32_t limit) except? 0xFFFFFFFF:
+    """A maximum capped at the process's limit; MemoryError when even `minimum` exceeds it."""
+    if minimum > limit:
+        raise MemoryError(f"{what} of {minimum} exceeds this process's limit of {limit} (wasm2pyext.set_limits)")
+    return limit if maximum is None or maximum > limit else maximum
+
 
 cdef class Memory:
     """A linear memory: Memory(minimum, maximum=None) in 64 KiB pages."""
@@ -747,7 +775,8 @@ cdef class Memory:
         if maximum is not None:
             _check_range(maximum, minimum, MAX_PAGES + 1)
         self.maximum = maximum
-        if w2p_memory_init(&self.mem, minimum, MAX_PAGES if maximum is None else maximum) != 0:
+        cdef uint32_t cap = _capped("a memory", minimum, maximum, _limits["memory_pages"])
+        if w2p_memory_init(&self.mem, minimum, cap) != 0:
             raise MemoryError(f"cannot reserve a memory of up to {maximum} pages")
 
     def __dealloc__(self):
@@ -1074,7 +1103,8 @@ cdef class Table:
         self.pool = {}
         self.linked = []
         elem = W2P_FUNCREF if funcref else W2P_EXTERNREF
-        if w2p_table_init(&self.table, elem, minimum, 0xFFFFFFFF if maximum is None else maximum) != 0:
+        cdef uint32_t cap = _capped("a table", minimum, maximum, _limits["table_elements"])
+        if w2p_table_init(&self.table, elem, minimum, cap) != 0:
             raise MemoryError(f"cannot allocate a table of {minimum} elements")
         return 0
 
@@ -1241,11 +1271,19 @@ cdef class InstanceState:
     cdef dict pool
     cdef list memories, tables, globals
     cdef WasiState wasi  # when the runtime provides WASI imports
+    cdef bint counted  # among the live instances (set_limits)
 
     cdef int _instantiate(self, ModuleInfo info, object imports, object wasi) except -1:
+        global _live_instances
         cdef const w2p_module *desc = info.desc
         cdef const char *where = NULL
         cdef uint32_t i
+        limit = _limits["instances"]
+        if limit is not None and _live_instances >= limit:
+            raise Error(f"this process already has {_live_instances} live instances, its limit "
+                        "(wasm2pyext.set_limits)")
+        _live_instances += 1
+        self.counted = True
         self.info = info
         self.keep = []
         self.linked = []
@@ -1276,6 +1314,9 @@ cdef class InstanceState:
         return 0
 
     def __dealloc__(self):
+        global _live_instances
+        if self.counted:
+            _live_instances -= 1
         free(self.inst)
         free(self.own_funcs)
 
@@ -1449,6 +1490,9 @@ cdef class InstanceState:
             linked.append(self)
 
     def __dealloc__(self):
+        global _live_instances
+        if self.counted:
+            _live_instances -= 1
         free(self.inst)
         free(self.own_funcs)
 

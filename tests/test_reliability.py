@@ -345,3 +345,38 @@ def test_trap_messages_keep_a_function_name_holding_nul():
     with pytest.raises(wasm2pyext.Trap) as info:
         wasm2pyext.Instance(renamed).exports.f()
     assert "'a\\x00b'" in str(info.value), str(info.value)
+
+
+def test_process_limits_on_memories_tables_and_instances():
+    """set_limits caps what memory.grow and table.grow may reach, refuses memories and
+    tables that start beyond it, and bounds the live instances; each in a fresh process,
+    as the limits are the process's."""
+    out = run_fresh("""
+        import gc, wasm2pyext
+        from wat import wat
+        w = wat('''(module (memory (export "mem") 1) (table $t (export "tab") 1 funcref)
+          (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+          (func (export "tgrow") (param i32) (result i32) (table.grow $t (ref.null func) (local.get 0))))''')
+        before = wasm2pyext.set_limits(memory_pages=4, table_elements=8, instances=2)
+        assert before == {"memory_pages": 65536, "table_elements": 10_000_000, "instances": None}
+        a = wasm2pyext.Instance(w)
+        assert a.exports.grow(3) == 1 and a.exports.grow(1) == -1 and a.exports.mem.size == 4
+        assert a.exports.tgrow(7) == 1 and a.exports.tgrow(1) == -1
+        try:
+            wasm2pyext.Memory(5)
+        except MemoryError as e:
+            assert "limit of 4" in str(e)
+        b = wasm2pyext.Instance(w)
+        try:
+            wasm2pyext.Instance(w)
+            raise AssertionError("a third instance")
+        except wasm2pyext.Error as e:
+            assert "2 live instances" in str(e)
+        del b
+        gc.collect()
+        c = wasm2pyext.Instance(w)
+        wasm2pyext.set_limits(instances=0)
+        more = [wasm2pyext.Instance(w) for _ in range(5)]
+        print("ok")
+    """)
+    assert out.strip() == "ok"

@@ -37,3 +37,4 @@ Function = runtime.Function
 MemoryView = runtime.MemoryView
 WasiConfig = runtime.WasiConfig
 WasiExit = runtime.WasiExit
+set_limits = runtime.set_limits
