@@ -108,7 +108,7 @@ def build_extension(wasm: bytes, name: str, out_path: Path, options: Optional[Bu
 def _compile_parallel(units: list[Path], options: BuildOptions, name: str, work: Path) -> list[Path]:
     """Compiles each translation unit to an object, options.jobs at a time; the parts of
     functions too big for the optimiser (limits.py) at -O0."""
-    flags = [*SEMANTIC_FLAGS, *options.toolchain.module_flags(guard_pages=not options.bounds_checks), *STRICT_FLAGS,
+    flags = [*SEMANTIC_FLAGS, *options.toolchain.module_flags(), *STRICT_FLAGS,
              *python_cflags(options.abi3), *(["-g"] if options.debug else []), *options.toolchain.cflags]
     done = [0]
     lock = threading.Lock()

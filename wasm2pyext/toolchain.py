@@ -47,20 +47,6 @@ DEFAULT_BOUNDS_CHECKS = not GUARD_PAGES_NATIVE
 # GCC unrolls a loop only while the unrolled body stays within this many instructions.
 UNROLLED_LOOP_LIMIT = 32
 
-# GCC's flags for modules built for guard pages, where an access out of bounds is caught
-# by its fault, so the stores before it must have happened, each as Wasm wrote it:
-# - no merging of adjacent stores into a wider one, nor SLP vectorisation of them: a
-#   merged store that reaches out of bounds faults as a whole, and the bytes of the
-#   stores in bounds are lost (i32.store at 65532 then at 65536 left 65532..65535 zero);
-# - no loops turned into calls of memset or memcpy: a fault in the C library must not
-#   become a trap (runtime_c/w2p_rt.c, in_trap_code).
-GUARD_PAGE_FLAGS = ("-fno-store-merging", "-fno-tree-slp-vectorize", "-fno-tree-loop-distribute-patterns")
-# Clang's for the same (it also vectorises store loops, which GCC does not here: a
-# vector store straddling the end of memory lost the elements before it).
-CLANG_GUARD_PAGE_FLAGS = ("-fno-slp-vectorize", "-fno-vectorize", "-mllvm", "-combiner-store-merging=0",
-                          "-mllvm", "-disable-loop-idiom-memset", "-mllvm", "-disable-loop-idiom-memcpy")
-
-
 class BuildError(Exception):
     """The C compiler or linker failed (a bug in wasm2pyext, or a broken toolchain), or
     outran its time or memory limit."""
@@ -144,7 +130,7 @@ class Toolchain:
     def is_gcc(self) -> bool:
         return "Free Software Foundation" in _compiler_version(self.cc)
 
-    def module_flags(self, guard_pages: bool = True) -> list[str]:
+    def module_flags(self) -> list[str]:
         """Flags for generated code beyond SEMANTIC_FLAGS, for GCC:
         - GCC at -O2 vectorises only loops that need no run-time alias check, and every
           loop over linear memory does (all of it is one array): its dynamic cost model
@@ -165,18 +151,19 @@ class Toolchain:
         - no dead-store elimination: a load that is not forced (codegen/function.py,
           _LoadUses) relies on the store its value flows into, and a store overwritten
           before any read would go, and the load out of bounds with it, untrapped.
-        With guard pages, where an access out of bounds faults as a whole, stores stay as
-        Wasm wrote them (GUARD_PAGE_FLAGS)."""
+        Stores before a fault stay as Wasm wrote them with either compiler, not by flags:
+        each guarded store is ordered (STORE_MADE, templates/module.c.j2), which also
+        keeps stores from being merged, vectorised or made into memset calls."""
         if not self.is_gcc():
             if "clang version" not in _compiler_version(self.cc):
                 return []
             # Clang ignores -fsignaling-nans and folds x * 1, x / -1 and the like, which
             # must quiet a signalling NaN (24 of float_exprs' commands): with possible FP
             # exceptions it keeps them.
-            return ["-ffp-exception-behavior=maytrap", *(CLANG_GUARD_PAGE_FLAGS if guard_pages else ())]
+            return ["-ffp-exception-behavior=maytrap"]
         return ["-fvect-cost-model=dynamic", "-falign-functions=64", "-falign-loops=32",
                 "-funroll-loops", f"--param=max-unrolled-insns={UNROLLED_LOOP_LIMIT}",
-                "-fno-tree-dse", "-fno-dse", *(GUARD_PAGE_FLAGS if guard_pages else ())]
+                "-fno-tree-dse", "-fno-dse"]
 
 
 @lru_cache(maxsize=None)
