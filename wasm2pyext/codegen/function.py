@@ -185,6 +185,7 @@ class FunctionWriter(SimdOps):
         self.frames: list[_Frame] = []
         self.labels = 0
         self.indent = 1
+        self.braces = 0  # `if` blocks open as braces (see MAX_BRACES)
 
     # ---- output helpers ----
 
@@ -348,6 +349,7 @@ class FunctionWriter(SimdOps):
                 if frame.flat and not frame.else_placed:  # no else: the false branch lands here
                     self.lines.append(f"{names.label(frame.label)}_else:;")
                 elif not frame.flat:
+                    self.braces -= 1
                     self.indent -= 1
                     self.emit("}")
             self.end_frame(frame)
@@ -370,15 +372,15 @@ class FunctionWriter(SimdOps):
         h = instr.height
         if instr.op.name == "if":
             base = h - 1 - len(sig.params)
-            braces = sum(1 for f in self.frames if f.kind == "if" and not f.flat)
             frame = self.new_frame("if", base, sig, dead)
             if dead:
                 return
             cond = self.slot(ValType.I32, h - 1)
-            if braces >= MAX_BRACES:
+            if self.braces >= MAX_BRACES:
                 frame.flat = True
                 self.emit(f"if (!{cond}) goto {names.label(frame.label)}_else;")
             else:
+                self.braces += 1
                 self.emit(f"if ({cond}) {{")
                 self.indent += 1
             return
@@ -456,8 +458,7 @@ class FunctionWriter(SimdOps):
         n = len(ft.params)
         args = [self.slot(t, h - n + k) for k, t in enumerate(ft.params)]
         if index < self.module.num_imported_funcs:
-            self.emit(_STACK_ROOM)  # an import may be the runtime's (WASI) or Python's
-            self.emit(f"fp = inst->funcs[{index}];")
+            self.runtime_call(f"fp = inst->funcs[{index}];")  # an import may be WASI's or Python's
             self.call_ref(ft, "fp", args, h - n)
         else:
             call = f"{self.ctx.func_names[index]}({', '.join(['inst'] + args)})"
