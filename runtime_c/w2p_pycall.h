@@ -16,6 +16,7 @@
 #ifndef W2P_PYCALL_H
 #define W2P_PYCALL_H
 
+#include "w2p_control.h"
 #include "w2p_pyconv.h"
 
 /* Most parameters the fast path handles (the vector of Wasm values lives on the stack). */
@@ -51,7 +52,7 @@ static inline PyObject *w2p_fast_call(const w2p_func *f, PyObject *const *args, 
     if (f->flags & W2P_FUNC_CANNOT_TRAP) {
         f->entry(f, vals, vals); /* no boundary needed: nothing in it unwinds */
     } else {
-        *kind = w2p_invoke(f, vals, vals, where);
+        *kind = w2p_call(f, vals, vals, where);
         if (*kind != W2P_TRAP_NONE)
             return NULL;
     }
@@ -84,14 +85,27 @@ static PyObject *w2p_function_vectorcall(PyObject *self, PyObject *const *args, 
 typedef int (*w2p_host_result_fn)(w2p_host_func *self, PyObject *result, w2p_val *out);
 /* Raises the Trap for a host call without enough stack left; returns -1. */
 typedef int (*w2p_host_exhausted_fn)(void);
+/* The shim's w2p_host_func.call for the calls the fast one does not take. */
+typedef int (*w2p_host_call_fn)(w2p_host_func *self, w2p_val *vals);
 
 static w2p_host_result_fn w2p_host_result_general;
 static w2p_host_exhausted_fn w2p_host_exhausted;
+static w2p_host_call_fn w2p_host_call_general;
 
-static void w2p_host_call_init(w2p_host_result_fn result_general, w2p_host_exhausted_fn exhausted)
+static void w2p_host_call_init(w2p_host_result_fn result_general, w2p_host_exhausted_fn exhausted,
+                               w2p_host_call_fn call_general)
 {
     w2p_host_result_general = result_general;
     w2p_host_exhausted = exhausted;
+    w2p_host_call_general = call_general;
+}
+
+/* The w2p_host_func.call of host functions the fast call does not take: the shim's, with
+   the GIL held first (Wasm code may have let it go). */
+static int w2p_host_call_slow(w2p_host_func *self, w2p_val *vals)
+{
+    w2p_hold_gil();
+    return w2p_host_call_general(self, vals);
 }
 
 /* callable(*argv[:n]), a new reference or NULL: PEP 590's call, or under the stable ABI
@@ -134,6 +148,7 @@ static int w2p_host_call_fast(w2p_host_func *self, w2p_val *vals)
     PyObject *argv[W2P_FAST_MAX_PARAMS];
     uint32_t n = t->num_params, i;
     char here;
+    w2p_hold_gil(); /* before anything of Python's: Wasm code may have let it go */
     int outside = w2p_host_enter(&here);
     if (outside < 0)
         return w2p_host_exhausted();

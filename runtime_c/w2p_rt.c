@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #define W2P_PAGE_SIZE 65536u
 #define W2P_MAX_PAGES 65536u
@@ -127,13 +130,36 @@ int w2p_memory_init_from(w2p_memory *mem, uint32_t dst, const uint8_t *data, uin
 
 /* ---- Tables ---- */
 
+/* Bytes of whole pages holding n elements. */
+static size_t table_bytes(uint64_t n)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    return ((size_t)n * sizeof(void *) + page - 1) / page * page;
+}
+
 int w2p_table_init(w2p_table *table, uint8_t elem_type, uint32_t size, uint32_t max)
 {
     if (size > W2P_MAX_TABLE_SIZE)
         return -1;
-    table->elems = calloc(size ? size : 1, sizeof(void *));
-    if (!table->elems)
-        return -1;
+    uint32_t cap = max < W2P_MAX_TABLE_SIZE ? max : W2P_MAX_TABLE_SIZE;
+    table->reserved = 0;
+    if (cap <= size) {
+        /* It cannot grow: an allocation of its size (a system call less each). */
+        table->elems = calloc(size ? size : 1, sizeof(void *));
+        if (!table->elems)
+            return -1;
+    } else {
+        size_t reserve = table_bytes(cap), commit = table_bytes(size);
+        void *elems = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (elems == MAP_FAILED)
+            return -1;
+        if (commit && mprotect(elems, commit, PROT_READ | PROT_WRITE) != 0) {
+            munmap(elems, reserve);
+            return -1;
+        }
+        table->elems = elems;
+        table->reserved = reserve;
+    }
     table->size = size;
     table->max = max;
     table->elem_type = elem_type;
@@ -142,7 +168,10 @@ int w2p_table_init(w2p_table *table, uint8_t elem_type, uint32_t size, uint32_t 
 
 void w2p_table_free(w2p_table *table)
 {
-    free(table->elems);
+    if (table->reserved)
+        munmap(table->elems, table->reserved);
+    else
+        free(table->elems);
     table->elems = NULL;
     table->size = 0;
 }
@@ -154,13 +183,15 @@ uint32_t w2p_table_grow(w2p_table *table, uint32_t delta, void *init)
     if (new_size > table->max || new_size > W2P_MAX_TABLE_SIZE)
         return UINT32_MAX;
     if (delta) {
-        void **elems = realloc(table->elems, (size_t)new_size * sizeof(void *));
-        if (!elems)
+        size_t have = table_bytes(old), need = table_bytes(new_size);
+        if (need > table->reserved)
+            return UINT32_MAX;
+        if (need > have && mprotect((char *)table->elems + have, need - have, PROT_READ | PROT_WRITE) != 0)
             return UINT32_MAX;
         for (uint64_t i = old; i < new_size; i++)
-            elems[i] = init;
-        table->elems = elems;
-        table->size = (uint32_t)new_size;
+            table->elems[i] = init;
+        /* The new elements are in place before the size says so. */
+        __atomic_store_n(&table->size, (uint32_t)new_size, __ATOMIC_RELEASE);
     }
     return old;
 }
@@ -209,6 +240,14 @@ typedef struct thread_state {
     uintptr_t host_floor;   /* where a host call may still enter Python */
     w2p_boundary *innermost;
     int ready;              /* thread_setup has run */
+    /* Requests to this thread (W2P_POLL_*), set by any thread or a signal handler with
+       atomic operations, taken by w2p_poll. */
+    uint32_t poll;
+    uint32_t depth;         /* boundaries open */
+    uint32_t calls;         /* outermost boundaries entered so far */
+    uint32_t calls_seen;    /* calls when the watchdog last looked (its own) */
+    int64_t deadline;       /* CLOCK_MONOTONIC ns; 0: none */
+    struct thread_state *next_watched, *prev_watched; /* the watchdog's list */
 } thread_state;
 
 static __thread thread_state thread;
@@ -284,6 +323,231 @@ struct w2p_boundary {
 
 static void thread_setup(void);
 
+/* ---- The watchdog: a thread that looks at the threads running Wasm every period ----
+
+   It asks a thread that is still in the call it was in at the last look (so has run at
+   least a period) to poll (W2P_POLL_TICK), and one whose deadline has passed to stop
+   (W2P_POLL_DEADLINE). Calls shorter than a period never hear from it. After a second
+   without any call it sleeps until the next call wakes it (one load of watchdog_state a
+   call). It runs no Python and takes no lock a Wasm thread holds while running. */
+#define WATCHDOG_PERIOD_NS 1000000  /* 1 ms */
+#define WATCHDOG_IDLE_PERIODS 1000  /* idle looks before it sleeps */
+
+enum { WATCHDOG_NONE, WATCHDOG_AWAKE, WATCHDOG_ASLEEP };
+
+static int watchdog_state = WATCHDOG_NONE;
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t watch_cond;
+static thread_state *watched; /* threads that have entered Wasm, alive */
+static thread_state *main_thread_state;
+static pthread_key_t watched_key;
+
+const volatile uint32_t w2p_no_requests = 0;
+
+int64_t w2p_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void request(thread_state *t, uint32_t what)
+{
+    __atomic_or_fetch(&t->poll, what, __ATOMIC_RELEASE);
+}
+
+static void *watchdog(void *unused)
+{
+    (void)unused;
+    int idle = 0;
+    pthread_mutex_lock(&watch_lock);
+    for (;;) {
+        int64_t now = w2p_now(), wake = now + WATCHDOG_PERIOD_NS;
+        int busy = 0;
+        for (thread_state *t = watched; t; t = t->next_watched) {
+            if (!__atomic_load_n(&t->depth, __ATOMIC_RELAXED))
+                continue;
+            busy = 1;
+            uint32_t calls = __atomic_load_n(&t->calls, __ATOMIC_RELAXED);
+            if (calls == t->calls_seen)
+                request(t, W2P_POLL_TICK);
+            t->calls_seen = calls;
+            int64_t deadline = __atomic_load_n(&t->deadline, __ATOMIC_RELAXED);
+            if (deadline && deadline <= now)
+                request(t, W2P_POLL_DEADLINE);
+            else if (deadline && deadline < wake)
+                wake = deadline;
+        }
+        idle = busy ? 0 : idle + 1;
+        if (idle >= WATCHDOG_IDLE_PERIODS) {
+            /* Until a call or a deadline wakes it. A call that starts as it falls asleep
+               may go unwatched for a while: the GIL is let go later then, no more. */
+            __atomic_store_n(&watchdog_state, WATCHDOG_ASLEEP, __ATOMIC_RELAXED);
+            pthread_cond_wait(&watch_cond, &watch_lock);
+            __atomic_store_n(&watchdog_state, WATCHDOG_AWAKE, __ATOMIC_RELAXED);
+            idle = 0;
+            continue;
+        }
+        struct timespec until = {(time_t)(wake / 1000000000), (long)(wake % 1000000000)};
+        pthread_cond_timedwait(&watch_cond, &watch_lock, &until);
+    }
+    return NULL;
+}
+
+static void watch_before_fork(void)
+{
+    pthread_mutex_lock(&watch_lock);
+}
+
+static void watch_after_fork_parent(void)
+{
+    pthread_mutex_unlock(&watch_lock);
+}
+
+/* In a forked child only the forking thread lives on, and no watchdog. */
+static void watch_after_fork_child(void)
+{
+    pthread_mutex_init(&watch_lock, NULL);
+    watchdog_state = WATCHDOG_NONE;
+    watched = NULL;
+    main_thread_state = NULL;
+    if (thread.ready) {
+        thread.next_watched = thread.prev_watched = NULL;
+        watched = &thread;
+        if (getpid() == (pid_t)syscall(SYS_gettid))
+            main_thread_state = &thread;
+    }
+}
+
+static void unwatch(void *state)
+{
+    thread_state *t = state;
+    pthread_mutex_lock(&watch_lock);
+    if (t->prev_watched)
+        t->prev_watched->next_watched = t->next_watched;
+    else if (watched == t)
+        watched = t->next_watched;
+    if (t->next_watched)
+        t->next_watched->prev_watched = t->prev_watched;
+    if (main_thread_state == t)
+        main_thread_state = NULL;
+    pthread_mutex_unlock(&watch_lock);
+}
+
+static void watch_init(void)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&watch_cond, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_key_create(&watched_key, unwatch);
+    pthread_atfork(watch_before_fork, watch_after_fork_parent, watch_after_fork_child);
+}
+
+static pthread_once_t watch_once = PTHREAD_ONCE_INIT;
+
+/* Puts the calling thread on the watchdog's list (once; off it when the thread ends). */
+static void watch_this_thread(void)
+{
+    pthread_once(&watch_once, watch_init);
+    pthread_setspecific(watched_key, &thread);
+    pthread_mutex_lock(&watch_lock);
+    thread.prev_watched = NULL;
+    thread.next_watched = watched;
+    if (watched)
+        watched->prev_watched = &thread;
+    watched = &thread;
+    if (getpid() == (pid_t)syscall(SYS_gettid))
+        main_thread_state = &thread;
+    pthread_mutex_unlock(&watch_lock);
+}
+
+/* Starts the watchdog, or wakes it. Its thread blocks every signal: they are for the
+   threads that run Python. */
+static void watchdog_wake(void)
+{
+    pthread_once(&watch_once, watch_init);
+    pthread_mutex_lock(&watch_lock);
+    if (watchdog_state == WATCHDOG_NONE) {
+        sigset_t all, old;
+        pthread_t id;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        if (pthread_create(&id, NULL, watchdog, NULL) == 0) {
+            pthread_detach(id);
+            watchdog_state = WATCHDOG_AWAKE;
+        }
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    } else {
+        pthread_cond_signal(&watch_cond);
+    }
+    pthread_mutex_unlock(&watch_lock);
+}
+
+void *w2p_this_thread(void)
+{
+    if (!thread.ready)
+        thread_setup();
+    return &thread;
+}
+
+void w2p_interrupt_thread(void *t)
+{
+    request(t, W2P_POLL_INTERRUPT);
+}
+
+int64_t w2p_deadline(void)
+{
+    return thread.deadline;
+}
+
+void w2p_set_deadline(int64_t deadline)
+{
+    if (!thread.ready)
+        thread_setup();
+    __atomic_store_n(&thread.deadline, deadline, __ATOMIC_RELAXED);
+    watchdog_wake(); /* to look again at when it must next look */
+}
+
+void w2p_signal_arrived(void)
+{
+    thread_state *t = __atomic_load_n(&main_thread_state, __ATOMIC_RELAXED);
+    if (t)
+        request(t, W2P_POLL_SIGNAL);
+}
+
+static w2p_poll_hook poll_hook;
+
+void w2p_set_poll_hook(w2p_poll_hook hook)
+{
+    poll_hook = hook;
+}
+
+/* In the code section, like the stack check: it runs in what Wasm code left, and traps.
+   The Python side runs only with a host call's stack to spare (else the request waits
+   for a poll higher up the stack), marked as host code for the fault handler. */
+W2P_CODE void w2p_poll(w2p_ctx *ctx, const char *where)
+{
+    thread_state *t = &thread;
+    uint32_t requests = __atomic_exchange_n(&t->poll, 0, __ATOMIC_ACQUIRE);
+    if (requests & (W2P_POLL_INTERRUPT | W2P_POLL_DEADLINE))
+        ctx->trap(W2P_TRAP_INTERRUPTED, where);
+    requests &= W2P_POLL_SIGNAL | W2P_POLL_TICK;
+    if (!requests || !poll_hook)
+        return;
+    char here;
+    int outside = w2p_host_enter(&here);
+    if (outside < 0) {
+        request(t, requests & W2P_POLL_SIGNAL);
+        return;
+    }
+    int kind = poll_hook(requests);
+    w2p_host_leave(outside);
+    if (kind != W2P_TRAP_NONE)
+        ctx->trap(kind, where);
+}
+
 W2P_CODE void w2p_trap_unwind(int kind, const char *where)
 {
     w2p_boundary *b = thread.innermost;
@@ -310,12 +574,22 @@ int w2p_invoke(const w2p_func *f, const w2p_val *args, w2p_val *results, const c
     b.in_host = 0;
     if (__builtin_expect(!t->ready, 0))
         thread_setup();
+    if (!t->depth++) {
+        /* A new call: requests left from the last are void (a signal's was Python's to
+           handle since), and the watchdog must be watching (it sleeps when idle). */
+        __atomic_store_n(&t->poll, 0, __ATOMIC_RELAXED);
+        t->calls++;
+        if (__builtin_expect(__atomic_load_n(&watchdog_state, __ATOMIC_RELAXED) != WATCHDOG_AWAKE, 0))
+            watchdog_wake();
+    }
     /* No stack bounds to set: the first function entered finds ctx's bounds wrong (unset,
        or another thread's) and refreshes them (w2p_stack_check). */
+    f->ctx->requests = &t->poll;
     t->innermost = &b;
     if (W2P_SETJMP(b.target) == 0)
         f->entry(f, args, results);
     t->innermost = b.outer;
+    t->depth--;
     *where = b.where;
     return b.kind;
 }
@@ -636,6 +910,7 @@ static void thread_setup(void)
        check's slow path runs in what Wasm code left, so it must find them made. */
     if (!thread.floor)
         thread_bounds();
+    watch_this_thread();
     thread.ready = 1;
 }
 
@@ -646,10 +921,10 @@ static void instantiate_entry(const w2p_func *f, const w2p_val *args, w2p_val *r
     ((void (*)(w2p_ctx *))f->fn)(f->ctx);
 }
 
-int w2p_instantiate(const w2p_module *module, w2p_ctx *instance, const char **where)
+w2p_func w2p_instantiation(const w2p_module *module, w2p_ctx *instance)
 {
     w2p_func init = {.fn = (w2p_fnptr)module->instantiate, .ctx = instance, .entry = instantiate_entry};
-    return w2p_invoke(&init, NULL, NULL, where);
+    return init;
 }
 
 const char *w2p_trap_kind_name(int kind)
@@ -666,6 +941,8 @@ const char *w2p_trap_kind_name(int kind)
         "integer overflow",
         "invalid conversion to integer",
         "call stack exhausted",
+        "interrupted",
+        "out of fuel",
         "host exception",
         "wasi exit",
     };

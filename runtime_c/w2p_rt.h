@@ -22,7 +22,7 @@
 
 /* Bumped whenever a structure below changes layout: modules and the runtime they load
    must agree (the registered runtime's name carries it: _wasm2pyext_rt_<version>). */
-#define W2P_ABI_VERSION 4
+#define W2P_ABI_VERSION 5
 
 /* Whether the runtime's fault handler turns faults in Wasm code into traps, out-of-bounds
    accesses to guarded memories and stack exhaustion alike: 64-bit Linux on x86-64 and
@@ -51,6 +51,8 @@ typedef enum w2p_trap_kind {
     W2P_TRAP_INT_OVERFLOW,
     W2P_TRAP_INVALID_CONVERSION,
     W2P_TRAP_EXHAUSTION,
+    W2P_TRAP_INTERRUPTED, /* interrupt(), a deadline */
+    W2P_TRAP_OUT_OF_FUEL,
     W2P_TRAP_HOST_EXCEPTION, /* a host function raised: the Python exception is pending */
     W2P_TRAP_WASI_EXIT /* WASI proc_exit: the code is w2p_wasi_exit_code() (w2p_wasi.h) */
 } w2p_trap_kind;
@@ -85,6 +87,8 @@ typedef struct w2p_functype {
     uint32_t num_results;
 } w2p_functype;
 
+typedef struct w2p_monitor w2p_monitor; /* runtime_c/w2p_control.h */
+
 /* The first member of every context a Wasm-callable C function receives: an instance,
    or a host function. */
 typedef struct w2p_ctx {
@@ -94,11 +98,31 @@ typedef struct w2p_ctx {
        on another thread, and the bounds are refreshed. */
     uintptr_t stack_floor;
     uintptr_t stack_span;
+    /* The requests (W2P_POLL_*) to the thread running this context, which Wasm code polls
+       at every loop head and on entry to a function that calls: the word of the thread
+       that last entered it. Boundaries set it; a call into another context passes it on,
+       with the stack bounds. Never NULL. */
+    const volatile uint32_t *requests;
+    /* Takes the requests found (w2p_poll of the runtime in use); it may trap. */
+    void (*poll)(struct w2p_ctx *ctx, const char *where);
+    /* Fuel left, in modules built with fuel (--fuel): below zero traps "out of fuel". */
+    int64_t fuel;
+    /* Who may run this context now: one thread at a time for each group of linked
+       instances (runtime_c/w2p_control.c); NULL for host functions. */
+    w2p_monitor *monitor;
     /* Leaves Wasm code for the innermost Python -> Wasm boundary; never returns. */
     void (*trap)(int kind, const char *where);
     /* The Python object owning this context (borrowed). */
     void *owner;
 } w2p_ctx;
+
+/* What a thread running Wasm is asked to do (w2p_ctx.requests), bits. */
+typedef enum w2p_poll_request {
+    W2P_POLL_INTERRUPT = 1, /* stop: instance.interrupt() */
+    W2P_POLL_DEADLINE = 2,  /* stop: the thread's deadline has passed */
+    W2P_POLL_SIGNAL = 4,    /* a signal Python handles arrived (the main thread's) */
+    W2P_POLL_TICK = 8       /* the call has run a while (the watchdog): let others in */
+} w2p_poll_request;
 
 /* A generic function pointer; cast to the function's real type before a call. */
 typedef void (*w2p_fnptr)(void);
@@ -147,12 +171,16 @@ typedef struct w2p_memory {
     size_t reserved; /* bytes of address space reserved at data */
 } w2p_memory;
 
-/* A table of references (w2p_func * or PyObject *, NULL for null). */
+/* A table of references (w2p_func * or PyObject *, NULL for null). One that may grow
+   reserves address space for its maximum up front, as memories do, so that `elems`
+   never moves: a thread reading it while another grows it (the GIL let go) reads
+   what is there, never freed memory. */
 typedef struct w2p_table {
     void **elems;
     uint32_t size;
     uint32_t max;
     uint8_t elem_type; /* W2P_FUNCREF or W2P_EXTERNREF */
+    size_t reserved;   /* bytes of address space at elems; 0: allocated, fixed size */
 } w2p_table;
 
 /* A global that is imported or exported: a cell shared by reference. Globals private to
@@ -342,11 +370,37 @@ void w2p_host_leave(int saved);
    or the trap kind, with *where set to the trapping C function's name (or NULL).
    Boundaries nest (a host function may call back into Wasm). */
 int w2p_invoke(const w2p_func *f, const w2p_val *args, w2p_val *results, const char **where);
-/* Runs module->instantiate(instance) under a boundary; same results as w2p_invoke. */
-int w2p_instantiate(const w2p_module *module, w2p_ctx *instance, const char **where);
+/* The function that runs module->instantiate(instance), to be called under a boundary
+   like any other (it may trap). */
+w2p_func w2p_instantiation(const w2p_module *module, w2p_ctx *instance);
 /* Unwinds to the innermost boundary of this thread with a trap kind: the w2p_ctx.trap
    of every context made by this runtime. */
 void w2p_trap_unwind(int kind, const char *where);
+/* ---- Control: polling, the watchdog, deadlines ---- */
+
+/* The slow path of a poll that found requests: traps for an interrupt or a passed
+   deadline; hands signals and the watchdog's ticks to the Python side (w2p_control.c:
+   run Python's signal handlers, let the GIL go). */
+void w2p_poll(w2p_ctx *ctx, const char *where);
+/* A word that never holds a request: what w2p_ctx.requests points to before a first call. */
+extern const volatile uint32_t w2p_no_requests;
+/* The calling thread's identity for monitors (its runtime state; made on first use). */
+void *w2p_this_thread(void);
+/* Asks a thread (a w2p_this_thread) to stop the Wasm code it runs; any thread may. */
+void w2p_interrupt_thread(void *thread);
+/* The calling thread's deadline: CLOCK_MONOTONIC nanoseconds, 0 for none. Wasm code
+   running on it past the deadline traps "interrupted" (within the watchdog's period). */
+int64_t w2p_deadline(void);
+void w2p_set_deadline(int64_t deadline);
+int64_t w2p_now(void);
+/* What the runtime asks of its Python side: set once by w2p_control.c (none in C tests).
+   poll: given the requests W2P_POLL_SIGNAL/W2P_POLL_TICK, a trap kind or W2P_TRAP_NONE. */
+typedef int (*w2p_poll_hook)(uint32_t requests);
+void w2p_set_poll_hook(w2p_poll_hook hook);
+/* Called by the Python side's signal handler: asks the main thread to poll (async-signal
+   safe). */
+void w2p_signal_arrived(void);
+
 /* The kind's text, as in wasm2pyext.errors.TRAP_KINDS. */
 const char *w2p_trap_kind_name(int kind);
 

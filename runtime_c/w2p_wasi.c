@@ -11,6 +11,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "w2p_control.h"
 #include "w2p_wasi.h"
 
 #include <dirent.h>
@@ -525,10 +526,12 @@ static int iovs_get(w2p_wasi *w, uint32_t iovs, uint32_t n, struct iovec *out)
     return count;
 }
 
-/* Reads or writes a Python stream, one call per iovec until a short transfer. */
+/* Reads or writes a Python stream, one call per iovec until a short transfer. The only
+   WASI calls that need the GIL: the others run without it once the call let it go. */
 static uint32_t py_transfer(wasi_fd *f, int op, struct iovec *iov, int n, size_t *total)
 {
     *total = 0;
+    w2p_hold_gil();
     for (int i = 0; i < n; i++) {
         size_t done = 0;
         if (wasi_py_io(f->stream, op, iov[i].iov_base, iov[i].iov_len, &done) != 0)
@@ -1144,6 +1147,8 @@ static uint32_t transfer(w2p_wasi *w, uint32_t fd, int write, uint32_t iovs, uin
             return err;
     } else {
         ssize_t r;
+        if (count)
+            w2p_let_gil_go(); /* a pipe, a terminal or a socket may block */
         if (count == 0)
             r = 0;
         else if (offset >= 0)
@@ -1754,6 +1759,7 @@ static uint32_t poll_oneoff(w2p_ctx *ctx, uint32_t in, uint32_t out, uint32_t n,
         timeout = &ts;
     }
     int polled;
+    w2p_let_gil_go();
     if (npfds) {
         polled = ppoll(pfds, npfds, timeout, NULL);
     } else {
@@ -1844,6 +1850,7 @@ uint32_t w2p_wasi_sock_accept(w2p_ctx *ctx, uint32_t fd, uint32_t flags, uint32_
         LEAVE(E_INVAL);
     if (!guest(w, out, 4))
         LEAVE(E_FAULT);
+    w2p_let_gil_go();
     int host = accept(f->host, NULL, NULL);
     if (host < 0)
         LEAVE(fail());
@@ -1885,6 +1892,7 @@ uint32_t w2p_wasi_sock_recv(w2p_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t n
     memset(&msg, 0, sizeof msg);
     msg.msg_iov = iov;
     msg.msg_iovlen = (size_t)count;
+    w2p_let_gil_go();
     ssize_t r = recvmsg(f->host, &msg, (riflags & 1 ? MSG_PEEK : 0) | (riflags & 2 ? MSG_WAITALL : 0));
     if (r < 0)
         LEAVE(fail());
@@ -1911,6 +1919,7 @@ uint32_t w2p_wasi_sock_send(w2p_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t n
     memset(&msg, 0, sizeof msg);
     msg.msg_iov = iov;
     msg.msg_iovlen = (size_t)count;
+    w2p_let_gil_go();
 #ifdef MSG_NOSIGNAL
     ssize_t r = sendmsg(f->host, &msg, MSG_NOSIGNAL);
 #else

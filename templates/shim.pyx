@@ -43,7 +43,62 @@ ValidationError = w2p_error_class(W2P_VALIDATION_ERROR, CompileError)
 LinkError = w2p_error_class(W2P_LINK_ERROR, Error)
 Trap = w2p_error_class(W2P_TRAP, Error)
 
-TRAP_KINDS = tuple([w2p_trap_kind_name(k).decode() for k in range(W2P_TRAP_UNREACHABLE, W2P_TRAP_EXHAUSTION + 1)])
+TRAP_KINDS = tuple([w2p_trap_kind_name(k).decode() for k in range(W2P_TRAP_UNREACHABLE, W2P_TRAP_OUT_OF_FUEL + 1)])
+
+# ======== Control: groups, interruption, deadlines ========
+
+cdef extern from "w2p_control.h":
+    w2p_monitor *w2p_monitor_new()
+    void w2p_monitor_decref(w2p_monitor *m)
+    int w2p_monitor_join(w2p_monitor *a, w2p_monitor *b) except -1
+    int w2p_monitor_interrupt(w2p_monitor *m)
+    w2p_monitor *w2p_monitor_current()
+    int w2p_call(const w2p_func *f, const w2p_val *args, w2p_val *results, const char **where)
+    void w2p_hold_gil()
+    void w2p_control_init()
+
+
+cdef w2p_monitor *new_group() except NULL:
+    """A monitor of its own, for an instance or a memory, table or global: one thread at a
+    time runs the code of each group of them that are linked (runtime_c/w2p_control.h)."""
+    cdef w2p_monitor *m = w2p_monitor_new()
+    if m == NULL:
+        raise MemoryError()
+    return m
+
+
+cdef int join_groups(w2p_monitor *a, w2p_monitor *b) except -1:
+    """Links two groups (waiting while another thread runs either); NULL is no group."""
+    if a != NULL and b != NULL:
+        w2p_monitor_join(a, b)
+    return 0
+
+
+cdef class deadline:
+    """with wasm2pyext.deadline(seconds): Wasm code that this thread runs in the block
+    traps with kind "interrupted" once `seconds` have passed (within a millisecond or
+    two: the runtime's watchdog looks every millisecond). Blocks nest: the earlier
+    deadline holds."""
+    cdef int64_t seconds_ns
+    cdef int64_t before
+
+    def __init__(self, seconds):
+        if not isinstance(seconds, (int, float)) or not seconds >= 0:
+            raise ValueError(f"a deadline is a number of seconds >= 0, not {seconds!r}")
+        self.seconds_ns = <int64_t>min(float(seconds) * 1e9, 1e17)
+
+    def __enter__(self):
+        self.before = w2p_deadline()
+        cdef int64_t at = w2p_now() + self.seconds_ns
+        w2p_set_deadline(at if self.before == 0 or at < self.before else self.before)
+        return self
+
+    def __exit__(self, *exc):
+        w2p_set_deadline(self.before)
+        return False
+
+
+w2p_control_init()
 
 # ======== Types ========
 
@@ -294,8 +349,10 @@ cdef inline int pool_keep(dict pool, object obj) except -1:
     return 0
 
 
-cdef int to_val(object x, int t, w2p_val *out, dict pool) except -1:
-    """Python -> Wasm value of type t (a signature char); ints are cast, Values checked."""
+cdef int to_val(object x, int t, w2p_val *out, dict pool, w2p_monitor *group) except -1:
+    """Python -> Wasm value of type t (a signature char); ints are cast, Values checked.
+    A function reference going into a group (of the instance called, the table or global
+    set) links its own instance's group with it: Wasm code may call it from there."""
     cdef Value v
     if type(x) is Value:
         v = <Value>x
@@ -336,6 +393,7 @@ cdef int to_val(object x, int t, w2p_val *out, dict pool) except -1:
             out.ref = NULL
         elif isinstance(x, Function):
             out.ref = <void *>(<Function>x).f
+            join_groups(group, (<Function>x).f.ctx.monitor)
             pool_keep(pool, x)
         else:
             raise TypeError(f"expected a Function or None for a funcref, got {type(x).__name__}")
@@ -477,7 +535,10 @@ cdef extern from "w2p_pycall.h":
     object w2p_function_vectorcall(object self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
     ctypedef int (*w2p_host_result_fn)(w2p_host_func *self, object result, w2p_val *out) except -1
     ctypedef int (*w2p_host_exhausted_fn)() except -1
-    void w2p_host_call_init(w2p_host_result_fn result_general, w2p_host_exhausted_fn exhausted)
+    ctypedef int (*w2p_host_call_fn)(w2p_host_func *self, w2p_val *vals) except -1
+    void w2p_host_call_init(w2p_host_result_fn result_general, w2p_host_exhausted_fn exhausted,
+                            w2p_host_call_fn call_general)
+    int w2p_host_call_slow(w2p_host_func *self, w2p_val *vals) except -1
     bint w2p_host_fast_type(const w2p_functype *t)
     int w2p_host_call_fast(w2p_host_func *self, w2p_val *vals) except -1
     PyObject *w2p_fast_call(const w2p_func *f, PyObject *const *args, Py_ssize_t nargs, int *kind,
@@ -600,7 +661,8 @@ cdef inline int arg_to_val(object x, char t, w2p_val *out, Function fn) except -
         out.f32 = <float>PyFloat_AsDouble(x)
         return 0
     owner = fn.owner
-    return to_val(x, t, out, (<InstanceState>owner).pool if isinstance(owner, InstanceState) else None)
+    return to_val(x, t, out, (<InstanceState>owner).pool if isinstance(owner, InstanceState) else None,
+                  fn.f.ctx.monitor)
 
 
 cdef object call_function(Function fn, tuple arg_tuple, PyObject *const *args, Py_ssize_t nargs, bint values):
@@ -641,7 +703,7 @@ cdef inline object invoke(Function fn, w2p_val *vals, bint values):
     cdef const char *sig
     cdef const char *where = NULL
     cdef Py_ssize_t i
-    cdef int kind = w2p_invoke(fn.f, vals, vals, &where)
+    cdef int kind = w2p_call(fn.f, vals, vals, &where)
     if kind != W2P_TRAP_NONE:
         check_trap(kind, where, fn.owner)
     sig = ft.sig + ft.num_params + 1
@@ -678,10 +740,9 @@ cdef int host_stack_exhausted() except -1:
 cdef int host_result(w2p_host_func *self, object result, w2p_val *out) except -1:
     """A host function's single result, where w2p_host_call_fast cannot take it."""
     cdef HostFunction hf = <HostFunction><object>self.ctx.owner
-    return to_val(result, hf.type.sig[len(hf.type.params) + 1], out, hf.pool)
+    return to_val(result, hf.type.sig[len(hf.type.params) + 1], out, hf.pool, w2p_monitor_current())
 
 
-w2p_host_call_init(host_result, host_stack_exhausted)
 
 
 cdef int host_call(w2p_host_func *self, w2p_val *vals) except -1:
@@ -702,15 +763,18 @@ cdef int host_call(w2p_host_func *self, w2p_val *vals) except -1:
         if nr == 0:
             return 0
         if nr == 1:
-            return to_val(result, sig[np + 1], &vals[0], hf.pool)
+            return to_val(result, sig[np + 1], &vals[0], hf.pool, w2p_monitor_current())
         result = tuple(result)
         if len(result) != nr:
             raise TypeError(f"host function {hf.callable!r} returned {len(result)} values, expected {nr}")
         for i in range(nr):
-            to_val(result[i], sig[np + 1 + i], &vals[i], hf.pool)
+            to_val(result[i], sig[np + 1 + i], &vals[i], hf.pool, w2p_monitor_current())
         return 0
     finally:
         w2p_host_leave(outside)
+
+
+w2p_host_call_init(host_result, host_stack_exhausted, host_call)
 
 
 cdef HostFunction make_host_function(object callable, FuncType t, const w2p_type_desc *td):
@@ -720,7 +784,7 @@ cdef HostFunction make_host_function(object callable, FuncType t, const w2p_type
     hf.pool = {}
     hf.host.ctx.trap = w2p_trap_unwind
     hf.host.ctx.owner = <void *>hf
-    hf.host.call = <host_call_fn>(w2p_host_call_fast if w2p_host_fast_type(&t.ft) else host_call)
+    hf.host.call = <host_call_fn>(w2p_host_call_fast if w2p_host_fast_type(&t.ft) else w2p_host_call_slow)
     hf.host.callable = <void *>callable
     hf.host.type = &t.ft
     hf.func.type = &t.ft
@@ -769,6 +833,10 @@ cdef class Memory:
     """A linear memory: Memory(minimum, maximum=None) in 64 KiB pages."""
     cdef w2p_memory mem
     cdef readonly object maximum
+    cdef w2p_monitor *group  # of the instances that share it
+
+    def __cinit__(self):
+        self.group = new_group()
 
     def __init__(self, minimum, maximum=None):
         _check_range(minimum, 0, MAX_PAGES + 1)
@@ -781,6 +849,7 @@ cdef class Memory:
 
     def __dealloc__(self):
         w2p_memory_free(&self.mem)
+        w2p_monitor_decref(self.group)
 
     @property
     def size(self):
@@ -1026,6 +1095,13 @@ cdef class Global:
     cdef w2p_global cell
     cdef object ref  # the referenced object, for reference types
     cdef list linked  # instances that may have stored references in it
+    cdef w2p_monitor *group  # of the instances that share it
+
+    def __cinit__(self):
+        self.group = new_group()
+
+    def __dealloc__(self):
+        w2p_monitor_decref(self.group)
 
     cdef bint holds_refs(self):
         return self.cell.type == ord("r") or self.cell.type == ord("x")
@@ -1040,7 +1116,7 @@ cdef class Global:
 
     cdef int _store(self, object x) except -1:
         cdef w2p_val v
-        to_val(x, self.cell.type, &v, None)
+        to_val(x, self.cell.type, &v, None, self.group)
         self.cell.value = v
         if self.holds_refs():
             self.ref = (<Value>x)._ref if isinstance(x, Value) else x
@@ -1089,6 +1165,10 @@ cdef class Table:
     cdef readonly object maximum
     cdef dict pool
     cdef list linked  # instances that may have stored references in it
+    cdef w2p_monitor *group  # of the instances that share it
+
+    def __cinit__(self):
+        self.group = new_group()
 
     def __init__(self, minimum, maximum=None, element="funcref"):
         if element not in ("funcref", "externref"):
@@ -1110,6 +1190,7 @@ cdef class Table:
 
     def __dealloc__(self):
         w2p_table_free(&self.table)
+        w2p_monitor_decref(self.group)
 
     @property
     def element(self):
@@ -1138,14 +1219,14 @@ cdef class Table:
     def __setitem__(self, i, value):
         cdef w2p_val v
         cdef uint32_t k = self._index(i)
-        to_val(value, self._char(), &v, self.pool)
+        to_val(value, self._char(), &v, self.pool, self.group)
         self.table.elems[k] = v.ref
 
     def grow(self, n, init=None):
         """Grows by n elements set to init; returns the previous size."""
         cdef w2p_val v
         _check_range(n, 0, _pow2(32))
-        to_val(init, self._char(), &v, self.pool)
+        to_val(init, self._char(), &v, self.pool, self.group)
         old = w2p_table_grow(&self.table, n, v.ref)
         if old == 0xFFFFFFFF:
             raise Error(f"cannot grow the table from {self.table.size} by {n}")
@@ -1256,6 +1337,19 @@ cdef int check_limits(str what, uint32_t size, object maximum, const w2p_limits 
 include "wasi.pxi"
 
 
+cdef w2p_monitor *group_of(object source):
+    """The group an import's source belongs to (NULL: none, for a host function)."""
+    if isinstance(source, InstanceState):
+        return (<InstanceState>source).inst.monitor
+    if isinstance(source, Memory):
+        return (<Memory>source).group
+    if isinstance(source, Table):
+        return (<Table>source).group
+    if isinstance(source, Global):
+        return (<Global>source).group
+    return NULL
+
+
 cdef class InstanceState:
     """What an instance is made of: its C context, its functions, memories, tables and
     globals, and the references it holds. Its Functions keep it alive, and so do its
@@ -1294,6 +1388,9 @@ cdef class InstanceState:
             raise MemoryError()
         self.inst.trap = w2p_trap_unwind
         self.inst.owner = <void *>self
+        self.inst.requests = &w2p_no_requests
+        self.inst.poll = w2p_poll
+        self.inst.monitor = new_group()
         for i in range(desc.num_types):
             (<const w2p_functype **>slot(self.inst, desc.types_slot))[i] = &(<FuncType>info.types[i]).ft
         self._install_fault_handler()
@@ -1307,18 +1404,12 @@ cdef class InstanceState:
                     error = LinkError if i < desc.num_imported_memories else MemoryError
                     raise error(f"memory {i} has no guard pages (8 GiB of address space), which this module, "
                                 "built without --bounds-checks, relies on")
-        kind = w2p_instantiate(desc, self.inst, &where)
+        cdef w2p_func init = w2p_instantiation(desc, self.inst)
+        kind = w2p_call(&init, NULL, NULL, &where)
         check_trap(kind, where, self)
         if self.wasi is not None and "_initialize" in info.export_index and "_start" not in info.export_index:
             self.export_object(0, info.export_index["_initialize"][1])()  # a WASI reactor
         return 0
-
-    def __dealloc__(self):
-        global _live_instances
-        if self.counted:
-            _live_instances -= 1
-        free(self.inst)
-        free(self.own_funcs)
 
     cdef int _install_fault_handler(self) except -1:
         """Guard-page modules need the runtime's fault handler; where it exists, modules
@@ -1403,11 +1494,12 @@ cdef class InstanceState:
                 self._pin(glob)
         return 0
 
-    cdef void _pin(self, object source):
+    cdef int _pin(self, object source) except -1:
         """Keeps an import's source alive, and this instance alive with it where references
         may flow from this instance into it: into another instance (through the arguments
         of its functions), a table, or a mutable global of a reference type. Both then live
-        and die together (the collector frees the pair); a memory holds no references."""
+        and die together (the collector frees the pair); a memory holds no references.
+        Either way the two share a group: one thread at a time runs their code."""
         self.keep.append(source)
         if isinstance(source, InstanceState):
             (<InstanceState>source).linked.append(self)
@@ -1415,6 +1507,8 @@ cdef class InstanceState:
             (<Table>source).linked.append(self)
         elif isinstance(source, Global) and (<Global>source).holds_refs() and (<Global>source).cell.mutable_:
             (<Global>source).linked.append(self)
+        join_groups(self.inst.monitor, group_of(source))
+        return 0
 
     cdef int _define(self) except -1:
         cdef const w2p_module *desc = self.info.desc
@@ -1444,6 +1538,7 @@ cdef class InstanceState:
             mem = Memory(md.limits.min, md.limits.max if md.limits.has_max else None)
             slot(self.inst, md.slot)[0] = &mem.mem
             self.memories.append(mem)
+            join_groups(self.inst.monitor, mem.group)
         for i in range(desc.num_imported_tables, desc.num_tables):
             td = &desc.tables[i]
             tab = Table.__new__(Table)
@@ -1451,12 +1546,14 @@ cdef class InstanceState:
             tab.pool = self.pool
             slot(self.inst, td.slot)[0] = &tab.table
             self.tables.append(tab)
+            join_groups(self.inst.monitor, tab.group)
         for i in range(desc.num_imported_globals, desc.num_globals):
             gd = &desc.globals[i]
             if gd.slot != <size_t>-1:
                 glob = new_global(_VALTYPE_CHARS[gd.type], gd.mutable_)
                 slot(self.inst, gd.slot)[0] = &glob.cell
                 self.globals.append(glob)
+                join_groups(self.inst.monitor, glob.group)
             else:
                 self.globals.append(None)
         return 0
@@ -1493,6 +1590,8 @@ cdef class InstanceState:
         global _live_instances
         if self.counted:
             _live_instances -= 1
+        if self.inst != NULL:
+            w2p_monitor_decref(self.inst.monitor)
         free(self.inst)
         free(self.own_funcs)
 
@@ -1520,6 +1619,15 @@ cdef class Instance:
         if self.state is None:  # made by __new__ alone: no instance at all
             return None
         return self.state.memories[0] if self.state.memories else None
+
+    def interrupt(self):
+        """Stops the call running in this instance (or in one linked with it) on another
+        thread, or on this one from a host function or a signal handler: it traps with
+        kind "interrupted" at its next poll, within microseconds. Safe from any thread;
+        returns whether a call was running (none: nothing happens)."""
+        if self.state is None:
+            return False
+        return bool(w2p_monitor_interrupt(self.state.inst.monitor))
 
     def __repr__(self):
         if self.state is None:
@@ -1691,7 +1799,7 @@ w2p_exports_as_member(Instance, _exports_offset())
 cdef void _untrack_classes():
     # Every cdef class above (the exception classes are heap types, left to the collector).
     for cls in (FuncType, Value, Function, HostFunction, Memory, MemoryView, Global, Table, ModuleInfo,
-                InstanceState, Instance, Exports, WasiState):
+                InstanceState, Instance, Exports, WasiState, deadline):
         w2p_untrack_static_type(cls)
 
 
@@ -1702,7 +1810,7 @@ API.abi_version = W2P_ABI_VERSION
 API.create_module = <create_module_fn>create_module
 API.function_func_offset = <size_t>_f_offset(Function.__new__(Function))
 API.general_call = <general_call_fn>function_general_call
-API.invoke = w2p_invoke
+API.invoke = w2p_call
 API.raise_trap = <raise_trap_fn>function_trap
 w2p_runtime_api = &API  # this copy is the registered runtime: its own calls use it too
 cdef bytes _CAPSULE_NAME = (RUNTIME_NAME + "._C_API").encode()

@@ -1,11 +1,11 @@
 # Generated from runtime_c/w2p_rt.h by wasm2pyext/cdecls.py: do not edit.
 # Regenerate with: python -m wasm2pyext.cdecls
 
-from libc.stdint cimport uint8_t, uint32_t, uint64_t, uintptr_t
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t, uintptr_t
 
 cdef extern from "w2p_rt.h":
     enum: W2P_GUARD_PAGES  # = 1
-    enum: W2P_ABI_VERSION  # = 4
+    enum: W2P_ABI_VERSION  # = 5
     ctypedef enum w2p_trap_kind:
         W2P_TRAP_NONE
         W2P_TRAP_UNREACHABLE
@@ -18,6 +18,8 @@ cdef extern from "w2p_rt.h":
         W2P_TRAP_INT_OVERFLOW
         W2P_TRAP_INVALID_CONVERSION
         W2P_TRAP_EXHAUSTION
+        W2P_TRAP_INTERRUPTED
+        W2P_TRAP_OUT_OF_FUEL
         W2P_TRAP_HOST_EXCEPTION
         W2P_TRAP_WASI_EXIT
     ctypedef enum w2p_valtype:
@@ -39,11 +41,21 @@ cdef extern from "w2p_rt.h":
         const char *sig
         uint32_t num_params
         uint32_t num_results
+    cdef struct w2p_monitor
     ctypedef struct w2p_ctx:
         uintptr_t stack_floor
         uintptr_t stack_span
+        const volatile uint32_t *requests
+        void (*poll)(w2p_ctx *ctx, const char *where)
+        int64_t fuel
+        w2p_monitor *monitor
         void (*trap)(int kind, const char *where)
         void *owner
+    ctypedef enum w2p_poll_request:
+        W2P_POLL_INTERRUPT
+        W2P_POLL_DEADLINE
+        W2P_POLL_SIGNAL
+        W2P_POLL_TICK
     ctypedef void (*w2p_fnptr)()
     cdef struct w2p_func
     ctypedef void (*w2p_entry)(const w2p_func *f, const w2p_val *args, w2p_val *results)
@@ -73,6 +85,7 @@ cdef extern from "w2p_rt.h":
         uint32_t size
         uint32_t max
         uint8_t elem_type
+        size_t reserved
     ctypedef struct w2p_global:
         w2p_val value
         uint8_t type
@@ -173,6 +186,16 @@ cdef extern from "w2p_rt.h":
     int w2p_host_enter(const void *sp)
     void w2p_host_leave(int saved)
     int w2p_invoke(const w2p_func *f, const w2p_val *args, w2p_val *results, const char **where)
-    int w2p_instantiate(const w2p_module *module, w2p_ctx *instance, const char **where)
+    w2p_func w2p_instantiation(const w2p_module *module, w2p_ctx *instance)
     void w2p_trap_unwind(int kind, const char *where)
+    void w2p_poll(w2p_ctx *ctx, const char *where)
+    const volatile uint32_t w2p_no_requests
+    void *w2p_this_thread()
+    void w2p_interrupt_thread(void *thread)
+    int64_t w2p_deadline()
+    void w2p_set_deadline(int64_t deadline)
+    int64_t w2p_now()
+    ctypedef int (*w2p_poll_hook)(uint32_t requests)
+    void w2p_set_poll_hook(w2p_poll_hook hook)
+    void w2p_signal_arrived()
     const char *w2p_trap_kind_name(int kind)

@@ -232,7 +232,7 @@ def test_every_trap_kind_is_listed():
     assert set(wasm2pyext.TRAP_KINDS) == {
         "unreachable", "out of bounds memory access", "out of bounds table access", "undefined element",
         "uninitialized element", "indirect call type mismatch", "integer divide by zero", "integer overflow",
-        "invalid conversion to integer", "call stack exhausted"}
+        "invalid conversion to integer", "call stack exhausted", "interrupted", "out of fuel"}
 
 
 def test_trap_is_a_wasm2pyext_error(ex):

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -16,22 +15,8 @@ from wasm2pyext.build import BuildOptions
 from wasm2pyext.codegen.traps import MAX_CHAIN_STACK, functions_that_cannot_trap
 from wasm2pyext.decode import decode
 
+from fresh import TESTS, run_fresh
 from wat import wat
-
-TESTS = Path(__file__).resolve().parent
-
-
-def run_fresh(code: str, timeout: float = 120) -> str:
-    """Runs `code` in a fresh interpreter (tests/ on its path): its output; fails the test
-    on a crash, a hang or an error."""
-    prelude = f"import sys\nsys.path.insert(0, {str(TESTS)!r})\n"
-    try:
-        done = subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)], capture_output=True,
-                              text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        pytest.fail(f"hung (killed after {timeout} s); output so far: {e.stdout!r}")
-    assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
-    return done.stdout
 
 
 # ---- 1. No trap unwinds through code that is not ours ----

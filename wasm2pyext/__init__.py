@@ -26,7 +26,7 @@ _PUBLIC = {
     **{name: ("errors", name) for name in ("Error", "CompileError", "DecodeError", "ValidationError",
                                            "LinkError", "Trap", "TRAP_KINDS")},
     **{name: ("_runtime", name) for name in ("Value", "Memory", "Global", "Table", "Function", "MemoryView",
-                                             "WasiConfig", "WasiExit", "set_limits")},
+                                             "WasiConfig", "WasiExit", "set_limits", "deadline")},
 }
 
 __all__ = list(_PUBLIC)

@@ -38,3 +38,4 @@ MemoryView = runtime.MemoryView
 WasiConfig = runtime.WasiConfig
 WasiExit = runtime.WasiExit
 set_limits = runtime.set_limits
+deadline = runtime.deadline

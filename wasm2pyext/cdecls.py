@@ -21,10 +21,10 @@ PXD = "w2p_rt.pxd"
 # The standard types the header uses, for the parser (the header's #includes are not read).
 _STD_TYPEDEFS = """
 typedef unsigned char uint8_t; typedef unsigned int uint32_t; typedef unsigned long long uint64_t;
-typedef unsigned long uintptr_t; typedef unsigned long size_t;
+typedef long long int64_t; typedef unsigned long uintptr_t; typedef unsigned long size_t;
 """
-_STD_CIMPORTS = "from libc.stdint cimport uint8_t, uint32_t, uint64_t, uintptr_t\n"
-_STD_NAMES = {"uint8_t", "uint32_t", "uint64_t", "uintptr_t", "size_t"}
+_STD_CIMPORTS = "from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t, uintptr_t\n"
+_STD_NAMES = {"uint8_t", "uint32_t", "uint64_t", "int64_t", "uintptr_t", "size_t"}
 
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 _INT_DEFINE = re.compile(r"^#define\s+(\w+)\s+(-?\d+)\s*$", re.M)

@@ -84,6 +84,7 @@ static void trap_names(void)
 {
     CHECK(strcmp(w2p_trap_kind_name(W2P_TRAP_DIV_ZERO), "integer divide by zero") == 0);
     CHECK(strcmp(w2p_trap_kind_name(W2P_TRAP_EXHAUSTION), "call stack exhausted") == 0);
+    CHECK(strcmp(w2p_trap_kind_name(W2P_TRAP_INTERRUPTED), "interrupted") == 0);
     CHECK(strcmp(w2p_trap_kind_name(999), "unknown trap") == 0);
 }
 
@@ -97,7 +98,7 @@ static void trapping_entry(const w2p_func *f, const w2p_val *args, w2p_val *resu
 
 static void boundary_unwinds_and_nests(void)
 {
-    w2p_ctx ctx = {0, 0, w2p_trap_unwind, NULL};
+    w2p_ctx ctx = {.requests = &w2p_no_requests, .poll = w2p_poll, .trap = w2p_trap_unwind};
     w2p_func f = {.ctx = &ctx, .entry = trapping_entry};
     w2p_val r;
     const char *where = NULL;
@@ -129,13 +130,40 @@ static void stack_check_entry(const w2p_func *f, const w2p_val *args, w2p_val *r
 
 static void stack_check_refreshes_or_traps(void)
 {
-    w2p_ctx ctx = {0, 0, trap_records, NULL};
+    w2p_ctx ctx = {.requests = &w2p_no_requests, .poll = w2p_poll, .trap = trap_records};
     w2p_func f = {.ctx = &ctx, .entry = stack_check_entry};
     w2p_val r;
     const char *where = NULL;
     CHECK(w2p_invoke(&f, NULL, &r, &where) == W2P_TRAP_EXHAUSTION);
     CHECK(r.i32 == 1);
     CHECK(where && strcmp(where, "recorded") == 0);
+}
+
+/* Wasm code's poll (the template's POLL), in a loop that only a request ends. */
+static void polling_entry(const w2p_func *f, const w2p_val *args, w2p_val *results)
+{
+    (void)args;
+    for (results[0].i64 = 0;; results[0].i64++)
+        if (*f->ctx->requests)
+            f->ctx->poll(f->ctx, "loop");
+}
+
+static void polls_stop_on_interrupt_and_deadline(void)
+{
+    w2p_ctx ctx = {.requests = &w2p_no_requests, .poll = w2p_poll, .trap = w2p_trap_unwind};
+    w2p_func f = {.ctx = &ctx, .entry = polling_entry};
+    w2p_val r;
+    const char *where = NULL;
+    /* An interrupt asked before the call is void: it was for the call before. Here the
+       deadline ends the call, found by the watchdog's next look. */
+    w2p_interrupt_thread(w2p_this_thread());
+    int64_t start = w2p_now();
+    w2p_set_deadline(start + 20000000);
+    CHECK(w2p_invoke(&f, NULL, &r, &where) == W2P_TRAP_INTERRUPTED);
+    CHECK(where && strcmp(where, "loop") == 0 && r.i64 > 0);
+    CHECK(w2p_now() - start >= 20000000);
+    w2p_set_deadline(0);
+    CHECK(w2p_deadline() == 0);
 }
 
 int main(void)
@@ -147,6 +175,7 @@ int main(void)
     tables();
     trap_names();
     boundary_unwinds_and_nests();
+    polls_stop_on_interrupt_and_deadline();
     if (!failures)
         printf("all runtime checks passed\n");
     return failures != 0;

@@ -52,13 +52,21 @@ static inline W2P_CODE void stack_room(w2p_ctx *ctx, uintptr_t low, const char *
    exhausted" (frames of a page or more are probed page by page, so none skips it). */
 #define CANNOT_TRAP W2P_FUNC_CANNOT_TRAP
 
+/* Where code may run long, at every loop's head and on entry to a function that calls:
+   a request to stop (an interrupt, a deadline, Ctrl-C) or to let other threads run is
+   taken here. One load and a branch not taken, until the runtime asks (w2p_poll). */
+#ifndef POLL
+#define POLL() do { if (UNLIKELY(*inst->ctx.requests)) inst->ctx.poll(&inst->ctx, __func__); } while (0)
+#endif
+
 /* A call through a function reference enters another context (an instance or a host
-   function): it inherits the caller's stack bounds. */
+   function): it inherits the caller's stack bounds and requests. */
 static inline W2P_CODE w2p_ctx *enter(const w2p_func *f, const Instance *inst)
 {
     const w2p_ctx *from = (const w2p_ctx *)inst;
     f->ctx->stack_floor = from->stack_floor;
     f->ctx->stack_span = from->stack_span;
+    f->ctx->requests = from->requests;
     return f->ctx;
 }
 
@@ -650,6 +658,7 @@ static W2P_CODE uint64_t fn3_fac(Instance *inst, uint64_t v0_n)
 {
     uint32_t i0;
     uint64_t j0, j1, j2;
+    POLL();
     j0 = v0_n;
     i0 = j0 == 0;
     if (i0) {
@@ -671,6 +680,7 @@ static W2P_CODE uint32_t fn4_sum_to(Instance *inst, uint32_t v0_n)
     uint32_t v1_acc = 0;
     uint32_t i0, i1;
 L3:;
+    POLL();
     i0 = v0_n;
     i0 = i0 == 0;
     if (i0) {
@@ -708,6 +718,7 @@ static W2P_CODE uint32_t fn6_apply(Instance *inst, uint32_t v0_op, uint32_t v1_a
 {
     const w2p_func *fp;
     uint32_t i0, i1, i2;
+    POLL();
     i0 = v1_a;
     i1 = v2_b;
     i2 = v0_op;
@@ -760,6 +771,7 @@ static W2P_CODE uint32_t fn9_bump(Instance *inst)
 {
     const w2p_func *fp;
     uint32_t i0, i1;
+    POLL();
     i0 = inst->g0;
     i1 = 1u;
     i0 = i0 + i1;
@@ -983,7 +995,7 @@ static const w2p_func_desc funcs_desc[] = {
     {"add", "fn1_add", 0u, (w2p_fnptr)fn1_add, CANNOT_TRAP, 3u},
     {"sub", "fn2_sub", 0u, (w2p_fnptr)fn2_sub, CANNOT_TRAP, 3u},
     {"fac", "fn3_fac", 2u, (w2p_fnptr)fn3_fac, 0, 3u},
-    {"sum_to", "fn4_sum_to", 3u, (w2p_fnptr)fn4_sum_to, CANNOT_TRAP, 6u},
+    {"sum_to", "fn4_sum_to", 3u, (w2p_fnptr)fn4_sum_to, 0, 6u},
     {"divmod", "fn5_divmod", 4u, (w2p_fnptr)fn5_divmod, 0, 6u},
     {"apply", "fn6_apply", 6u, (w2p_fnptr)fn6_apply, 0, 5u},
     {"classify", "fn7_classify", 3u, (w2p_fnptr)fn7_classify, CANNOT_TRAP, 8u},

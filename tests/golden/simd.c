@@ -49,13 +49,21 @@ static inline W2P_CODE void stack_room(w2p_ctx *ctx, uintptr_t low, const char *
    exhausted" (frames of a page or more are probed page by page, so none skips it). */
 #define CANNOT_TRAP W2P_FUNC_CANNOT_TRAP
 
+/* Where code may run long, at every loop's head and on entry to a function that calls:
+   a request to stop (an interrupt, a deadline, Ctrl-C) or to let other threads run is
+   taken here. One load and a branch not taken, until the runtime asks (w2p_poll). */
+#ifndef POLL
+#define POLL() do { if (UNLIKELY(*inst->ctx.requests)) inst->ctx.poll(&inst->ctx, __func__); } while (0)
+#endif
+
 /* A call through a function reference enters another context (an instance or a host
-   function): it inherits the caller's stack bounds. */
+   function): it inherits the caller's stack bounds and requests. */
 static inline W2P_CODE w2p_ctx *enter(const w2p_func *f, const Instance *inst)
 {
     const w2p_ctx *from = (const w2p_ctx *)inst;
     f->ctx->stack_floor = from->stack_floor;
     f->ctx->stack_span = from->stack_span;
+    f->ctx->requests = from->requests;
     return f->ctx;
 }
 

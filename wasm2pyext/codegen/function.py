@@ -42,6 +42,7 @@ class _Frame:
     else_placed: bool = False  # a flat `if`'s else label is written
     label_used: bool = False
     label_line: Optional[int] = None  # where a loop's label goes, if used
+    indent: int = 0  # a loop's, for the poll at its head
 
     @property
     def branch_types(self) -> tuple[ValType, ...]:
@@ -62,6 +63,7 @@ class ModuleContext:
     # Explicit checks of memory bounds and stack depth in the code (the portable mode),
     # instead of guard pages and the runtime's fault handler.
     bounds_checks: bool = False
+    cannot_trap: set[int] = field(default_factory=set)  # see traps.py
     used_results_structs: set[tuple[ValType, ...]] = field(default_factory=set)
     used_fn_types: dict[str, FuncType] = field(default_factory=dict)
 
@@ -239,6 +241,10 @@ class FunctionWriter(SimdOps):
         name = self.module.names.funcs.get(self.index)
         comment = f"/* func {self.index}" + (f" {names.c_comment(repr(name))}" if name else "") + " */"
         check = [f"    STACK_CHECK({frame});"] if self.ctx.bounds_checks else []
+        # A function that calls polls on entry, so that recursion without loops stops too;
+        # one that cannot trap makes only a short chain of calls, and does not.
+        if self.index not in self.ctx.cannot_trap and any(i.op.name in ("call", "call_indirect") for i in self.func.body):
+            check.append("    POLL();")
         return [comment, self.signature(), "{"] + decls + check + body + ["}"]
 
     def frame_estimate(self) -> int:
@@ -312,7 +318,9 @@ class FunctionWriter(SimdOps):
                 self.return_(len(self.type.results))
             return
         if frame.kind == "loop" and frame.label_used:
-            self.lines[frame.label_line] = self.lines[frame.label_line].replace("/*loop*/", f"{names.label(frame.label)}:;")
+            # The head of a loop that loops polls (POLL), so that no loop runs unstoppable.
+            poll = "    " * min(frame.indent, MAX_INDENT) + "POLL();"
+            self.lines[frame.label_line] = f"{names.label(frame.label)}:;\n{poll}"
         if frame.kind == "loop" and not frame.label_used and frame.label_line is not None:
             self.lines[frame.label_line] = None  # type: ignore[call-overload]
         if frame.kind in ("block", "if") and frame.label_used:
@@ -389,6 +397,7 @@ class FunctionWriter(SimdOps):
         frame = self.new_frame(instr.op.name, base, sig, dead)
         if not dead and frame.kind == "loop":
             frame.label_line = len(self.lines)
+            frame.indent = self.indent
             self.lines.append("/*loop*/")
 
     # ---- instructions with a C expression in the opcode table ----

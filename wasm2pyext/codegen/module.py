@@ -104,6 +104,7 @@ class ModuleWriter:
             table_types=module.table_types,
             func_names=func_names,
             bounds_checks=bounds_checks,
+            cannot_trap=functions_that_cannot_trap(module),
         )
 
     # ---- pieces ----
@@ -292,7 +293,7 @@ class ModuleWriter:
             f"{'PYCALL(' + names.pycall(ft) + ')' if ft in has_pycall else 'NULL'}}}"
             for ft in m.types])
         type_index = {ft: m.types.index(ft) for ft in m.types}
-        cannot_trap = functions_that_cannot_trap(m)
+        cannot_trap = self.ctx.cannot_trap
         funcs = table("funcs_desc", "w2p_func_desc", [
             f"{{{_desc_string(m.names.funcs.get(i))}, {_desc_string(self.ctx.func_names[i] or None)}, "
             f"{type_index[ft]}u, {'(w2p_fnptr)' + self.ctx.func_names[i] if self.ctx.func_names[i] else 'NULL'}, "

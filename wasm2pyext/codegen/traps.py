@@ -2,10 +2,13 @@
 (runtime_c/w2p_pycall.h): about half the cost of calling a small function like sum(a, b).
 
 A function cannot trap when nothing in it can: no memory or table access, no trapping
-arithmetic, no unreachable, no indirect call, and calls only to functions that cannot
-trap either. Call chains must also be short (and so free of recursion) and their frames
+arithmetic, no unreachable, no indirect call, no loop (its head polls, and a poll may
+stop it: runtime_c/w2p_rt.c, w2p_poll), and calls only to functions that cannot trap
+either. Call chains must also be short (and so free of recursion) and their frames
 small, so that no chain of them can exhaust the stack: called without a boundary, such a
 function takes no more stack than a C builtin may, and a fault in it would end the process.
+Nor may it touch a mutable global: such a call takes no monitor either (w2p_control.c),
+so it must not see state another thread's call into the instance may be changing.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ def frame_bound(func: ir.Func, n_params: int) -> int:
     return 16 * (n_params + len(func.locals) + 2 * height) + 128
 
 _ALWAYS_TRAPPING = frozenset({
-    "unreachable", "call_indirect", "memory.fill", "memory.copy", "memory.init",
+    "unreachable", "call_indirect", "loop", "global.set", "memory.fill", "memory.copy", "memory.init",
     "table.get", "table.set", "table.fill", "table.copy", "table.init",
 })
 # Integer division and remainder (by zero, INT_MIN / -1); float -> int truncation that
@@ -71,7 +74,7 @@ def functions_that_cannot_trap(module: ir.Module) -> set[int]:
                     result = None
                 else:
                     result = (max(result[0], below[0] + 1), max(result[1], frame + below[1]))
-            elif _may_trap(instr.op):
+            elif _may_trap(instr.op) or (instr.op.name == "global.get" and module.global_types[instr.imm].mutable):
                 result = None
         if result is not None and result[1] > MAX_CHAIN_STACK:
             result = None
