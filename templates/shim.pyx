@@ -592,7 +592,23 @@ cdef class Function:
         if self.f == NULL:
             return "<wasm function (none)>"
         t = type_of(self.f.type)
-        return f"<wasm function {self.f.index} [{' '.join(t.params)}] -> [{' '.join(t.results)}]>"
+        owner = self.owner
+        label = ((<InstanceState>owner).info.func_label(self.f.index) if isinstance(owner, InstanceState)
+                 else f"(host) {(<HostFunction>owner).callable!r}")
+        return f"<wasm function {label} [{' '.join(t.params)}] -> [{' '.join(t.results)}]>"
+
+    @property
+    def __signature__(self):
+        """For inspect.signature and help(): positional parameters a0, a1, ... (Wasm has
+        no parameter names), annotated with their Wasm types."""
+        import inspect
+        _made(self)
+        t = type_of(self.f.type)
+        params = [inspect.Parameter(f"a{i}", inspect.Parameter.POSITIONAL_ONLY, annotation=p)
+                  for i, p in enumerate(t.params)]
+        result = (None if not t.results else t.results[0] if len(t.results) == 1
+                  else f"tuple[{', '.join(t.results)}]")
+        return inspect.Signature(params, return_annotation=result)
 
     def __eq__(self, other):
         return isinstance(other, Function) and (<Function>other).f == self.f
@@ -1260,15 +1276,24 @@ cdef class ModuleInfo:
     cdef readonly list exports
     cdef dict export_index  # name -> (kind, index)
 
+    cdef str func_label(self, uint32_t index):
+        """How messages name a function: its name from the name section, else the first
+        name it is exported under, with its index ('sum' (#3)); else func[3]."""
+        cdef const w2p_func_desc *d = &self.desc.funcs[index]
+        if d.name != NULL:
+            return f"{d.name[:d.name_len].decode('utf-8', 'replace')!r} (#{index})"
+        for name, (kind, i) in self.export_index.items():
+            if kind == 0 and i == index:
+                return f"{name!r} (#{index})"
+        return f"func[{index}]"
+
     cdef str display_name(self, const char *c_name):
-        cdef const w2p_func_desc *d
+        """func_label of the function whose C name is c_name (what a trap reports)."""
         if self.names_by_c_name is None:
             self.names_by_c_name = {}
             for i in range(self.desc.num_funcs):
-                d = &self.desc.funcs[i]
-                if d.c_name != NULL:
-                    label = d.name[:d.name_len].decode("utf-8", "replace") if d.name != NULL else f"func[{i}]"
-                    self.names_by_c_name[d.c_name] = f"{label!r} (#{i})" if d.name != NULL else label
+                if self.desc.funcs[i].c_name != NULL:
+                    self.names_by_c_name[self.desc.funcs[i].c_name] = self.func_label(i)
         key = <bytes>c_name
         return self.names_by_c_name.get(key, key.decode("utf-8", "replace"))
 
@@ -1704,12 +1729,37 @@ cdef class Exports:
 
 # ======== Building the Python module of a generated module ========
 
+def _spell_extern(kind, typ):
+    """An import's or export's type as help() shows it: (i32, i32) -> i32, : global mut i64."""
+    if kind == "func":
+        params, results = typ
+        ret = "None" if not results else results[0] if len(results) == 1 else f"({', '.join(results)})"
+        return f"({', '.join(params)}) -> {ret}"
+    if kind == "global":
+        return f": global {'mut ' if typ[1] else ''}{typ[0]}"
+    # memory: (min, max); table: (element, min, max); max None when unbounded
+    low, high = typ if kind == "memory" else typ[1:]
+    limits = f"{low}..{'' if high is None else high}"
+    return f": memory of {limits} pages" if kind == "memory" else f": table of {limits} {typ[0]}"
+
+
+def _instance_doc(name, exports, imports):
+    """The Instance class's doc string: what help() shows, the exports among it."""
+    lines = [f"An instance of the WebAssembly module {name}: Instance(imports=None, wasi=None).", ""]
+    if exports:
+        lines.append("Exports (instance.exports.NAME):")
+        lines += [f"    {export}{_spell_extern(kind, typ)}" for _, export, kind, typ in exports]
+    if imports:
+        lines.append("Imports (Instance(imports={module: {name: object}})):")
+        lines += [f"    {module} {field}{_spell_extern(kind, typ)}" for module, field, kind, typ in imports]
+    return "\n".join(lines)
+
+
 cdef object create_module_obj(const w2p_module *desc):
     info = make_info(desc)
     name = desc.name.decode()
     module = _types.ModuleType(name, f"WebAssembly module {name} (built by wasm2pyext)")
-    instance_class = w2p_subclass(Instance, f"{name}.Instance".encode(),
-                                  f"An instance of the WebAssembly module {name}: Instance(imports=None, wasi=None).".encode())
+    instance_class = w2p_subclass(Instance, f"{name}.Instance".encode(), _instance_doc(name, info.exports, info.imports).encode())
     instance_class._module_info = info
     module.Instance = instance_class
     module.wasm_sha256 = desc.wasm_sha256.decode()

@@ -274,11 +274,17 @@ def test_trap_names_the_innermost_function(ex):
     assert "outer_fn" not in message
 
 
-def test_trap_without_name_section_still_names_a_function():
+def test_trap_without_name_section_names_the_export():
     instance = wasm2pyext.Instance(wat("(module (func (export \"f\") unreachable))", names=False))
     trap = trap_of(instance.exports.f)
     assert trap.kind == "unreachable"
-    assert str(trap) != "unreachable"
+    assert str(trap) == "unreachable (in wasm function 'f' (#0))"
+
+
+def test_trap_in_a_function_with_no_name_at_all_gives_its_index():
+    instance = wasm2pyext.Instance(wat("""(module (func unreachable)
+      (func (export "f") (call 0)))""", names=False))
+    assert str(trap_of(instance.exports.f)) == "unreachable (in wasm function func[0])"
 
 
 def test_instance_usable_after_a_trap(ex):
