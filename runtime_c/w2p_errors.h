@@ -1,14 +1,13 @@
 /*
- * w2p_errors.h: the exception classes (API.md, "Errors"), included by the shim.
+ * w2p_errors.h: the exception classes a running module raises (API.md, "Errors"),
+ * included by the shim; the front end's (CompileError and its subclasses) are plain Python,
+ * in wasm2pyext/errors.py, under the same Error.
  *
  * They are made from type specs with C initialisers rather than by class statements:
- * building six classes through type() was 40% of the runtime's set-up, which every
+ * building the classes through type() was 40% of the runtime's set-up, which every
  * process pays on its first import of a built module.
  *
  *     Error
- *       CompileError (.reason, .offset)
- *         DecodeError       malformed binary
- *         ValidationError   invalid module
  *       LinkError           missing or mismatched import
  *       Trap (.kind)        a WebAssembly trap
  */
@@ -26,9 +25,6 @@
 
 enum w2p_error_class {
     W2P_ERROR,
-    W2P_COMPILE_ERROR,
-    W2P_DECODE_ERROR,
-    W2P_VALIDATION_ERROR,
     W2P_LINK_ERROR,
     W2P_TRAP,
 };
@@ -43,47 +39,6 @@ static int w2p_error_set_message(PyObject *self, PyObject *message)
     Py_DECREF(args);
     return r;
 }
-
-/* CompileError(reason, offset): "reason (at byte offset 0x1f)". */
-static int w2p_compile_error_init(PyObject *self, PyObject *args, PyObject *kwargs)
-{
-    static char *names[] = {"reason", "offset", NULL};
-    PyObject *reason, *offset;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO:CompileError", names, &reason, &offset))
-        return -1;
-    if (PyObject_SetAttrString(self, "reason", reason) < 0 || PyObject_SetAttrString(self, "offset", offset) < 0)
-        return -1;
-    PyObject *hex = PyNumber_ToBase(offset, 16);
-    if (!hex)
-        return -1;
-    PyObject *message = PyUnicode_FromFormat("%S (at byte offset %U)", reason, hex);
-    Py_DECREF(hex);
-    if (!message)
-        return -1;
-    int r = w2p_error_set_message(self, message);
-    Py_DECREF(message);
-    return r;
-}
-
-/* Pickles (and copies) as CompileError(reason, offset): BaseException's own reduction
-   would pass the message alone. */
-static PyObject *w2p_compile_error_reduce(PyObject *self, PyObject *unused)
-{
-    (void)unused;
-    PyObject *reason = PyObject_GetAttrString(self, "reason");
-    PyObject *offset = reason ? PyObject_GetAttrString(self, "offset") : NULL;
-    PyObject *state = offset ? PyObject_GetAttrString(self, "__dict__") : NULL;
-    PyObject *r = state ? Py_BuildValue("O(OO)O", (PyObject *)Py_TYPE(self), reason, offset, state) : NULL;
-    Py_XDECREF(reason);
-    Py_XDECREF(offset);
-    Py_XDECREF(state);
-    return r;
-}
-
-static PyMethodDef w2p_compile_error_methods[] = {
-    {"__reduce__", w2p_compile_error_reduce, METH_NOARGS, NULL},
-    {NULL, NULL, 0, NULL},
-};
 
 /* Trap(kind, message=None): the message defaults to the kind. */
 static int w2p_trap_init(PyObject *self, PyObject *args, PyObject *kwargs)
@@ -100,17 +55,8 @@ static int w2p_trap_init(PyObject *self, PyObject *args, PyObject *kwargs)
 static const struct {
     const char *name, *doc;
     initproc init;
-    PyMethodDef *methods;
 } w2p_error_classes[] = {
     [W2P_ERROR] = {W2P_ERRORS_MODULE ".Error", "Base of every wasm2pyext error.", NULL},
-    [W2P_COMPILE_ERROR] = {W2P_ERRORS_MODULE ".CompileError",
-                           "CompileError(reason, offset): the module could not be compiled; `offset` is the "
-                           "byte offset in the binary.",
-                           w2p_compile_error_init, w2p_compile_error_methods},
-    [W2P_DECODE_ERROR] = {W2P_ERRORS_MODULE ".DecodeError",
-                          "Malformed binary: it does not follow the binary format.", NULL},
-    [W2P_VALIDATION_ERROR] = {W2P_ERRORS_MODULE ".ValidationError",
-                              "Invalid module: well-formed, but it breaks a validation rule.", NULL},
     [W2P_LINK_ERROR] = {W2P_ERRORS_MODULE ".LinkError",
                         "An import is missing or does not match what the module declares.", NULL},
     [W2P_TRAP] = {W2P_ERRORS_MODULE ".Trap", "Trap(kind, message=None): a WebAssembly trap; `kind` is one of "
@@ -121,12 +67,9 @@ static const struct {
 /* A new exception class `which`, derived from `base`. */
 static PyObject *w2p_error_class(int which, PyObject *base)
 {
-    PyType_Slot slots[4] = {{Py_tp_doc, (void *)w2p_error_classes[which].doc}};
-    int n = 1;
+    PyType_Slot slots[3] = {{Py_tp_doc, (void *)w2p_error_classes[which].doc}};
     if (w2p_error_classes[which].init)
-        slots[n++] = (PyType_Slot){Py_tp_init, (void *)w2p_error_classes[which].init};
-    if (w2p_error_classes[which].methods)
-        slots[n++] = (PyType_Slot){Py_tp_methods, w2p_error_classes[which].methods};
+        slots[1] = (PyType_Slot){Py_tp_init, (void *)w2p_error_classes[which].init};
     /* basicsize 0: the base's layout (and its __dict__, which holds the attributes). */
     PyType_Spec spec = {w2p_error_classes[which].name, 0, 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, slots};
     return PyType_FromSpecWithBases(&spec, base);

@@ -33,13 +33,15 @@ RUNTIME_NAME = __name__
 
 cdef extern from "w2p_errors.h":
     enum:
-        W2P_ERROR, W2P_COMPILE_ERROR, W2P_DECODE_ERROR, W2P_VALIDATION_ERROR, W2P_LINK_ERROR, W2P_TRAP
+        W2P_ERROR, W2P_LINK_ERROR, W2P_TRAP
     object w2p_error_class(int which, object base)
 
-Error = w2p_error_class(W2P_ERROR, Exception)
-CompileError = w2p_error_class(W2P_COMPILE_ERROR, Error)
-DecodeError = w2p_error_class(W2P_DECODE_ERROR, CompileError)
-ValidationError = w2p_error_class(W2P_VALIDATION_ERROR, CompileError)
+# One Error in a process: wasm2pyext's, when it was imported first (its front end's
+# CompileError derives from it), else this runtime's own (wasm2pyext/errors.py then takes
+# it). A built module needs no wasm2pyext: nothing here imports it.
+_front_end_errors = _sys.modules.get("wasm2pyext.errors")
+Error = (_front_end_errors.Error if _front_end_errors is not None and hasattr(_front_end_errors, "Error")
+         else w2p_error_class(W2P_ERROR, Exception))
 LinkError = w2p_error_class(W2P_LINK_ERROR, Error)
 Trap = w2p_error_class(W2P_TRAP, Error)
 

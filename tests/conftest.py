@@ -18,13 +18,23 @@ class SpecSummary:
 
     def __init__(self) -> None:
         self.results: dict[str, dict[str, Any]] = {}
+        self.skipped: dict[str, str] = {}  # conformance test file -> why it did not run
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for key, value in report.user_properties:
             if key == "spec_result":
                 self.results[value["name"]] = value
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        # A conformance suite that is not there skips its whole file: say so in the summary,
+        # not only under -rs, so a run without ../shared is not taken for a full one.
+        if report.skipped and report.nodeid.startswith(("tests/spec/", "tests/wasi/")):
+            reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            self.skipped[report.nodeid] = reason.removeprefix("Skipped: ")
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        for nodeid, reason in sorted(self.skipped.items()):
+            terminalreporter.write_line(f"NOT RUN: {nodeid}: {reason}", yellow=True, bold=True)
         if not self.results:
             return
         write = terminalreporter.write_line

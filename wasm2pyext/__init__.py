@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "Instance": ("api", "Instance"),
     "Module": ("api", "Module"),
-    "validate": ("api", "validate"),
+    "validate": ("frontend", "validate"),
     "run": ("api", "run"),
     **{name: ("errors", name) for name in ("Error", "CompileError", "DecodeError", "ValidationError",
                                            "LinkError", "Trap", "TRAP_KINDS")},

@@ -9,9 +9,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from ._runtime import load_extension, runtime
 from .build import BuildOptions, cached_extension
-from .decode import decode
-from .errors import CompileError, LinkError
-from .validator import validate_module
+from .errors import LinkError
 
 _loaded: dict[str, ModuleType] = {}
 _lock = threading.Lock()
@@ -21,15 +19,6 @@ _lock = threading.Lock()
 # the cache lookup (about 110 us of the 144 a call took; instantiating takes about 10).
 _DEFAULTS_FROM = ("CC", "WASM2PYEXT_CFLAGS", "WASM2PYEXT_CACHE", "XDG_CACHE_HOME", "HOME")
 _by_bytes: dict[tuple, ModuleType] = {}
-
-
-def validate(wasm_bytes: bytes) -> bool:
-    """Whether the bytes are a valid WebAssembly module."""
-    try:
-        validate_module(decode(bytes(wasm_bytes)))
-    except CompileError:
-        return False
-    return True
 
 
 class Module:

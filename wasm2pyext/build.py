@@ -13,10 +13,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional
 
-from . import __version__, ir
+from . import __version__
 from .codegen.module import UNOPTIMISED_PART, generate_c, generate_c_parts
 from .codegen.names import module_identifier
-from .decode import decode
+from .frontend import front_end
 from .resources import templates_dir
 from .stubs import generate_stub
 from .limits import Limits, check_function_sizes, unoptimised_functions
@@ -24,7 +24,6 @@ from .toolchain import (DEFAULT_BOUNDS_CHECKS, SEMANTIC_FLAGS, STRICT_FLAGS, Pro
                         cache_root, digest, ext_suffix, link_shared, python_cflags, record_cache_entry,
                         runtime_inputs, runtime_object)
 from .workdir import build_folder
-from .validator import validate_module
 
 OPT_LEVELS = ("-O0", "-O1", "-O2", "-O3")
 DEFAULT_OPT = "-O2"
@@ -59,13 +58,6 @@ class BuildOptions:
     def __post_init__(self) -> None:
         if self.opt not in OPT_LEVELS:
             raise ValueError(f"optimisation level must be one of {OPT_LEVELS}, not {self.opt!r}")
-
-
-def front_end(wasm: bytes) -> ir.Module:
-    """Decoded and validated, or DecodeError / ValidationError."""
-    module = decode(wasm)
-    validate_module(module)
-    return module
 
 
 def compile_to_c(wasm: bytes, name: str, bounds_checks: Optional[bool] = None) -> str:

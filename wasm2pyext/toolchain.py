@@ -169,7 +169,11 @@ class Toolchain:
 
 @lru_cache(maxsize=None)
 def _compiler_version(cc: tuple[str, ...]) -> str:
-    proc = subprocess.run(list(cc) + ["--version"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        proc = subprocess.run(list(cc) + ["--version"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    except OSError as e:
+        raise BuildError(f"building a module needs a C compiler: cannot run {shlex.join(cc)} ({e.strerror}); "
+                         "install gcc or clang, or name one with CC (validate, inspect and c need none)") from None
     return proc.stdout
 
 

@@ -15,7 +15,7 @@ from .runner import ParallelRun
 from .script import estimated_cost, load_commands, selected_files, spectest_dir
 
 if not (spectest_dir() / "json").is_dir():
-    pytest.skip(f"the spec suite is not at {spectest_dir()}", allow_module_level=True)
+    pytest.skip(f"the spec suite is not at {spectest_dir()} (set $WASM2PYEXT_SPECTEST)", allow_module_level=True)
 
 
 def _slowest_first(names: list[str]) -> list[str]:

@@ -18,7 +18,7 @@ FILES = ("address", "align", "call", "call_indirect", "endianness", "fac", "floa
          "simd_load8_lane", "simd_load64_lane", "simd_store", "simd_store8_lane", "simd_store64_lane")
 
 if not (spectest_dir() / "json").is_dir():
-    pytest.skip(f"the spec suite is not at {spectest_dir()}", allow_module_level=True)
+    pytest.skip(f"the spec suite is not at {spectest_dir()} (set $WASM2PYEXT_SPECTEST)", allow_module_level=True)
 
 
 @pytest.mark.parametrize("name", [f for f in FILES if f in all_files()])

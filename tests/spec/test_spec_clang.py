@@ -19,7 +19,7 @@ FILES = ("address", "align", "call", "call_indirect", "conversions", "endianness
          "table_grow", "traps", "unwind")
 
 if not (spectest_dir() / "json").is_dir():
-    pytest.skip(f"the spec suite is not at {spectest_dir()}", allow_module_level=True)
+    pytest.skip(f"the spec suite is not at {spectest_dir()} (set $WASM2PYEXT_SPECTEST)", allow_module_level=True)
 CLANG = shutil.which("clang")
 
 
