@@ -1597,7 +1597,7 @@ cdef class InstanceState:
         free(self.own_funcs)
 
 
-# Instance.fuel: unlimited (int64_t's maximum; the code never counts it down to zero).
+# Instance.fuel's start, unlimited in practice: int64_t's maximum, centuries of instructions.
 _FUEL_MAX = 2**63 - 1
 
 

@@ -101,6 +101,16 @@ def test_each_instruction_costs_one_unit_exactly(module):
     assert spent(inst, "fib", 15) == (610, fib_cost(15))
 
 
+def test_the_portable_build_meters_alike():
+    inst = make(wasm2pyext.Module(wat(MODULE), options=BuildOptions(fuel=True, bounds_checks=True)))
+    assert spent(inst, "sum_to", 1000) == (500500, sum_to_cost(1000))
+    assert spent(inst, "fib", 15) == (610, fib_cost(15))
+    inst.fuel = 1_000_003
+    with pytest.raises(wasm2pyext.Trap, match="out of fuel"):
+        inst.exports.count(10**9)
+    assert inst.fuel == 1_000_003 % 12
+
+
 def test_a_run_it_cannot_pay_for_traps_before_it_starts_and_takes_nothing(module):
     inst = make(module)
     n = 100

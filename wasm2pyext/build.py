@@ -46,8 +46,8 @@ class BuildOptions:
     # Explicit bounds and stack checks in the code instead of guard pages: for 32-bit
     # platforms and limited address space (guard pages take 8 GiB of it per memory).
     bounds_checks: bool = DEFAULT_BOUNDS_CHECKS
-    # Fuel metering: instance.fuel counts down one a Wasm instruction, and the code traps
-    # "out of fuel" at zero (see the template's FUEL). Off, the code has no trace of it.
+    # Fuel metering: each Wasm instruction run takes a unit of instance.fuel, and a call
+    # that runs out traps "out of fuel" (see the template's FUEL). Off, no trace of it.
     fuel: bool = False
     progress: Optional[Progress] = None
     # What one function may ask of the C compiler, and what a run of it may take.

@@ -263,8 +263,8 @@ def bounds_checks_option(p: argparse.ArgumentParser) -> None:
 
 def fuel_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fuel", action="store_true",
-                   help="meter the code: instance.fuel counts down one a Wasm instruction, and a call that "
-                        "runs out traps \"out of fuel\"")
+                   help="meter the code: each Wasm instruction run takes a unit of instance.fuel, and a "
+                        "call that runs out traps \"out of fuel\"")
 
 
 def main(argv: list[str] | None = None) -> int:
