@@ -174,6 +174,13 @@ def test_a_call_that_does_not_run_out_keeps_the_fuel_left_exact_across_host_call
     assert spent(inst, "via_host", 5) == (0, 3 + 10 * 5 + 1)
 
 
+def test_a_call_back_into_the_instance_spends_the_same_fuel(module):
+    holder = []
+    inst = make(module, host=lambda n: holder[0].exports.add(n, 0))
+    holder.append(inst)
+    assert spent(inst, "via_host", 5) == (0, 3 + 10 * 5 + 1 + 3)
+
+
 def test_a_host_function_may_refuel_its_instance(module):
     holder = []
 
