@@ -62,7 +62,10 @@ MODULE = '''(module
       (global.set $g (i32.add (global.get $g) (i32.const 1)))
       (br_if 0 (local.get 1)))
     (i32.const 0))
-  (func (export "g") (result i32) (global.get $g)))'''
+  (func (export "g") (result i32) (global.get $g))
+  ;; ifs nested deeper than the generator braces (MAX_BRACES): 2 units an if, 2 inside, 1
+  (func (export "deep") (param i32) (result i32)
+    local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if local.get 0 if i32.const 7 local.set 0 end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end end local.get 0))'''
 
 FUELLED = BuildOptions(fuel=True)
 
@@ -99,6 +102,8 @@ def test_each_instruction_costs_one_unit_exactly(module):
         assert spent(inst, "sum_to", n) == (n * (n + 1) // 2, sum_to_cost(n))
     assert spent(inst, "count", 50)[1] == 12 * 50 + 1
     assert spent(inst, "fib", 15) == (610, fib_cost(15))
+    assert spent(inst, "deep", 1) == (7, 40 * 2 + 2 + 1)
+    assert spent(inst, "deep", 0) == (0, 2 + 1)
 
 
 def test_the_portable_build_meters_alike():

@@ -66,8 +66,8 @@ def _run_build(args: argparse.Namespace, build: Callable[[BuildOptions], Path], 
     process_limits = ProcessLimits(memory=args.max_compile_memory << 20, seconds=args.max_compile_seconds)
     build_options = BuildOptions(opt=args.opt, toolchain=Toolchain.default(args.cc, args.cflags), debug=args.debug,
                                  progress=progress, jobs=args.jobs, abi3=args.abi3,
-                                 bounds_checks=args.bounds_checks, fuel=args.fuel, limits=limits, process_limits=process_limits,
-                                 **options)
+                                 bounds_checks=args.bounds_checks, fuel=args.fuel, limits=limits,
+                                 process_limits=process_limits, **options)
     try:
         path = build(build_options)
     except (CompileError, BuildError, ValueError) as e:

@@ -61,9 +61,9 @@ static inline W2P_CODE void stack_room(w2p_ctx *ctx, uintptr_t low, const char *
 
 /* Fuel (built with --fuel): every Wasm instruction costs one unit, but for block, loop,
    else and end, which only mark structure. Code pays for a run of instructions (up to the
-   next branch, call or place a branch may land) as it enters it, from the context it
-   runs in; a run the fuel left cannot pay for in full traps "out of fuel" before its
-   first instruction, the fuel left untouched. */
+   next branch, call, if or unreachable, or a place a branch may land) as it enters it,
+   from the context it runs in; a run the fuel left cannot pay for in full traps "out of
+   fuel" before its first instruction, the fuel left untouched. */
 __attribute__((noreturn, cold)) static W2P_CODE void out_of_fuel(w2p_ctx *ctx, int64_t cost, const char *where)
 {
     ctx->fuel += cost;
