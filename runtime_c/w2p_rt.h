@@ -105,7 +105,8 @@ typedef struct w2p_ctx {
     const volatile uint32_t *requests;
     /* Takes the requests found (w2p_poll of the runtime in use); it may trap. */
     void (*poll)(struct w2p_ctx *ctx, const char *where);
-    /* Fuel left, in modules built with fuel (--fuel): below zero traps "out of fuel". */
+    /* Fuel left, in modules built with fuel (--fuel): code pays for each run of its
+       instructions before it runs, and traps "out of fuel" when the fuel left is less. */
     int64_t fuel;
     /* Who may run this context now: one thread at a time for each group of linked
        instances (runtime_c/w2p_control.c); NULL for host functions. */
@@ -257,7 +258,10 @@ typedef enum w2p_module_flag {
     /* Memory accesses and call depth go unchecked in the code: each memory is an 8 GiB
        reservation whose inaccessible pages fault, and a fault in Wasm code, there or on
        the thread's stack guard, is turned into a trap by the runtime's signal handler. */
-    W2P_MODULE_GUARD_PAGES = 1
+    W2P_MODULE_GUARD_PAGES = 1,
+    /* Built with fuel (--fuel): the code charges w2p_ctx.fuel as it runs, and traps
+       "out of fuel" when it runs out (templates/module.c.j2, FUEL). */
+    W2P_MODULE_FUEL = 2
 } w2p_module_flag;
 
 typedef struct w2p_module {

@@ -1418,6 +1418,7 @@ cdef class InstanceState:
         self.inst.requests = &w2p_no_requests
         self.inst.poll = w2p_poll
         self.inst.monitor = new_group()
+        self.inst.fuel = _FUEL_MAX  # built with fuel: unlimited until set (Instance.fuel)
         for i in range(desc.num_types):
             (<const w2p_functype **>slot(self.inst, desc.types_slot))[i] = &(<FuncType>info.types[i]).ft
         self._install_fault_handler()
@@ -1623,6 +1624,10 @@ cdef class InstanceState:
         free(self.own_funcs)
 
 
+# Instance.fuel's start, unlimited in practice: int64_t's maximum, centuries of instructions.
+_FUEL_MAX = 2**63 - 1
+
+
 cdef class Instance:
     """An instance of a WebAssembly module: its own memory, globals and tables."""
     cdef InstanceState state
@@ -1655,6 +1660,28 @@ cdef class Instance:
         if self.state is None:
             return False
         return bool(w2p_monitor_interrupt(self.state.inst.monitor))
+
+    @property
+    def fuel(self):
+        """The fuel left, in a module built with fuel (--fuel): each Wasm instruction run
+        in this instance takes one unit, and a call that runs out traps "out of fuel"
+        (instructions of other instances it calls take theirs). 2**63 - 1, unlimited, until
+        set; None for a module built without fuel. Set it (an int from 0 to 2**63 - 1)
+        between calls, or from a host function of this instance's."""
+        if self.state is None or not self.state.info.desc.flags & W2P_MODULE_FUEL:
+            return None
+        return self.state.inst.fuel
+
+    @fuel.setter
+    def fuel(self, value):
+        if self.state is None or not self.state.info.desc.flags & W2P_MODULE_FUEL:
+            raise Error("this module was built without fuel: build it with --fuel "
+                        "(BuildOptions(fuel=True)) to meter it")
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"fuel must be an int, not {type(value).__name__}")
+        if not 0 <= value <= _FUEL_MAX:
+            raise ValueError(f"fuel must be from 0 to 2**63 - 1, not {value}")
+        self.state.inst.fuel = value
 
     def __repr__(self):
         if self.state is None:

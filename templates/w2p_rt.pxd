@@ -129,6 +129,7 @@ cdef extern from "w2p_rt.h":
         uint32_t index
     ctypedef enum w2p_module_flag:
         W2P_MODULE_GUARD_PAGES
+        W2P_MODULE_FUEL
     ctypedef struct w2p_module:
         uint32_t abi_version
         uint32_t flags

@@ -14,18 +14,19 @@ from wasm2pyext.build import compile_to_c
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
-# name -> (wasm, built with explicit bounds checks rather than for guard pages)
+# name -> (wasm, built with explicit bounds checks rather than for guard pages, with fuel)
 CASES = {
-    "simple": (ROOT / "examples" / "simple.wasm", False),
-    "kitchen": (GOLDEN / "kitchen.wasm", False),  # from kitchen.wat: wat2wasm --debug-names kitchen.wat
-    "kitchen_checked": (GOLDEN / "kitchen.wasm", True),
-    "simd": (GOLDEN / "simd.wasm", False),  # from simd.wat: wat2wasm --debug-names simd.wat
+    "simple": (ROOT / "examples" / "simple.wasm", False, False),
+    "kitchen": (GOLDEN / "kitchen.wasm", False, False),  # from kitchen.wat: wat2wasm --debug-names kitchen.wat
+    "kitchen_checked": (GOLDEN / "kitchen.wasm", True, False),
+    "kitchen_fuel": (GOLDEN / "kitchen.wasm", False, True),
+    "simd": (GOLDEN / "simd.wasm", False, False),  # from simd.wat: wat2wasm --debug-names simd.wat
 }
 
 
 def generated(name: str) -> str:
-    wasm, bounds_checks = CASES[name]
-    return compile_to_c(wasm.read_bytes(), name, bounds_checks=bounds_checks)
+    wasm, bounds_checks, fuel = CASES[name]
+    return compile_to_c(wasm.read_bytes(), name, bounds_checks=bounds_checks, fuel=fuel)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -50,6 +51,12 @@ def test_only_the_portable_kind_checks_bounds_and_stack_depth():
     assert "STACK_CHECK(" in checked and "STACK_CHECK(" not in guarded
     assert "_size = inst->" in checked and "_size = inst->" not in guarded
     assert ".flags = W2P_MODULE_GUARD_PAGES" in guarded and ".flags = 0" in checked
+
+
+def test_only_a_fuel_build_meters():
+    metered = generated("kitchen_fuel")
+    assert "FUEL(" in metered and "FUEL(" not in generated("kitchen")
+    assert ".flags = W2P_MODULE_GUARD_PAGES | W2P_MODULE_FUEL" in metered
 
 
 def test_generated_c_has_no_absolute_paths_or_timestamps():

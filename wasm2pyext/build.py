@@ -45,6 +45,9 @@ class BuildOptions:
     # Explicit bounds and stack checks in the code instead of guard pages: for 32-bit
     # platforms and limited address space (guard pages take 8 GiB of it per memory).
     bounds_checks: bool = DEFAULT_BOUNDS_CHECKS
+    # Fuel metering: each Wasm instruction run takes a unit of instance.fuel, and a call
+    # that runs out traps "out of fuel" (see the template's FUEL). Off, no trace of it.
+    fuel: bool = False
     progress: Optional[Progress] = None
     # What one function may ask of the C compiler, and what a run of it may take.
     limits: Limits = field(default_factory=Limits)
@@ -60,11 +63,11 @@ class BuildOptions:
             raise ValueError(f"optimisation level must be one of {OPT_LEVELS}, not {self.opt!r}")
 
 
-def compile_to_c(wasm: bytes, name: str, bounds_checks: Optional[bool] = None) -> str:
+def compile_to_c(wasm: bytes, name: str, bounds_checks: Optional[bool] = None, fuel: bool = False) -> str:
     """Decode, validate and generate: the C source of extension module `name` (by default
-    of the kind this platform builds, see BuildOptions.bounds_checks)."""
+    of the kind this platform builds, see BuildOptions.bounds_checks; metered with fuel)."""
     checks = DEFAULT_BOUNDS_CHECKS if bounds_checks is None else bounds_checks
-    return generate_c(front_end(wasm), name, wasm, checks)
+    return generate_c(front_end(wasm), name, wasm, checks, fuel)
 
 
 def build_extension(wasm: bytes, name: str, out_path: Path, options: Optional[BuildOptions] = None) -> Path:
@@ -78,7 +81,7 @@ def build_extension(wasm: bytes, name: str, out_path: Path, options: Optional[Bu
     check_function_sizes(module, options.limits)
     options.report("generating C")
     sources = generate_c_parts(module, name, wasm, PART_SIZE, options.bounds_checks,
-                               frozenset(unoptimised_functions(module, options.limits)))
+                               frozenset(unoptimised_functions(module, options.limits)), options.fuel)
     options.report("preparing the runtime (compiled once, then cached)")
     runtime = runtime_object(options.toolchain, options.abi3)
     out_path = Path(out_path)
@@ -134,7 +137,7 @@ def cached_extension(wasm: bytes, options: Optional[BuildOptions] = None) -> tup
     """(module name, path) of the extension for these bytes, built on first use."""
     options = options or BuildOptions()
     key = digest(wasm, build_identity(), options.opt, options.toolchain.identity(), str(options.abi3),
-                 str(options.bounds_checks), repr(options.limits))
+                 str(options.bounds_checks), str(options.fuel), repr(options.limits))
     name = f"w2p_{key[:20]}"
     path = cache_root() / "modules" / key[:2] / f"{name}{ext_suffix(options.abi3)}"
     wasm_digest = hashlib.sha256(wasm).hexdigest()  # as the module records it (wasm_sha256)

@@ -66,8 +66,8 @@ def _run_build(args: argparse.Namespace, build: Callable[[BuildOptions], Path], 
     process_limits = ProcessLimits(memory=args.max_compile_memory << 20, seconds=args.max_compile_seconds)
     build_options = BuildOptions(opt=args.opt, toolchain=Toolchain.default(args.cc, args.cflags), debug=args.debug,
                                  progress=progress, jobs=args.jobs, abi3=args.abi3,
-                                 bounds_checks=args.bounds_checks, limits=limits, process_limits=process_limits,
-                                 **options)
+                                 bounds_checks=args.bounds_checks, fuel=args.fuel, limits=limits,
+                                 process_limits=process_limits, **options)
     try:
         path = build(build_options)
     except (CompileError, BuildError, ValueError) as e:
@@ -140,7 +140,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 def cmd_c(args: argparse.Namespace) -> int:
     try:
         source = compile_to_c(_read(args.file), args.name or module_identifier(Path(args.file).stem),
-                              bounds_checks=args.bounds_checks)
+                              bounds_checks=args.bounds_checks, fuel=args.fuel)
     except CompileError as e:
         return _fail(args.file, e)
     if args.output == "-":
@@ -200,6 +200,7 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--abi3", action="store_true",
                        help="build against the stable ABI: one build for CPython 3.11 and later")
         bounds_checks_option(p)
+        fuel_option(p)
         limits, process = Limits(), ProcessLimits()
         p.add_argument("--max-function-locals", type=int, default=limits.max_function_locals, metavar="N",
                        help=f"refuse a function with more locals (default: {limits.max_function_locals})")
@@ -239,6 +240,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("-o", "--output", required=True, metavar="OUT.c", help="output file ('-' for stdout)")
     c.add_argument("--name", help="module name (default: FILE's stem made an identifier)")
     bounds_checks_option(c)
+    fuel_option(c)
     c.set_defaults(func=cmd_c)
 
     r = sub.add_parser("run", help="run a WASI command (as `wasmtime run`)")
@@ -257,6 +259,12 @@ def bounds_checks_option(p: argparse.ArgumentParser) -> None:
                    help="check memory bounds and call depth in the code instead of relying on guard pages "
                         "(for 32-bit platforms or limited address space; the default where guard pages are "
                         "unavailable)")
+
+
+def fuel_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fuel", action="store_true",
+                   help="meter the code: each Wasm instruction run takes a unit of instance.fuel, and a "
+                        "call that runs out traps \"out of fuel\"")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -162,6 +162,7 @@ def generate_stub(module: ir.Module, name: str) -> str:
         "class Instance:",
         "    exports: Exports",
         f"    memory: {'Memory' if module.mem_types else 'None'}",
+        "    fuel: Optional[int]  # None unless built with --fuel",
         "    def __init__(self, imports: Optional[Mapping[str, Mapping[str, Any]]] = ...) -> None: ...",
         "",
         "wasm_sha256: str",

@@ -23,6 +23,8 @@ REQUIRED_API = ("Module", "Value", "Memory", "Global", "Table", "Function",
 EXHAUSTION = "call stack exhausted"
 # Set (to anything): modules are built with explicit bounds checks instead of guard pages.
 BOUNDS_CHECKS_ENV = "WASM2PYEXT_SPEC_BOUNDS_CHECKS"
+# Set: every module is built with fuel (unlimited: the scripts never run out).
+FUEL_ENV = "WASM2PYEXT_SPEC_FUEL"
 PRINT_FUNCTIONS = ("print", "print_i32", "print_i64", "print_f32", "print_f64",
                    "print_i32_f32", "print_f64_f64")
 
@@ -146,10 +148,11 @@ class ScriptInterpreter:
 
     def compile(self, command: Command) -> Any:
         wasm = (self.directory / command["filename"]).read_bytes()
-        if os.environ.get(BOUNDS_CHECKS_ENV):
+        checks, fuel = bool(os.environ.get(BOUNDS_CHECKS_ENV)), bool(os.environ.get(FUEL_ENV))
+        if checks or fuel:
             from wasm2pyext.build import BuildOptions
 
-            return self.api.Module(wasm, options=BuildOptions(bounds_checks=True))
+            return self.api.Module(wasm, options=BuildOptions(fuel=fuel, **({"bounds_checks": True} if checks else {})))
         return self.api.Module(wasm)
 
     def instantiate(self, command: Command) -> Any:

@@ -28,6 +28,10 @@ MAX_BRACES = 32
 # Where a runtime call needs stack room (see the template's STACK_ROOM); the function's
 # frame estimate is filled in once all of its code is written.
 _STACK_ROOM = "STACK_ROOM(FRAME);"
+# Where a run of instructions pays its fuel; the cost is filled in when the run ends.
+_FUEL_RUN = "FUEL(RUN);"
+# The instructions that cost no fuel: they only mark structure (see the template's FUEL).
+FREE_OF_FUEL = frozenset({"block", "loop", "else", "end"})
 
 
 @dataclass
@@ -63,6 +67,8 @@ class ModuleContext:
     # Explicit checks of memory bounds and stack depth in the code (the portable mode),
     # instead of guard pages and the runtime's fault handler.
     bounds_checks: bool = False
+    # Fuel metering (--fuel): each run of instructions pays for itself as it starts.
+    fuel: bool = False
     cannot_trap: set[int] = field(default_factory=set)  # see traps.py
     used_results_structs: set[tuple[ValType, ...]] = field(default_factory=set)
     used_fn_types: dict[str, FuncType] = field(default_factory=dict)
@@ -164,6 +170,10 @@ class _LoadUses:
         self.pending.clear()
 
 
+# After these a run of instructions ends (see FunctionWriter.charge).
+_ENDS_RUN = frozenset({"br", "br_if", "br_table", "return", "unreachable", "call", "call_indirect"})
+
+
 class FunctionWriter(SimdOps):
     def __init__(self, ctx: ModuleContext, index: int, func: ir.Func, storage: str = "static"):
         self.ctx = ctx
@@ -188,6 +198,9 @@ class FunctionWriter(SimdOps):
         self.labels = 0
         self.indent = 1
         self.braces = 0  # `if` blocks open as braces (see MAX_BRACES)
+        # With fuel: the line of the open run's FUEL, and the instructions in the run.
+        self.fuel_line: Optional[int] = None
+        self.fuel_cost = 0
 
     # ---- output helpers ----
 
@@ -204,6 +217,26 @@ class FunctionWriter(SimdOps):
         if self.caches_size:
             mem = names.memory(0)
             self.emit(f"{mem}_size = inst->{mem}->size;")
+
+    # ---- fuel: a run of instructions is paid for on entry. A run ends after every
+    # branch, call, `if` and `unreachable`, and before every place a branch may land (a
+    # loop's head, an else, the end of an if or of a block branched to), so that all of a
+    # run's instructions run once its first does, but for a trap. ----
+
+    def charge(self) -> None:
+        """One instruction more in the current run, opening a run here if none is open."""
+        if not self.ctx.fuel:
+            return
+        if self.fuel_line is None:
+            self.fuel_line = len(self.lines)
+            self.emit(_FUEL_RUN)
+        self.fuel_cost += 1
+
+    def end_run(self) -> None:
+        if self.fuel_line is not None:
+            self.lines[self.fuel_line] = self.lines[self.fuel_line].replace(_FUEL_RUN, f"FUEL({self.fuel_cost});")
+            self.fuel_line = None
+            self.fuel_cost = 0
 
     def slot(self, valtype: ValType, height: int) -> str:
         # References of both kinds share one `void *` variable per height.
@@ -230,6 +263,7 @@ class FunctionWriter(SimdOps):
         self.new_frame("func", 0, FuncType((), self.type.results), False)
         for instr in self.func.body:
             self.instruction(instr)
+        self.end_run()
         self.end_frame(self.frames.pop())
         if self.load_uses:
             for line in self.load_uses.lines_to_force():
@@ -337,6 +371,7 @@ class FunctionWriter(SimdOps):
             self.open_block(instr)
             return
         if name == "else":
+            self.end_run()
             frame = self.frames[-1]
             if frame.dead:
                 pass
@@ -353,6 +388,8 @@ class FunctionWriter(SimdOps):
             return
         if name == "end":
             frame = self.frames.pop()
+            if frame.kind == "if" or (frame.kind == "block" and frame.label_used):  # a branch may land here
+                self.end_run()
             if not frame.dead and frame.kind == "if":
                 if frame.flat and not frame.else_placed:  # no else: the false branch lands here
                     self.lines.append(f"{names.label(frame.label)}_else:;")
@@ -367,12 +404,15 @@ class FunctionWriter(SimdOps):
             return
         self.reachable_end = name not in ("br", "br_table", "return", "unreachable")
         h = instr.height
+        self.charge()
         if op.c is not None:
             self.simple(instr, h)
             return
         if self.load_uses:
             self.load_uses.before(name, h)
         getattr(self, "op_" + name.replace(".", "_"))(instr, h)
+        if name in _ENDS_RUN:
+            self.end_run()
 
     def open_block(self, instr: ir.Instr) -> None:
         sig = self.block_sig(instr.imm)
@@ -383,6 +423,7 @@ class FunctionWriter(SimdOps):
             frame = self.new_frame("if", base, sig, dead)
             if dead:
                 return
+            self.charge()
             cond = self.slot(ValType.I32, h - 1)
             if self.braces >= MAX_BRACES:
                 frame.flat = True
@@ -391,11 +432,13 @@ class FunctionWriter(SimdOps):
                 self.braces += 1
                 self.emit(f"if ({cond}) {{")
                 self.indent += 1
+            self.end_run()
             return
         # A block or loop needs no braces: its labels (where used) mark it.
         base = h - len(sig.params)
         frame = self.new_frame(instr.op.name, base, sig, dead)
         if not dead and frame.kind == "loop":
+            self.end_run()
             frame.label_line = len(self.lines)
             frame.indent = self.indent
             self.lines.append("/*loop*/")

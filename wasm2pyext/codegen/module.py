@@ -86,7 +86,7 @@ def _desc_string(text: str | None) -> str:
 
 
 class ModuleWriter:
-    def __init__(self, module: ir.Module, name: str, wasm: bytes, bounds_checks: bool = False):
+    def __init__(self, module: ir.Module, name: str, wasm: bytes, bounds_checks: bool = False, fuel: bool = False):
         self.module = module
         self.name = name
         self.sha256 = hashlib.sha256(wasm).hexdigest()
@@ -104,7 +104,8 @@ class ModuleWriter:
             table_types=module.table_types,
             func_names=func_names,
             bounds_checks=bounds_checks,
-            cannot_trap=functions_that_cannot_trap(module),
+            fuel=fuel,
+            cannot_trap=functions_that_cannot_trap(module, fuel),
         )
 
     # ---- pieces ----
@@ -318,7 +319,8 @@ class ModuleWriter:
             f"{{NULL, 0, {_sized_string(e.name)}, {int(e.kind)}, {e.index}u}}" for e in m.exports])
         fields = [
             ("abi_version", "W2P_ABI_VERSION"),
-            ("flags", "0" if self.ctx.bounds_checks else "W2P_MODULE_GUARD_PAGES"),
+            ("flags", " | ".join(flag for flag, on in (("W2P_MODULE_GUARD_PAGES", not self.ctx.bounds_checks),
+                                                         ("W2P_MODULE_FUEL", self.ctx.fuel)) if on) or "0"),
             ("name", names.c_string(self.name)),
             ("wasm_sha256", names.c_string(self.sha256)),
             ("instance_size", "sizeof(Instance)"),
@@ -371,6 +373,7 @@ class ModuleWriter:
             name=self.name,
             sha256=self.sha256,
             bounds_checks=self.ctx.bounds_checks,
+            fuel=self.ctx.fuel,
             float_to_int=_float_to_int(),
             results_structs=[_ResultsStruct(r) for r in sorted(self.ctx.used_results_structs, key=names.results_struct)],
             fn_types=fn_types,
@@ -416,15 +419,17 @@ def _chunks(bodies: list[tuple[int, str]], part_size: Optional[int]) -> list[lis
     return chunks
 
 
-def generate_c(module: ir.Module, name: str, wasm: bytes, bounds_checks: bool = False) -> str:
+def generate_c(module: ir.Module, name: str, wasm: bytes, bounds_checks: bool = False, fuel: bool = False) -> str:
     """The C source of the extension module `name` for a validated module, as one file;
-    with bounds_checks, the portable kind (see ModuleContext.bounds_checks)."""
-    (source,) = ModuleWriter(module, name, wasm, bounds_checks).render().values()
+    with bounds_checks, the portable kind (see ModuleContext.bounds_checks); with fuel,
+    metered (ModuleContext.fuel)."""
+    (source,) = ModuleWriter(module, name, wasm, bounds_checks, fuel).render().values()
     return source
 
 
 def generate_c_parts(module: ir.Module, name: str, wasm: bytes, part_size: Optional[int],
-                     bounds_checks: bool = False, unoptimised: frozenset[int] = frozenset()) -> dict[str, str]:
+                     bounds_checks: bool = False, unoptimised: frozenset[int] = frozenset(),
+                     fuel: bool = False) -> dict[str, str]:
     """The C sources, split into parts of about part_size characters when bigger (see
     ModuleWriter.render): file name -> text."""
-    return ModuleWriter(module, name, wasm, bounds_checks).render(part_size, unoptimised)
+    return ModuleWriter(module, name, wasm, bounds_checks, fuel).render(part_size, unoptimised)

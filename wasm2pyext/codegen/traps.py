@@ -9,12 +9,18 @@ small, so that no chain of them can exhaust the stack: called without a boundary
 function takes no more stack than a C builtin may, and a fault in it would end the process.
 Nor may it touch a mutable global: such a call takes no monitor either (w2p_control.c),
 so it must not see state another thread's call into the instance may be changing.
+
+Built with fuel, any instruction but block, loop, else and end pays for itself and may
+trap "out of fuel" (function.py, FREE_OF_FUEL): only a body of those alone cannot trap.
+The first instruction that costs fuel is always reachable (only such instructions make
+code unreachable), so a body with one charges fuel on every call.
 """
 from __future__ import annotations
 
 import re
 
 from .. import ir
+from .function import FREE_OF_FUEL
 
 # Calls deep below a function that cannot trap, at most: a few small frames.
 MAX_CALL_HEIGHT = 8
@@ -45,8 +51,9 @@ def _may_trap(op) -> bool:
 _MAX_SEARCH_DEPTH = 200
 
 
-def functions_that_cannot_trap(module: ir.Module) -> set[int]:
-    """Indices (in the function index space) of the defined functions that cannot trap."""
+def functions_that_cannot_trap(module: ir.Module, fuel: bool = False) -> set[int]:
+    """Indices (in the function index space) of the defined functions that cannot trap;
+    fuel: in a module built with fuel."""
     n_imported = module.num_imported_funcs
     # (calls below a function, stack its chain takes); None: it may trap
     known: dict[int, tuple[int, int] | None] = {}
@@ -67,7 +74,9 @@ def functions_that_cannot_trap(module: ir.Module) -> set[int]:
         for instr in func.body:
             if result is None:
                 break
-            if instr.op.name == "call":
+            if fuel and instr.op.name not in FREE_OF_FUEL:
+                result = None
+            elif instr.op.name == "call":
                 below, below_final = visit(instr.imm, pending)
                 final = final and below_final
                 if below is None or below[0] + 1 > MAX_CALL_HEIGHT:
