@@ -46,6 +46,15 @@ from wat import wat
 WASM = wat('''{MODULE}''')
 def make(host=lambda n: n, imports=None):
     return wasm2pyext.Instance(WASM, imports or {{"env": {{"host": host}}}})
+def bump_all(counter, *instances, n=20_000_000):
+    \"\"\"bump(n) on each instance, each in a thread of its own, all at once; prints the
+    count in `counter` (whose global they all bump) and what it must be.\"\"\"
+    threads = [threading.Thread(target=x.exports.bump, args=(n,)) for x in instances]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print("total", counter.exports.bump(1) - 1, len(instances) * n)
 """
 
 
@@ -252,13 +261,7 @@ def test_two_threads_in_one_instance_take_turns():
     global loses no update."""
     out = fresh("""
         inst = make()
-        n = 20_000_000
-        threads = [threading.Thread(target=inst.exports.bump, args=(n,)) for _ in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        print("total", inst.exports.bump(1) - 1, 3 * n)
+        bump_all(inst, inst, inst, inst)
     """, timeout=120)
     total, expected = out.split()[-2:]
     assert total == expected, out
@@ -308,13 +311,7 @@ def test_linked_instances_take_turns_as_one():
         w = wat('''(module (import "a" "bump" (func $bump (param i32) (result i32)))
                      (func (export "bump") (param i32) (result i32) (call $bump (local.get 0))))''')
         b = wasm2pyext.Instance(w, {"a": {"bump": a.exports.bump}})
-        n = 20_000_000
-        threads = [threading.Thread(target=x.exports.bump, args=(n,)) for x in (a, b, a, b)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        print("total", a.exports.bump(1) - 1, 4 * n)
+        bump_all(a, a, b, a, b)
     """, timeout=120)
     total, expected = out.split()[-2:]
     assert total == expected, out
@@ -330,13 +327,7 @@ def test_a_function_reference_passed_in_links_its_instance():
                        (call_indirect (type $t) (local.get 0) (i32.const 0))))''')
         b = wasm2pyext.Instance(w)
         b.exports.t[0] = a.exports.bump
-        n = 20_000_000
-        threads = [threading.Thread(target=x.exports.bump, args=(n,)) for x in (a, b, a, b)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        print("total", a.exports.bump(1) - 1, 4 * n)
+        bump_all(a, a, b, a, b)
     """, timeout=120)
     total, expected = out.split()[-2:]
     assert total == expected, out

@@ -22,6 +22,20 @@ def test_runtime_edge_cases(tmp_path):
     assert "all runtime checks passed" in proc.stdout
 
 
+@pytest.mark.parametrize("bounds_checks", [0, 1])
+def test_module_header_alone(tmp_path, bounds_checks):
+    """runtime_c/w2p_module.h, the fixed part of every generated module, compiled alone as
+    modules are, in both builds (tests/c/test_module_h.c)."""
+    exe = tmp_path / "test_module_h"
+    cc = Toolchain.default()
+    cc.run(["-Wall", "-Wextra", "-Werror", "-O2", *SEMANTIC_FLAGS, *cc.module_flags(),
+            f"-DW2P_BOUNDS_CHECKS={bounds_checks}", f"-I{runtime_dir()}", str(HERE / "c" / "test_module_h.c"),
+            str(runtime_dir() / "w2p_rt.c"), "-o", str(exe), "-lm"], "compiling the module header test")
+    proc = subprocess.run([str(exe)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "all module header checks passed" in proc.stdout
+
+
 def _simd_compilers() -> list[tuple[str, ...]]:
     """The default compiler, and clang too when it is installed (the shuffle differs)."""
     compilers = [Toolchain.default().cc]

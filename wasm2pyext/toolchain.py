@@ -24,8 +24,8 @@ from .resources import runtime_dir, templates_dir
 
 RUNTIME_MODULE = "_wasm2pyext_rt_5"  # "_wasm2pyext_rt_" + W2P_ABI_VERSION (runtime_c/w2p_rt.h)
 RUNTIME_SOURCES = ("w2p_rt.c", "w2p_glue.c", "w2p_wasi.c", "w2p_control.c")  # in runtime_c/, beside the shim
-RUNTIME_HEADERS = ("w2p_rt.h", "w2p_pyconv.h", "w2p_pycall.h", "w2p_errors.h", "w2p_simd.h", "w2p_wasi.h",
-                   "w2p_control.h")
+RUNTIME_HEADERS = ("w2p_rt.h", "w2p_module.h", "w2p_pyconv.h", "w2p_pycall.h", "w2p_errors.h", "w2p_simd.h",
+                   "w2p_wasi.h", "w2p_control.h")
 SHIM_SOURCES = ("shim.pyx", "w2p_rt.pxd", "wasi.pxi")  # in templates/
 
 # Flags every compile gets. Exact Wasm float semantics forbid contracting a*b+c into an

@@ -3,17 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "w2p_rt.h"
-
-static int failures;
-
-#define CHECK(cond)                                                    \
-    do {                                                               \
-        if (!(cond)) {                                                 \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);     \
-            failures++;                                                \
-        }                                                              \
-    } while (0)
 
 static void memory_grow_to_maximum(void)
 {

@@ -2,17 +2,8 @@
    Prints "all SIMD checks passed" and exits 0, or lists each failed check. */
 #include <stdio.h>
 
+#include "check.h"
 #include "w2p_simd.h"
-
-static int failures;
-
-#define CHECK(cond)                                                       \
-    do {                                                                  \
-        if (!(cond)) {                                                    \
-            printf("FAILED line %d: %s\n", __LINE__, #cond);              \
-            failures++;                                                   \
-        }                                                                 \
-    } while (0)
 
 /* Opaque to the optimiser, so the helpers are tested, not the compiler's constant folding. */
 static w2p_v128 opaque(w2p_v128 v)

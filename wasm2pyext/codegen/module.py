@@ -3,7 +3,6 @@ templates/module.c.j2."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
@@ -19,41 +18,6 @@ _NUMBERS = (ValType.I32, ValType.I64, ValType.F32, ValType.F64)
 from .function import ModuleContext, c_return_type, prototype, write_function
 from .literals import constant
 from .traps import functions_that_cannot_trap
-
-
-@dataclass(frozen=True)
-class _FloatToInt:
-    macro: str  # as the opcode table names it
-    int_c: str
-    float_c: str
-    cast_c: str
-    in_range: str
-    min: str
-    max: str
-
-    @property
-    def fn(self) -> str:
-        return self.macro.lower()
-
-    @property
-    def sat_macro(self) -> str:
-        return self.macro.replace("TRUNC_", "TRUNC_SAT_")
-
-
-def _float_to_int() -> list[_FloatToInt]:
-    ranges = {  # integer type -> (C cast type, range test on x, min bits, max bits)
-        ("I32", "S"): ("int32_t", "x > -2147483649.0 && x < 2147483648.0", "0x80000000u", "0x7fffffffu"),
-        ("I32", "U"): ("uint32_t", "x > -1.0 && x < 4294967296.0", "0u", "0xffffffffu"),
-        ("I64", "S"): ("int64_t", "x >= -9223372036854775808.0 && x < 9223372036854775808.0",
-                       "0x8000000000000000ull", "0x7fffffffffffffffull"),
-        ("I64", "U"): ("uint64_t", "x > -1.0 && x < 18446744073709551616.0", "0ull", "0xffffffffffffffffull"),
-    }
-    out = []
-    for (bits, sign), (cast, in_range, lo, hi) in ranges.items():
-        for ftype, fc in (("F32", "float"), ("F64", "double")):
-            int_c = "uint32_t" if bits == "I32" else "uint64_t"
-            out.append(_FloatToInt(f"{bits}_TRUNC_{sign}_{ftype}", int_c, fc, cast, in_range, lo, hi))
-    return out
 
 
 @lru_cache(maxsize=1)
@@ -374,7 +338,6 @@ class ModuleWriter:
             sha256=self.sha256,
             bounds_checks=self.ctx.bounds_checks,
             fuel=self.ctx.fuel,
-            float_to_int=_float_to_int(),
             results_structs=[_ResultsStruct(r) for r in sorted(self.ctx.used_results_structs, key=names.results_struct)],
             fn_types=fn_types,
             instance_fields=self.instance_fields(),
