@@ -332,6 +332,14 @@ static void thread_setup(void);
    call). It runs no Python and takes no lock a Wasm thread holds while running. */
 #define WATCHDOG_PERIOD_NS 1000000  /* 1 ms */
 #define WATCHDOG_IDLE_PERIODS 1000  /* idle looks before it sleeps */
+/* Looks between checks that the fault handler is still the process's first: code that
+   installs its own SIGSEGV handler (in C, or Python's signal.signal) after instances were
+   made would otherwise take the faults of guard pages, and an access out of bounds would
+   fault again and again instead of trapping. */
+#define WATCHDOG_HANDLER_PERIODS 100
+
+/* Set once the fault handler has been installed (guard-page modules use it). */
+static int fault_handler_wanted;
 
 enum { WATCHDOG_NONE, WATCHDOG_AWAKE, WATCHDOG_ASLEEP };
 
@@ -360,8 +368,11 @@ static void *watchdog(void *unused)
 {
     (void)unused;
     int idle = 0;
+    unsigned looks = 0;
     pthread_mutex_lock(&watch_lock);
     for (;;) {
+        if (++looks % WATCHDOG_HANDLER_PERIODS == 0 && __atomic_load_n(&fault_handler_wanted, __ATOMIC_RELAXED))
+            w2p_guard_pages_install();
         int64_t now = w2p_now(), wake = now + WATCHDOG_PERIOD_NS;
         int busy = 0;
         for (thread_state *t = watched; t; t = t->next_watched) {
@@ -824,10 +835,11 @@ int w2p_guard_pages_install(void)
 {
     static const int signals[] = {SIGSEGV, SIGBUS};
     int status = 0;
-    /* Called at each instantiation, to be back in front of a handler installed since
-       (Python's faulthandler, say, which takes both signals): one query of SIGSEGV's,
-       the signal guard pages raise here, decides. A system call costs about 3 us on
-       this machine, a third of an instantiation. */
+    /* Called at each instantiation, and by the watchdog every WATCHDOG_HANDLER_PERIODS
+       while calls run, to be back in front of a handler installed since (Python's
+       faulthandler, say, which takes both signals): one query of SIGSEGV's, the signal
+       guard pages raise here, decides. A system call costs about 3 us on this machine, a
+       third of an instantiation. */
     struct sigaction segv;
     if (sigaction(SIGSEGV, NULL, &segv) == 0 && (segv.sa_flags & SA_SIGINFO) && segv.sa_sigaction == on_fault)
         return 0;
@@ -848,6 +860,8 @@ int w2p_guard_pages_install(void)
         sigemptyset(&ours.sa_mask);
         if (sigaction(signals[k], &ours, signals[k] == SIGSEGV ? &chained_segv : &chained_bus) != 0)
             status = -1;
+        else
+            __atomic_store_n(&fault_handler_wanted, 1, __ATOMIC_RELAXED);
     }
     pthread_mutex_unlock(&registry_lock);
     return status;

@@ -55,7 +55,7 @@ e = inst.exports
 def run(body: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
     return subprocess.run([sys.executable, "-c", PRELUDE + textwrap.dedent(body)], env=env,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=120)
 
 
 def test_out_of_bounds_accesses_trap_at_the_exact_edge_and_after_growing():
@@ -138,6 +138,20 @@ def test_a_faulthandler_enabled_after_instantiation_does_not_turn_traps_into_cra
     result = run("""
         faulthandler.enable()
         print(trap_of(e.load, 10**6), trap_of(e.load, 10**6), e.load(0))
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[0] == "out of bounds memory access out of bounds memory access 0"
+
+
+def test_a_sigsegv_handler_set_after_instantiation_does_not_make_traps_loop_forever():
+    """A handler that returns (Python's own C handler does, setting a flag) made an access
+    out of bounds fault again and again, for ever. The runtime's watchdog puts its handler
+    back in front within a tenth of a second while calls run, and the access traps."""
+    result = run("""
+        import signal as sig
+        seen = []
+        sig.signal(sig.SIGSEGV, lambda *args: seen.append(args[0]))
+        print(trap_of(e.load, 10**6), trap_of(e.load, 10**6), e.load(0), flush=True)
     """)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[0] == "out of bounds memory access out of bounds memory access 0"
