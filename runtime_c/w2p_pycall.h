@@ -1,6 +1,6 @@
 /*
  * w2p_pycall.h: the fast paths of calls across the boundary, both ways, included by the
- * shim (templates/shim.pyx), which keeps the general paths.
+ * shim (shim/functions.pxi), which keeps the general paths.
  *
  * Most calls pass a few numbers and get one number (or nothing) back. Python -> Wasm,
  * such calls are taken by the vectorcall each module generates for the function's type

@@ -2,9 +2,8 @@
  * w2p_rt.h: the wasm2pyext C runtime.
  *
  * The one declaration of everything shared by generated modules (templates/module.c.j2),
- * the runtime itself (w2p_rt.c) and the Python shim (templates/shim.pyx, whose Cython
- * declarations wasm2pyext/runtime_decls.pxd are derived from this file by
- * wasm2pyext/cdecls.py). Keep it plain C99 declarations: no macros in declarations,
+ * the runtime itself (w2p_rt.c) and the Python shim (shim/runtime.pyx, whose Cython
+ * declarations shim/w2p_rt.pxd are derived from this file by wasm2pyext/cdecls.py). Keep it plain C99 declarations: no macros in declarations,
  * so pycparser can read it.
  *
  * Calling convention of a Wasm function in C:  RESULT f(w2p_ctx *ctx, PARAMS...)

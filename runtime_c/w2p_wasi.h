@@ -6,7 +6,7 @@
  * and the memory its calls read and write. The runtime's functions are called by Wasm
  * code directly, through w2p_func like any import, with the w2p_wasi as their context.
  * Streams that are Python objects are read and written through w2p_wasi_py_io, which
- * the shim installs (templates/wasi.pxi); real file descriptors never reach Python.
+ * the shim installs (shim/wasi.pxi); real file descriptors never reach Python.
  */
 #ifndef W2P_WASI_H
 #define W2P_WASI_H

@@ -1,10 +1,10 @@
 """The Cython declarations of the runtime are derived from its header and kept current."""
 from wasm2pyext import cdecls
-from wasm2pyext.resources import templates_dir
+from wasm2pyext.resources import shim_dir
 
 
 def test_committed_pxd_is_current():
-    committed = (templates_dir() / cdecls.PXD).read_text()
+    committed = (shim_dir() / cdecls.PXD).read_text()
     assert committed == cdecls.current(), "run: python -m wasm2pyext.cdecls"
 
 

@@ -1,7 +1,7 @@
-"""Derives the Cython declarations of the C runtime (templates/w2p_rt.pxd) from its header
+"""Derives the Cython declarations of the C runtime (shim/w2p_rt.pxd) from its header
 (runtime_c/w2p_rt.h) with pycparser, so the runtime's API is written once.
 
-    python -m wasm2pyext.cdecls          # rewrite templates/w2p_rt.pxd
+    python -m wasm2pyext.cdecls          # rewrite shim/w2p_rt.pxd
     python -m wasm2pyext.cdecls --check  # exit 1 if it is out of date
 
 tests/test_cdecls.py fails when the committed file is out of date.
@@ -13,7 +13,7 @@ import sys
 
 from pycparser import c_ast, c_generator, c_parser
 
-from .resources import runtime_dir, templates_dir
+from .resources import runtime_dir, shim_dir
 
 HEADER = "w2p_rt.h"
 PXD = "w2p_rt.pxd"
@@ -114,7 +114,7 @@ def current() -> str:
 
 
 def main(argv: list[str]) -> int:
-    target = templates_dir() / PXD
+    target = shim_dir() / PXD
     text = current()
     if "--check" in argv:
         if not target.exists() or target.read_text() != text:

@@ -12,7 +12,7 @@ inspecting and writing C need no compiled code and no C compiler. What a running
 raises (LinkError, Trap) lives in the shared runtime module, which every built module
 carries and which works without wasm2pyext: those names load the runtime on first use.
 Error is one class in a process either way: the runtime's, when a built module loaded it
-first, else this one, which the runtime then takes as its base (templates/shim.pyx).
+first, else this one, which the runtime then takes as its base (shim/errors.pxi).
 """
 from __future__ import annotations
 

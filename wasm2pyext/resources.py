@@ -1,7 +1,8 @@
-"""Where the non-Python parts of wasm2pyext are: the templates and the C runtime.
+"""Where the non-Python parts of wasm2pyext are: the template, the shim (Cython) and the
+C runtime.
 
-Installed, they are package data (wasm2pyext/templates, wasm2pyext/runtime_c); in a
-source checkout, folders beside the package."""
+Installed, they are package data (wasm2pyext/templates, wasm2pyext/shim,
+wasm2pyext/runtime_c); in a source checkout, folders beside the package."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,6 +19,10 @@ def _find(name: str) -> Path:
 
 def templates_dir() -> Path:
     return _find("templates")
+
+
+def shim_dir() -> Path:
+    return _find("shim")
 
 
 def runtime_dir() -> Path:

@@ -20,13 +20,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from .resources import runtime_dir, templates_dir
+from .resources import runtime_dir, shim_dir
 
 RUNTIME_MODULE = "_wasm2pyext_rt_5"  # "_wasm2pyext_rt_" + W2P_ABI_VERSION (runtime_c/w2p_rt.h)
 RUNTIME_SOURCES = ("w2p_rt.c", "w2p_glue.c", "w2p_wasi.c", "w2p_control.c")  # in runtime_c/, beside the shim
-RUNTIME_HEADERS = ("w2p_rt.h", "w2p_module.h", "w2p_pyconv.h", "w2p_pycall.h", "w2p_errors.h", "w2p_simd.h",
+RUNTIME_HEADERS = ("w2p_rt.h", "w2p_module.h", "w2p_pyconv.h", "w2p_pycall.h", "w2p_errors.h", "w2p_simd.h", "w2p_shim.h",
                    "w2p_wasi.h", "w2p_control.h")
-SHIM_SOURCES = ("shim.pyx", "w2p_rt.pxd", "wasi.pxi")  # in templates/
+SHIM_MAIN = "runtime.pyx"  # in shim/, which holds the runtime module's Cython: it and what it includes
 
 # Flags every compile gets. Exact Wasm float semantics forbid contracting a*b+c into an
 # FMA and folding away signalling-NaN quieting; call depth is measured on the C stack,
@@ -187,7 +187,7 @@ def digest(*parts: bytes | str) -> str:
 
 def runtime_inputs() -> list[Path]:
     return ([runtime_dir() / h for h in RUNTIME_HEADERS] + [runtime_dir() / s for s in RUNTIME_SOURCES]
-            + [templates_dir() / s for s in SHIM_SOURCES])
+            + sorted(shim_dir().iterdir()))
 
 
 def _record_path(path: Path) -> Path:
@@ -293,20 +293,20 @@ def runtime_cflags(toolchain: Toolchain, abi3: bool = False) -> list[str]:
 
 
 def translate_shim(out_c: Path) -> None:
-    """templates/shim.pyx -> C, as the module _wasm2pyext_rt_<ABI>."""
+    """shim/runtime.pyx (with what it includes) -> C, as the module _wasm2pyext_rt_<ABI>."""
     from Cython.Compiler import Main, Options
 
     Options.docstrings = True
     options = Main.CompilationOptions(
         Main.default_options,
         output_file=str(out_c),
-        include_path=[str(templates_dir())],
+        include_path=[str(shim_dir())],
         language_level=3,
         module_name=RUNTIME_MODULE,
     )
-    result = Main.compile_single(str(templates_dir() / "shim.pyx"), options, full_module_name=RUNTIME_MODULE)
+    result = Main.compile_single(str(shim_dir() / SHIM_MAIN), options, full_module_name=RUNTIME_MODULE)
     if result.num_errors:
-        raise BuildError("Cython could not translate templates/shim.pyx")
+        raise BuildError(f"Cython could not translate shim/{SHIM_MAIN}")
 
 
 def ext_suffix(abi3: bool = False) -> str:
