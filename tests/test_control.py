@@ -368,6 +368,22 @@ def test_loops_and_mutable_globals_need_the_boundary():
     assert functions_that_cannot_trap(m) == {2, 3}
 
 
+def test_a_function_polls_on_entry_unless_its_calls_are_in_loops_that_poll():
+    """Recursion must meet a poll at every level: on entry, or at the head of a loop around
+    the call (a loop that loops; a `loop` no branch goes back to has no poll)."""
+    from wasm2pyext.build import compile_to_c
+
+    def body(func: str) -> str:
+        c = compile_to_c(wat(f'(module (func $f (export "f") (param i32) (result i32) {func}))'), "m")
+        return c.split("/* func 0", 1)[1].split("\n}\n", 1)[0]
+
+    entry = "{\n    uint32_t i0;\n    POLL();\n"
+    in_loop = body("(loop $l (drop (call $f (local.get 0))) (br_if $l (local.get 0))) (i32.const 0)")
+    assert in_loop.count("POLL();") == 1 and entry not in in_loop and ":;\n    POLL();" in in_loop
+    for func in ("(call $f (local.get 0))", "(loop (result i32) (call $f (local.get 0)))"):
+        assert body(func).count("POLL();") == 1 and entry in body(func), body(func)
+
+
 def test_sigint_default_handler_still_works_outside_wasm():
     """Python's own handling of SIGINT is untouched between calls."""
     out = fresh("""

@@ -198,6 +198,9 @@ class FunctionWriter(SimdOps):
         self.labels = 0
         self.indent = 1
         self.braces = 0  # `if` blocks open as braces (see MAX_BRACES)
+        # For each call, the loops around it: with one that loops (and so polls at its head)
+        # the call needs no poll on entry to this function before it (see write).
+        self.loops_around_calls: list[list[_Frame]] = []
         # With fuel: the line of the open run's FUEL, and the instructions in the run.
         self.fuel_line: Optional[int] = None
         self.fuel_cost = 0
@@ -275,9 +278,11 @@ class FunctionWriter(SimdOps):
         name = self.module.names.funcs.get(self.index)
         comment = f"/* func {self.index}" + (f" {names.c_comment(repr(name))}" if name else "") + " */"
         check = [f"    STACK_CHECK({frame});"] if self.ctx.bounds_checks else []
-        # A function that calls polls on entry, so that recursion without loops stops too;
+        # A function that calls polls on entry, so that recursion without loops stops too,
+        # unless each call is inside a loop (whose head polls first, on every path to it);
         # one that cannot trap makes only a short chain of calls, and does not.
-        if self.index not in self.ctx.cannot_trap and any(i.op.name in ("call", "call_indirect") for i in self.func.body):
+        if self.index not in self.ctx.cannot_trap and any(
+                not any(loop.label_used for loop in loops) for loops in self.loops_around_calls):
             check.append("    POLL();")
         return [comment, self.signature(), "{"] + decls + check + body + ["}"]
 
@@ -504,7 +509,11 @@ class FunctionWriter(SimdOps):
     def op_return(self, instr, h):
         self.return_(h)
 
+    def note_call(self) -> None:
+        self.loops_around_calls.append([f for f in self.frames if f.kind == "loop"])
+
     def op_call(self, instr, h):
+        self.note_call()
         index = instr.imm
         ft = self.ctx.func_types[index]
         n = len(ft.params)
@@ -518,6 +527,7 @@ class FunctionWriter(SimdOps):
         self.memory_may_have_grown()
 
     def op_call_indirect(self, instr, h):
+        self.note_call()
         type_index, table = instr.imm
         ft = self.module.types[type_index]
         n = len(ft.params)
