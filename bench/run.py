@@ -56,6 +56,7 @@ from typing import Callable, Optional
 # one copy of it, also when it runs as __main__.
 sys.modules.setdefault("run", sys.modules[__name__])
 import control  # noqa: E402
+import wasi_bench  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -109,7 +110,7 @@ OTHER_CPYTHON = "3.13"
 FLOOR_NOT_BUILTIN = "`operator.add`'s work in a C vectorcall object (bench/native/addcall.c)"
 
 # The parts that need only Suite.build_core (and build the rest they need themselves).
-LIGHT_PARTS = {"control"}
+LIGHT_PARTS = {"control", "wasi"}
 
 NOTES: list[str] = []  # what did not install or run, and why: goes to RESULTS.md
 
@@ -1827,7 +1828,7 @@ def main(argv=None) -> int:
     ap.add_argument("--rounds", type=int,
                     help=f"rounds of the interleaved timings (default 9, the kernels {KERNEL_ROUNDS}; quick 3)")
     ap.add_argument("--no-install", action="store_true", help="install nothing; measure what is there")
-    ap.add_argument("--only", help="comma-separated parts: kernels,programs,calls,host,startup,build,memory,control")
+    ap.add_argument("--only", help="comma-separated parts: kernels,programs,calls,host,startup,build,memory,control,wasi")
     ap.add_argument("-o", "--output", type=Path, default=None,
                     help="where to write the results (default bench/RESULTS.md; --quick: bench/build/RESULTS-quick.md)")
     args = ap.parse_args(argv)
@@ -1845,7 +1846,7 @@ def main(argv=None) -> int:
     suite = Suite(args, peers)
     parts = {"kernels": suite.kernels, "programs": suite.programs, "calls": suite.calls, "host": suite.host_calls,
              "startup": suite.startup, "build": suite.build_times, "memory": suite.memory,
-             "control": functools.partial(control.measure, suite)}
+             "control": functools.partial(control.measure, suite), "wasi": functools.partial(wasi_bench.measure, suite)}
     chosen = args.only.split(",") if args.only else list(parts)
     unknown = [p for p in chosen if p not in parts]
     if unknown:
