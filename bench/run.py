@@ -17,7 +17,17 @@ and repeating:
   - whole-process start-up: new interpreter -> import -> instantiate -> first result
     (and its instructions under callgrind);
   - build time of each kernel module, ours beside wasmext's;
-  - memory copy throughput in and out, through the buffer and through typed views.
+  - memory copy throughput in and out, through the buffer and through typed views;
+  - control (bench/control.py): the cost of the polls that let Wasm code be stopped, two
+    calls on two threads against one thread, a Python thread's stall beside a long call,
+    and how soon interrupt(), a deadline and SIGINT stop a call;
+  - WASI (bench/wasi_bench.py): fd_write and clock_time_get per call and a command's
+    start-up, beside wasmtime-py and native C;
+  - SIMD (bench/simd_bench.py): kernels built with and without wasm32 SIMD, beside
+    wasmtime-py and native C.
+
+`--only control` (or wasi, simd; comma-separated) runs just those parts, building only
+what they need: a quick way to work on them.
 
 It writes bench/RESULTS.md (medians, ratios, the machine, versions). Timings are figures
 to read, never asserts. A runtime whose results disagree with native C is marked so and
@@ -56,6 +66,7 @@ from typing import Callable, Optional
 # one copy of it, also when it runs as __main__.
 sys.modules.setdefault("run", sys.modules[__name__])
 import control  # noqa: E402
+import simd_bench  # noqa: E402
 import wasi_bench  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
@@ -110,7 +121,7 @@ OTHER_CPYTHON = "3.13"
 FLOOR_NOT_BUILTIN = "`operator.add`'s work in a C vectorcall object (bench/native/addcall.c)"
 
 # The parts that need only Suite.build_core (and build the rest they need themselves).
-LIGHT_PARTS = {"control", "wasi"}
+LIGHT_PARTS = {"control", "wasi", "simd"}
 
 NOTES: list[str] = []  # what did not install or run, and why: goes to RESULTS.md
 
@@ -1828,7 +1839,7 @@ def main(argv=None) -> int:
     ap.add_argument("--rounds", type=int,
                     help=f"rounds of the interleaved timings (default 9, the kernels {KERNEL_ROUNDS}; quick 3)")
     ap.add_argument("--no-install", action="store_true", help="install nothing; measure what is there")
-    ap.add_argument("--only", help="comma-separated parts: kernels,programs,calls,host,startup,build,memory,control,wasi")
+    ap.add_argument("--only", help="comma-separated parts: kernels,programs,calls,host,startup,build,memory,control,wasi,simd")
     ap.add_argument("-o", "--output", type=Path, default=None,
                     help="where to write the results (default bench/RESULTS.md; --quick: bench/build/RESULTS-quick.md)")
     args = ap.parse_args(argv)
@@ -1846,7 +1857,8 @@ def main(argv=None) -> int:
     suite = Suite(args, peers)
     parts = {"kernels": suite.kernels, "programs": suite.programs, "calls": suite.calls, "host": suite.host_calls,
              "startup": suite.startup, "build": suite.build_times, "memory": suite.memory,
-             "control": functools.partial(control.measure, suite), "wasi": functools.partial(wasi_bench.measure, suite)}
+             "control": functools.partial(control.measure, suite), "wasi": functools.partial(wasi_bench.measure, suite),
+             "simd": functools.partial(simd_bench.measure, suite)}
     chosen = args.only.split(",") if args.only else list(parts)
     unknown = [p for p in chosen if p not in parts]
     if unknown:
