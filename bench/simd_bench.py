@@ -128,7 +128,7 @@ def measure(suite) -> None:
         clang -O2 and gcc -O2 (both vectorise for SSE2). Time in ms (ratio to the faster
         native build), medians of {rounds} interleaved rounds of 3 runs.
 
-        | kernel | """ + " | ".join(cols) + " |\n|---|" + "---|" * len(cols) + "\n") + "\n".join(rows) + "\n")
+        """) + "| kernel | " + " | ".join(cols) + " |\n|---|" + "---|" * len(cols) + "\n" + "\n".join(rows) + "\n")
     gm = {c: R.geomean([ratios[(c, k)] for k in KERNELS if (c, k) in ratios]) for c in cols}
     suite.headline.append(
         "SIMD kernels (blend, dot) vs the faster native build, geomean: "
