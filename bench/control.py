@@ -299,7 +299,7 @@ def two_threads(suite) -> None:
         # a second copy of the library: its own static data for the second thread
         twin = R.BUILD / f"{native_lib.stem}-twin.so"
         twin.write_bytes(native_lib.read_bytes())
-    jobs = {}  # name -> {label: (make one run on a new handle, ...)}
+    jobs = {}  # name -> {label: [a run on one instance, a run on the other]}: (result, seconds)
     for k in R.KERNELS:
         if k in suite.ours_failed:
             continue
@@ -310,11 +310,15 @@ def two_threads(suite) -> None:
             jobs[k]["native gcc -O2"] = [lambda h=h, k=k: R.time_kernel(h, k, suite.data) for h in natives]
     jobs["count"] = {"wasm2pyext": [Count(COUNT_N), Count(COUNT_N)]}
     # how many calls a thread makes: about 0.2 s of work each
-    reps, single = {}, {}
+    reps, single, expected = {}, {}, {}
     for name, by in jobs.items():
         t = R.median([by["wasm2pyext"][0]()[1] for _ in range(3)])
         single[name] = t
         reps[name] = max(1, round(0.2 / t))
+        for label, (a, b) in by.items():
+            expected[(label, name)] = {a()[0], b()[0]}
+            if len(expected[(label, name)]) != 1:
+                suite.failures.append(f"two threads, {label} {name}: the two instances disagree on one thread")
     R.log(f"control: two threads, {rounds} rounds")
     load_before = os.getloadavg()[0]
     ratios, cpus = {}, {}  # (label, name) -> {round: ratio}; -> [CPUs busy in the parallel runs]
@@ -331,11 +335,13 @@ def two_threads(suite) -> None:
                 start = threading.Barrier(3)
                 errors = []
 
-                def work(f, n=n):
+                def work(f, n=n, expect=expected[(label, name)]):
                     start.wait()
                     try:
                         for _ in range(n):
-                            f()
+                            result = f()[0]
+                            if result not in expect:
+                                raise AssertionError(f"returned {result} on two threads, {expect} on one")
                     except Exception as e:  # reported, not timed
                         errors.append(e)
                 threads = [threading.Thread(target=work, args=(f,)) for f in (a, b)]
