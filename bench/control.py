@@ -383,8 +383,8 @@ def two_threads(suite) -> None:
         threads in the same moments. The checksum's calls include writing and reading
         its 16 MB from Python, with the GIL held. `count` is
         examples/control/spin.wasm's `count({COUNT_N:_})`: a loop and nothing else.
-        Unpinned ({load}); medians of {rounds} rounds. "Paired" is our ratio over native's in the
-        same round; "CPUs busy" the process's CPU time over the wall time of the parallel
+        Unpinned; medians of {rounds} rounds ({load}). "Paired" is
+        our ratio over native's in the same round; "CPUs busy" the process's CPU time over the wall time of the parallel
         runs (2.00 on two free CPUs; it falls when other processes take the CPUs, and to
         about 1 if the calls ran one at a time). The bar: at least {THREADS_BAR}x for calls
         of {LONG_CALL * 1e3:.0f} ms or more.
