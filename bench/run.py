@@ -120,6 +120,8 @@ OTHER_CPYTHON = "3.13"
 # The call overhead table's floor for callables that are not builtin functions.
 FLOOR_NOT_BUILTIN = "`operator.add`'s work in a C vectorcall object (bench/native/addcall.c)"
 
+# The parts of a run, in their order (--only takes a comma-separated list of them).
+PARTS = ("kernels", "programs", "calls", "host", "startup", "build", "memory", "control", "wasi", "simd")
 # The parts that need only Suite.build_core (and build the rest they need themselves).
 LIGHT_PARTS = {"control", "wasi", "simd"}
 
@@ -1839,10 +1841,13 @@ def main(argv=None) -> int:
     ap.add_argument("--rounds", type=int,
                     help=f"rounds of the interleaved timings (default 9, the kernels {KERNEL_ROUNDS}; quick 3)")
     ap.add_argument("--no-install", action="store_true", help="install nothing; measure what is there")
-    ap.add_argument("--only", help="comma-separated parts: kernels,programs,calls,host,startup,build,memory,control,wasi,simd")
+    ap.add_argument("--only", help=f"comma-separated parts: {','.join(PARTS)}")
     ap.add_argument("-o", "--output", type=Path, default=None,
                     help="where to write the results (default bench/RESULTS.md; --quick: bench/build/RESULTS-quick.md)")
     args = ap.parse_args(argv)
+    unknown = [p for p in (args.only or "").split(",") if p and p not in PARTS]
+    if unknown:
+        ap.error(f"--only: no part {', '.join(unknown)} (the parts: {', '.join(PARTS)})")
     t0 = time.perf_counter()
     random.seed()
     ensure_tools(not args.no_install)
@@ -1859,10 +1864,8 @@ def main(argv=None) -> int:
              "startup": suite.startup, "build": suite.build_times, "memory": suite.memory,
              "control": functools.partial(control.measure, suite), "wasi": functools.partial(wasi_bench.measure, suite),
              "simd": functools.partial(simd_bench.measure, suite)}
+    assert tuple(parts) == PARTS
     chosen = args.only.split(",") if args.only else list(parts)
-    unknown = [p for p in chosen if p not in parts]
-    if unknown:
-        ap.error(f"--only: no part {', '.join(unknown)} (the parts: {', '.join(parts)})")
     if set(chosen) <= LIGHT_PARTS:
         suite.build_core()  # these parts build what else they need themselves
     else:
