@@ -1,6 +1,6 @@
 """The WASI part of the benchmark (`python bench/run.py --only wasi`): WASI commands
 (bench/wasi/*.c, built by bench/build_wasi.sh and committed with their .wasm) run by
-wasm2pyext, by wasmtime-py and natively, interleaved:
+wasm2pyext, wasmext, wasmtime-py and natively, interleaved:
 
   - start-up of a small command (examples/wasi/wc.wasm): a new interpreter each time,
     and in the process (instantiate -> _start -> exit code);
@@ -42,6 +42,11 @@ def measure(suite) -> None:
         runners["wasmtime-py"] = Wasmtime(suite.peers["wasmtime"])
     else:
         R.NOTES.append("WASI: wasmtime-py is not installed, so not measured beside ours")
+    if "wasmext" in suite.peers:
+        try:
+            runners["wasmext"] = Wasmext(out_dir / "wasmext")
+        except subprocess.CalledProcessError as e:
+            suite.failures.append(f"WASI: the wasmext builds failed: {(e.stderr or e.stdout).strip()[-300:]}")
     try:
         runners["native gcc -O2"] = Native(out_dir)
     except subprocess.CalledProcessError as e:
@@ -93,7 +98,7 @@ def measure(suite) -> None:
         WASI commands of bench/wasi/ (C, clang --target=wasm32-wasi -O2; the native
         build the same C with gcc -O2, called through ctypes in this process): each run a
         new instance and `_start` (wasmtime-py: a new store and instance of a module
-        compiled once); medians of {rounds} interleaved rounds of 3 runs. `write` writes
+        compiled once; wasmext: its `natify` build, stdout a file object as ours); medians of {rounds} interleaved rounds of 3 runs. `write` writes
         64 MB in 64 KB writes to a file, then 8 MB in 64-byte writes to /dev/null (a
         write that costs the kernel nothing: the figure is the call's own cost); `clock`
         reads the monotonic clock {int(CLOCK_CALLS[0]):,} times.
@@ -166,6 +171,27 @@ class Wasmtime:
         return code, time.perf_counter() - t0
 
 
+class Wasmext:
+    """wasmext's builds of the commands (`wasmext natify`), one module each."""
+
+    def __init__(self, folder: Path):
+        self.modules = {}
+        for prog in ("write", "clock"):
+            R.build_wasmext(wasm_file(prog), folder, f"wx_{prog}")
+            self.modules[prog] = R.import_from(folder, f"wx_{prog}")
+
+    def run(self, prog: str, args: list[str], out: Path, stdin: bytes = b""):
+        module = self.modules[prog]
+        with open(out, "wb") as f:
+            t0 = time.perf_counter()
+            try:
+                module.Instance(wasi={"args": [prog, *args], "stdout": f, "stdin": stdin})._start()
+                code = 0
+            except module.WasiExit as e:
+                code = e.code
+            return code, time.perf_counter() - t0
+
+
 class Native:
     """The C of bench/wasi/ as shared libraries, main renamed; fd 1 pointed at the output
     for the call."""
@@ -224,6 +250,17 @@ STARTUP_SRC = {
             except w2p_wc.WasiExit as e:
                 assert e.code == 0, e.code
         print(time.perf_counter() - t0)"""),
+    "wasmext": textwrap.dedent("""\
+        import os, sys, time
+        t0 = time.perf_counter()
+        sys.path.insert(0, {wasmext!r})
+        import wx_wc
+        with open({stdin!r}, "rb") as inp, open(os.devnull, "wb") as out:
+            try:
+                wx_wc.Instance(wasi={{"args": ["wc"], "stdin": inp, "stdout": out}})._start()
+            except wx_wc.WasiExit as e:
+                assert e.code == 0, e.code
+        print(time.perf_counter() - t0)"""),
     "wasmtime-py": textwrap.dedent("""\
         import os, time
         t0 = time.perf_counter()
@@ -254,9 +291,12 @@ def startup(suite, runners: dict) -> None:
     stdin.write_bytes(WC_STDIN)
     folder = R.isolated_modules("wasi", [])  # w2p_wc alone, as the start-up table's modules are
     R.build_ours(WC, folder, "w2p_wc")
+    wasmext = R.isolated_modules("wasi-wasmext", [])
+    if "wasmext" in runners:
+        R.build_wasmext(WC, wasmext, "wx_wc")
     for label, src in STARTUP_SRC.items():
         if label.split(",")[0] in runners:
-            srcs[label] = src.format(wc=str(WC), stdin=str(stdin), ours=str(folder))
+            srcs[label] = src.format(wc=str(WC), stdin=str(stdin), ours=str(folder), wasmext=str(wasmext))
     # the module built (cached) before timing
     for label, src in srcs.items():
         subprocess.run([sys.executable, "-c", src], check=True, capture_output=True)
@@ -283,7 +323,8 @@ def startup(suite, runners: dict) -> None:
         time, medians of {runs} interleaved runs; and, timed by the program, import ->
         exit code. `wasm2pyext.run` finds the module built in its cache (it imports the
         translator to do so); the next row imports the built module itself, as the
-        start-up table above does; wasmtime-py compiles the .wasm in the process (its cache off, the default).
+        start-up table above does, and so does wasmext's row; wasmtime-py compiles the
+        .wasm in the process (its cache off, the default).
 
         | program | ms | added over bare Python (ms) | in the process: import -> exit code (ms) |
         |---|---|---|---|
@@ -294,5 +335,7 @@ def startup(suite, runners: dict) -> None:
             f"WASI start-up (wc.wasm, new interpreter): {(R.median(wall['wasm2pyext']) - bare) * 1e3:+.1f} ms "
             f"over bare Python, {R.median(inside['wasm2pyext']) * 1e3:.2f} ms in the process; the built module "
             f"imported {(R.median(wall[built]) - bare) * 1e3:+.1f} ms, {R.median(inside[built]) * 1e3:.2f} ms"
+            + (f"; wasmext {(R.median(wall['wasmext']) - bare) * 1e3:+.1f} ms, "
+               f"{R.median(inside['wasmext']) * 1e3:.2f} ms" if "wasmext" in srcs else "")
             + (f"; wasmtime-py {(R.median(wall['wasmtime-py']) - bare) * 1e3:+.1f} ms, "
                f"{R.median(inside['wasmtime-py']) * 1e3:.2f} ms" if "wasmtime-py" in srcs else ""))
