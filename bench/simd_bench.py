@@ -1,0 +1,138 @@
+"""The SIMD part of the benchmark (`python bench/run.py --only simd`): bench/simd/simd.c's
+kernels (an image blend and an int16 dot product) built by clang for wasm32 with SIMD
+(-msimd128: simd.wasm) and without (simd_scalar.wasm; bench/build_simd.sh), run by
+wasm2pyext and wasmtime-py, beside the same C built natively by clang and gcc (shared
+libraries through ctypes), interleaved; results checked against native clang.
+"""
+from __future__ import annotations
+
+import ctypes
+import random
+import subprocess
+import textwrap
+import time
+from pathlib import Path
+
+import run as R
+
+SIMD_DIR = Path(__file__).resolve().parent / "simd"
+KERNELS = {"blend": 50, "dot": 50}  # kernel -> reps over its 1 MB (2 MB for dot) of input
+SEED = 7
+
+
+class Wasm:
+    """A Wasm build's instance: call(kernel) -> (result, seconds)."""
+
+    def __init__(self, exports):
+        self.exports = exports
+        self.exports["simd_init"](SEED)
+
+    def call(self, kernel: str):
+        f = self.exports[kernel]
+        t0 = time.perf_counter()
+        r = f(KERNELS[kernel])
+        return r & 0xFFFFFFFF, time.perf_counter() - t0
+
+
+class WasmtimeSimd:
+    def __init__(self, wt, path: Path):
+        engine = wt.Engine()
+        self.store = wt.Store(engine)
+        inst = wt.Instance(self.store, wt.Module(engine, path.read_bytes()), [])
+        self.fns = {k: inst.exports(self.store)[k] for k in ("simd_init", *KERNELS)}
+        self.fns["simd_init"](self.store, SEED)
+
+    def call(self, kernel: str):
+        f = self.fns[kernel]
+        t0 = time.perf_counter()
+        r = f(self.store, KERNELS[kernel])
+        return r & 0xFFFFFFFF, time.perf_counter() - t0
+
+
+class NativeSimd:
+    def __init__(self, lib: Path):
+        self.lib = ctypes.CDLL(str(lib))
+        for k in KERNELS:
+            getattr(self.lib, k).restype = ctypes.c_uint32
+            getattr(self.lib, k).argtypes = [ctypes.c_int32]
+        self.lib.simd_init.argtypes = [ctypes.c_uint32]
+        self.lib.simd_init(SEED)
+
+    def call(self, kernel: str):
+        f = getattr(self.lib, kernel)
+        t0 = time.perf_counter()
+        r = f(KERNELS[kernel])
+        return r & 0xFFFFFFFF, time.perf_counter() - t0
+
+
+def measure(suite) -> None:
+    out = R.BUILD / "simd"
+    out.mkdir(parents=True, exist_ok=True)
+    runners = {}
+    try:
+        for cc, flags in R.NATIVE_CFLAGS.items():
+            lib = out / f"native-{cc}.so"
+            R.run([*flags, *R.NATIVE_SHARED, "-o", str(lib), str(SIMD_DIR / "simd.c")])
+            runners[f"native {cc} -O2"] = NativeSimd(lib)
+        for name, label in (("simd", "wasm2pyext, SIMD"), ("simd_scalar", "wasm2pyext, scalar")):
+            R.build_ours(SIMD_DIR / f"{name}.wasm", out, f"w2p_{name}")
+            runners[label] = Wasm(R.import_from(out, f"w2p_{name}").Instance().exports)
+    except subprocess.CalledProcessError as e:
+        suite.failures.append(f"SIMD: a build failed: {e.stderr.strip()[-300:]}")
+        return
+    if "wasmtime" in suite.peers:
+        for name, label in (("simd", "wasmtime-py, SIMD"), ("simd_scalar", "wasmtime-py, scalar")):
+            runners[label] = WasmtimeSimd(suite.peers["wasmtime"], SIMD_DIR / f"{name}.wasm")
+    rounds = 3 if suite.quick else 9
+    R.log(f"simd: {rounds} rounds")
+    times, results = {}, {}
+    for r in range(rounds):
+        for k in random.sample(list(KERNELS), len(KERNELS)):
+            for label in random.sample(list(runners), len(runners)):
+                if r == 0:
+                    runners[label].call(k)  # warm-up
+                ts = []
+                for _ in range(3):
+                    res, t = runners[label].call(k)
+                    results[(label, k)] = res
+                    ts.append(t)
+                times.setdefault((label, k), []).append(R.median(ts))
+    ref = "native clang -O2"
+    ok = {key: res == results[(ref, key[1])] for key, res in results.items()}
+    for key, good in ok.items():
+        if not good:
+            suite.failures.append(f"SIMD: {key[0]} {key[1]} returned {results[key]}, native clang "
+                                  f"{results[(ref, key[1])]}: WRONG RESULT, not counted")
+    med = {key: R.median(ts) for key, ts in times.items() if ok[key]}
+    cols = list(runners)
+    rows = []
+    ratios = {}
+    for k in KERNELS:
+        native = min(med.get((n, k), float("inf")) for n in ("native clang -O2", "native gcc -O2"))
+        cells = []
+        for c in cols:
+            if (c, k) in med:
+                ratios[(c, k)] = med[(c, k)] / native
+                cells.append(f"{med[(c, k)] * 1e3:.2f} ({ratios[(c, k)]:.2f}x)")
+            else:
+                cells.append("WRONG")
+        rows.append(f"| {k} | " + " | ".join(cells) + " |")
+    suite.tables.append(textwrap.dedent(f"""\
+        ## SIMD
+
+        bench/simd/simd.c: `blend` mixes two 1 MB greyscale images ({KERNELS['blend']} times),
+        `dot` takes the dot product of two vectors of 2^20 int16 ({KERNELS['dot']} times);
+        integer arithmetic, so every build's results must be (and were checked to be)
+        native clang's. clang built it for wasm32 with SIMD (`-msimd128`, which
+        vectorised both loops: simd.wasm) and without (simd_scalar.wasm); natively
+        clang -O2 and gcc -O2 (both vectorise for SSE2). Time in ms (ratio to the faster
+        native build), medians of {rounds} interleaved rounds of 3 runs.
+
+        """) + "| kernel | " + " | ".join(cols) + " |\n|---|" + "---|" * len(cols) + "\n" + "\n".join(rows) + "\n")
+    gm = {c: R.geomean([ratios[(c, k)] for k in KERNELS if (c, k) in ratios]) for c in cols}
+    suite.headline.append(
+        "SIMD kernels (blend, dot) vs the faster native build, geomean: "
+        + "; ".join(f"{c} {gm[c]:.2f}x" for c in cols if not c.startswith("native"))
+        + "; per kernel, ours with SIMD: "
+        + ", ".join(f"{k} {ratios[('wasm2pyext, SIMD', k)]:.2f}x" for k in KERNELS
+                    if ("wasm2pyext, SIMD", k) in ratios))
