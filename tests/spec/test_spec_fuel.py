@@ -17,7 +17,7 @@ FILES = ("block", "br", "br_if", "br_table", "call", "call_indirect", "fac", "fo
          "memory_trap", "skip-stack-guard-page")
 
 if not (spectest_dir() / "json").is_dir():
-    pytest.skip(f"the spec suite is not at {spectest_dir()}", allow_module_level=True)
+    pytest.skip(f"the spec suite is not at {spectest_dir()} (set $WASM2PYEXT_SPECTEST)", allow_module_level=True)
 
 
 @pytest.mark.parametrize("name", [f for f in FILES if f in all_files()])
