@@ -31,11 +31,34 @@ static size_t waiting; /* threads waiting for a group (the GIL guards it) */
 /* The context of the innermost call on this thread (its monitor leads to the group). */
 static __thread w2p_ctx *current_ctx;
 
+/* Every monitor alive (the GIL guards the list). */
+static w2p_monitor *monitors;
+
+/* In a forked child only the forking thread lives on: groups other threads were inside
+   are free (as Python's own locks are reset), else calls into them would wait for ever. */
+static void monitors_after_fork(void)
+{
+    void *me = w2p_this_thread();
+    for (w2p_monitor *m = monitors; m; m = m->next)
+        if (m->owner && m->owner != me) {
+            m->owner = NULL;
+            m->depth = 0;
+        }
+    waiting = 0;
+    pthread_mutex_init(&wait_lock, NULL);
+    pthread_cond_init(&wait_cond, NULL);
+}
+
 w2p_monitor *w2p_monitor_new(void)
 {
     w2p_monitor *m = calloc(1, sizeof *m);
-    if (m)
-        m->refs = m->members = 1;
+    if (!m)
+        return NULL;
+    m->refs = m->members = 1;
+    m->next = monitors;
+    if (monitors)
+        monitors->prev = m;
+    monitors = m;
     return m;
 }
 
@@ -48,6 +71,12 @@ void w2p_monitor_decref(w2p_monitor *m)
 {
     while (m && --m->refs == 0) {
         w2p_monitor *joined = m->merged_into;
+        if (m->prev)
+            m->prev->next = m->next;
+        else
+            monitors = m->next;
+        if (m->next)
+            m->next->prev = m->prev;
         free(m);
         m = joined;
     }
@@ -281,6 +310,7 @@ static int on_poll(uint32_t requests)
 
 void w2p_control_init(void)
 {
+    pthread_atfork(NULL, NULL, monitors_after_fork);
     w2p_set_poll_hook(on_poll);
     watch_signals();
 }

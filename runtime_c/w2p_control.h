@@ -18,6 +18,7 @@
 
 struct w2p_monitor {
     struct w2p_monitor *merged_into; /* the group it joined; NULL: it is a group's own */
+    struct w2p_monitor *prev, *next; /* every monitor (for a forked child to reset) */
     void *owner;                     /* the thread inside (w2p_this_thread), or NULL */
     uint32_t depth;                  /* the owner's calls inside */
     size_t members;                  /* monitors in the group (a group's own only) */

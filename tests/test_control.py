@@ -355,6 +355,34 @@ def test_a_forked_child_runs_and_stops_wasm():
     assert "child 7" in out, out
 
 
+def test_a_fork_while_another_thread_is_inside_an_instance_leaves_the_child_free():
+    """Only the forking thread lives on in the child: the instance another thread was
+    running is free there (else the child's calls would wait for ever)."""
+    out = fresh("""
+        inst = make()
+        def run_long():
+            try:
+                inst.exports.bump(2_000_000_000)
+            except wasm2pyext.Trap:
+                pass
+        busy = threading.Thread(target=run_long)
+        busy.start()
+        time.sleep(0.2)  # the thread is inside, the GIL let go
+        pid = os.fork()
+        if pid == 0:
+            try:
+                with wasm2pyext.deadline(5):
+                    inst.exports.sum(1, 2) == 3 and inst.exports.bump(1)
+                os._exit(7)
+            except BaseException:
+                os._exit(1)
+        print("child", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+        inst.interrupt()
+        busy.join()
+    """, timeout=60)
+    assert "child 7" in out, out
+
+
 # ---- What polls ----
 
 def test_loops_and_mutable_globals_need_the_boundary():
