@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from . import __version__
-from .codegen.module import UNOPTIMISED_PART, generate_c, generate_c_parts
 from .codegen.names import module_identifier
 from .frontend import front_end
 from .resources import templates_dir
@@ -66,6 +65,8 @@ class BuildOptions:
 def compile_to_c(wasm: bytes, name: str, bounds_checks: Optional[bool] = None, fuel: bool = False) -> str:
     """Decode, validate and generate: the C source of extension module `name` (by default
     of the kind this platform builds, see BuildOptions.bounds_checks; metered with fuel)."""
+    from .codegen.module import generate_c  # (see build_extension)
+
     checks = DEFAULT_BOUNDS_CHECKS if bounds_checks is None else bounds_checks
     return generate_c(front_end(wasm), name, wasm, checks, fuel)
 
@@ -73,6 +74,10 @@ def compile_to_c(wasm: bytes, name: str, bounds_checks: Optional[bool] = None, f
 def build_extension(wasm: bytes, name: str, out_path: Path, options: Optional[BuildOptions] = None) -> Path:
     """Builds extension module `name` (a Python identifier) from Wasm bytes, at out_path.
     Raises DecodeError / ValidationError for bad input, BuildError if the C compiler fails."""
+    # The code generator (and jinja2) only when something is built: finding a module in
+    # the cache (wasm2pyext.run, Instance(bytes)) took 70 ms more with them imported.
+    from .codegen.module import generate_c_parts
+
     options = options or BuildOptions()
     if module_identifier(name) != name:
         raise ValueError(f"module name {name!r} is not an identifier")
@@ -103,6 +108,8 @@ def build_extension(wasm: bytes, name: str, out_path: Path, options: Optional[Bu
 def _compile_parallel(units: list[Path], options: BuildOptions, name: str, work: Path) -> list[Path]:
     """Compiles each translation unit to an object, options.jobs at a time; the parts of
     functions too big for the optimiser (limits.py) at -O0."""
+    from .codegen.module import UNOPTIMISED_PART
+
     flags = [*SEMANTIC_FLAGS, *options.toolchain.module_flags(), *STRICT_FLAGS,
              *python_cflags(options.abi3), *(["-g"] if options.debug else []), *options.toolchain.cflags]
     done = [0]
