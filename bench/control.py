@@ -160,6 +160,12 @@ def ratio_of_rounds(per_round: dict, a: str, b: str, name: str) -> float:
     return R.median([ta[r] / tb[r] for r in ta if r in tb])
 
 
+def ratio_row(per_round: dict, a: str, b: str, name: str, ratio: float) -> str:
+    """A table row: name, a's and b's median times (ms) and the ratio of a over b."""
+    return (f"| {name} | {R.median(per_round[(a, name)].values()) * 1e3:.2f} | "
+            f"{R.median(per_round[(b, name)].values()) * 1e3:.2f} | {ratio:.3f}x |")
+
+
 def poll_cost(suite, builds: dict) -> None:
     rounds, p_rounds = (5, 3) if suite.quick else (21, 9)  # the programs' round trips take 50-100 ms
     inner = 3
@@ -177,8 +183,7 @@ def poll_cost(suite, builds: dict) -> None:
                                   f"{results[(bare, k)]} without")
             continue
         ratios[k] = ratio_of_rounds(per_round, polled, bare, k)
-        rows.append(f"| {k} | {R.median(per_round[(polled, k)].values()) * 1e3:.2f} | "
-                    f"{R.median(per_round[(bare, k)].values()) * 1e3:.2f} | {ratios[k]:.3f}x |")
+        rows.append(ratio_row(per_round, polled, bare, k, ratios[k]))
     gm = R.geomean(ratios.values())
     rows.append(f"| **geomean** | | | **{gm:.3f}x** |")
 
@@ -202,8 +207,7 @@ def poll_cost(suite, builds: dict) -> None:
                                       f"{results[(bare, prog)]} without")
                 continue
             prog_ratios[prog] = ratio_of_rounds(per_round, polled, bare, prog)
-            rows.append(f"| {prog} | {R.median(per_round[(polled, prog)].values()) * 1e3:.2f} | "
-                        f"{R.median(per_round[(bare, prog)].values()) * 1e3:.2f} | {prog_ratios[prog]:.3f}x |")
+            rows.append(ratio_row(per_round, polled, bare, prog, prog_ratios[prog]))
     suite.tables.append(textwrap.dedent(f"""\
         ## The cost of polling
 
@@ -258,8 +262,7 @@ def fuel_cost(suite, builds: dict) -> None:
             suite.failures.append(f"fuel: {k} returned {results[(fuelled, k)]} built with --fuel, "
                                   f"{results[(plain, k)]} without")
     gm = R.geomean(ratios.values())
-    rows = [f"| {k} | {R.median(per_round[(fuelled, k)].values()) * 1e3:.2f} | "
-            f"{R.median(per_round[(plain, k)].values()) * 1e3:.2f} | {v:.3f}x |" for k, v in ratios.items()]
+    rows = [ratio_row(per_round, fuelled, plain, k, v) for k, v in ratios.items()]
     suite.tables.append(textwrap.dedent(f"""\
         ## The cost of fuel
 
