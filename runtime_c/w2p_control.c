@@ -12,9 +12,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "w2p_control.h"
 
@@ -279,15 +277,6 @@ static void watch_signals(void)
 
 /* ---- Polls ---- */
 
-/* Whether this thread is the process's main thread, where Python runs signal handlers. */
-static int on_main_thread(void)
-{
-    static __thread int main_thread = -1;
-    if (main_thread < 0)
-        main_thread = getpid() == (pid_t)syscall(SYS_gettid);
-    return main_thread;
-}
-
 static int on_poll(uint32_t requests)
 {
     /* A signal for Python came: its handler runs on the main thread (elsewhere
@@ -295,14 +284,14 @@ static int on_poll(uint32_t requests)
        thread runs without the GIL, for a signal that reached Python's handler alone (one
        set since the handlers were last looked at), and the handlers are looked at again. */
     if (released && ((requests & W2P_POLL_SIGNAL) ||
-                     (on_main_thread() && w2p_now() - signals_looked_at >= SIGNAL_LOOK_NS)))
+                     (w2p_on_main_thread() && w2p_now() - signals_looked_at >= SIGNAL_LOOK_NS)))
         w2p_hold_gil();
     if (!released) {
         if (PyErr_CheckSignals() < 0)
             return W2P_TRAP_HOST_EXCEPTION;
         if (requests & W2P_POLL_TICK) { /* the call has run a while: others may run too */
             watch_signals();
-            released = PyEval_SaveThread();
+            w2p_let_gil_go();
         }
     }
     return W2P_TRAP_NONE;

@@ -359,6 +359,13 @@ int64_t w2p_now(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Whether the calling thread is the process's main thread (Linux: its id is the pid's),
+   where Python runs signal handlers. */
+static int is_main_thread(void)
+{
+    return getpid() == (pid_t)syscall(SYS_gettid);
+}
+
 static void request(thread_state *t, uint32_t what)
 {
     __atomic_or_fetch(&t->poll, what, __ATOMIC_RELEASE);
@@ -425,7 +432,7 @@ static void watch_after_fork_child(void)
     if (thread.ready) {
         thread.next_watched = thread.prev_watched = NULL;
         watched = &thread;
-        if (getpid() == (pid_t)syscall(SYS_gettid))
+        if (is_main_thread())
             main_thread_state = &thread;
     }
 }
@@ -469,7 +476,7 @@ static void watch_this_thread(void)
     if (watched)
         watched->prev_watched = &thread;
     watched = &thread;
-    if (getpid() == (pid_t)syscall(SYS_gettid))
+    if (is_main_thread())
         main_thread_state = &thread;
     pthread_mutex_unlock(&watch_lock);
 }
@@ -515,10 +522,14 @@ int64_t w2p_deadline(void)
 
 void w2p_set_deadline(int64_t deadline)
 {
-    if (!thread.ready)
-        thread_setup();
-    __atomic_store_n(&thread.deadline, deadline, __ATOMIC_RELAXED);
+    thread_state *t = w2p_this_thread();
+    __atomic_store_n(&t->deadline, deadline, __ATOMIC_RELAXED);
     watchdog_wake(); /* to look again at when it must next look */
+}
+
+int w2p_on_main_thread(void)
+{
+    return __atomic_load_n(&main_thread_state, __ATOMIC_RELAXED) == w2p_this_thread();
 }
 
 void w2p_signal_arrived(void)

@@ -400,6 +400,9 @@ int64_t w2p_now(void);
    poll: given the requests W2P_POLL_SIGNAL/W2P_POLL_TICK, a trap kind or W2P_TRAP_NONE. */
 typedef int (*w2p_poll_hook)(uint32_t requests);
 void w2p_set_poll_hook(w2p_poll_hook hook);
+/* Whether the calling thread is the process's main thread, where Python runs signal
+   handlers. */
+int w2p_on_main_thread(void);
 /* Called by the Python side's signal handler: asks the main thread to poll (async-signal
    safe). */
 void w2p_signal_arrived(void);

@@ -198,5 +198,6 @@ cdef extern from "w2p_rt.h":
     int64_t w2p_now()
     ctypedef int (*w2p_poll_hook)(uint32_t requests)
     void w2p_set_poll_hook(w2p_poll_hook hook)
+    int w2p_on_main_thread()
     void w2p_signal_arrived()
     const char *w2p_trap_kind_name(int kind)
