@@ -422,10 +422,23 @@ static void watch_after_fork_parent(void)
     pthread_mutex_unlock(&watch_lock);
 }
 
-/* In a forked child only the forking thread lives on, and no watchdog. */
+/* The watchdog waits on a monotonic clock. */
+static void watch_cond_init(void)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&watch_cond, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+/* In a forked child only the forking thread lives on, and no watchdog. The condition
+   variable is made anew: glibc's signal would wait for the parent's watchdog, a waiter
+   that is not in the child, to acknowledge it. */
 static void watch_after_fork_child(void)
 {
     pthread_mutex_init(&watch_lock, NULL);
+    watch_cond_init();
     watchdog_state = WATCHDOG_NONE;
     watched = NULL;
     main_thread_state = NULL;
@@ -454,11 +467,7 @@ static void unwatch(void *state)
 
 static void watch_init(void)
 {
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&watch_cond, &attr);
-    pthread_condattr_destroy(&attr);
+    watch_cond_init();
     pthread_key_create(&watched_key, unwatch);
     pthread_atfork(watch_before_fork, watch_after_fork_parent, watch_after_fork_child);
 }
