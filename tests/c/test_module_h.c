@@ -11,6 +11,7 @@
 
 struct Instance {
     w2p_ctx ctx;
+    uint32_t news; /* what a poll changes for the code to see (a signal handler, say) */
 };
 
 static Instance instance = {.ctx = {.requests = &w2p_no_requests, .poll = w2p_poll, .trap = w2p_trap_unwind}};
@@ -157,6 +158,133 @@ static void fuel(void)
     CHECK(trap_of(spend) == W2P_TRAP_OUT_OF_FUEL && instance.ctx.fuel == 5); /* left untouched */
 }
 
+/* ---- Polls ---- */
+
+static volatile uint32_t requests;
+static volatile int polls;
+static w2p_ctx *volatile polled_ctx;
+static const char *volatile polled_where;
+
+/* Takes the request, and leaves every register a callee may change scrambled, as the
+   Python code a poll runs would. */
+static void scrambling_poll(w2p_ctx *ctx, const char *where)
+{
+    polls++;
+    polled_ctx = ctx;
+    polled_where = where;
+    requests = 0;
+    ((Instance *)ctx)->news += 1000;
+#if defined(__x86_64__)
+    __asm__ volatile("movq $-1, %%rax\n\tmovq $-1, %%rcx\n\tmovq $-1, %%rdx\n\tmovq $-1, %%rsi\n\t"
+                     "movq $-1, %%rdi\n\tmovq $-1, %%r8\n\tmovq $-1, %%r9\n\tmovq $-1, %%r10\n\t"
+                     "movq $-1, %%r11\n\tpcmpeqd %%xmm0, %%xmm0\n\tpcmpeqd %%xmm1, %%xmm1\n\t"
+                     "pcmpeqd %%xmm2, %%xmm2\n\tpcmpeqd %%xmm3, %%xmm3\n\tpcmpeqd %%xmm4, %%xmm4\n\t"
+                     "pcmpeqd %%xmm5, %%xmm5\n\tpcmpeqd %%xmm6, %%xmm6\n\tpcmpeqd %%xmm7, %%xmm7\n\t"
+                     "pcmpeqd %%xmm8, %%xmm8\n\tpcmpeqd %%xmm9, %%xmm9\n\tpcmpeqd %%xmm10, %%xmm10\n\t"
+                     "pcmpeqd %%xmm11, %%xmm11\n\tpcmpeqd %%xmm12, %%xmm12\n\tpcmpeqd %%xmm13, %%xmm13\n\t"
+                     "pcmpeqd %%xmm14, %%xmm14\n\tpcmpeqd %%xmm15, %%xmm15"
+                     : : : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "xmm0", "xmm1",
+                       "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
+                       "xmm12", "xmm13", "xmm14", "xmm15", "cc");
+#endif
+}
+
+/* A loop keeping more values live than there are registers, integer and floating point,
+   asking for a poll half-way; `poll` is the statement at the loop's head. */
+#define STEP_F(v, k) v = v * (1.0 + k * 1e-6) - k * 1e-3
+#define POLLED_LOOP(poll)                                                                  \
+    uint64_t a = 1, b = 2, c = 3, d = 5, e = 7, f = 11, g = 13, h = 17, seen = 0;          \
+    double x0 = 1, x1 = 2, x2 = 3, x3 = 4, x4 = 5, x5 = 6, x6 = 7, x7 = 8, x8 = 9, x9 = 10, \
+           x10 = 11, x11 = 12, x12 = 13, x13 = 14, x14 = 15, x15 = 16, x16 = 17;           \
+    for (uint32_t i = 0; i < n; i++) {                                                     \
+        poll;                                                                              \
+        seen += inst->news;                                                                \
+        a += b ^ i, b += c * 3, c ^= d + i, d += e, e = e * 5 + f, f += g ^ a, g += h,     \
+            h ^= a + b;                                                                    \
+        STEP_F(x0, 1), STEP_F(x1, 2), STEP_F(x2, 3), STEP_F(x3, 4), STEP_F(x4, 5);         \
+        STEP_F(x5, 6), STEP_F(x6, 7), STEP_F(x7, 8), STEP_F(x8, 9), STEP_F(x9, 10);        \
+        STEP_F(x10, 11), STEP_F(x11, 12), STEP_F(x12, 13), STEP_F(x13, 14);                \
+        STEP_F(x14, 15), STEP_F(x15, 16), STEP_F(x16, 17);                                 \
+        if (i == n / 2)                                                                    \
+            requests = 1;                                                                  \
+    }                                                                                      \
+    return a ^ b ^ c ^ d ^ e ^ f ^ g ^ h ^ seen ^                                          \
+           (uint64_t)(x0 + 2 * x1 + 3 * x2 + 4 * x3 + 5 * x4 + 6 * x5 + 7 * x6 + 8 * x7 +   \
+                      9 * x8 + 10 * x9 + 11 * x10 + 12 * x11 + 13 * x12 + 14 * x13 +        \
+                      15 * x14 + 16 * x15 + 17 * x16)
+
+__attribute__((noinline)) static uint64_t polled_loop(Instance *inst, uint32_t n)
+{
+    POLLED_LOOP(POLL());
+}
+
+__attribute__((noinline)) static uint64_t called_loop(Instance *inst, uint32_t n)
+{
+    POLLED_LOOP(if (requests) scrambling_poll(&inst->ctx, "called_loop"));
+}
+
+#ifdef POLL_CALL_ASM
+/* The call a poll makes from assembly keeps every register a callee may change: each is
+   loaded from in[], the call made, and each stored to out[]. */
+static void poll_call_keeps_every_register(void)
+{
+    enum { GPRS = 9, WORDS = GPRS + 2 * 16 };
+    uint64_t regs[2 * WORDS]; /* in[], then out[] */
+    for (int i = 0; i < WORDS; i++)
+        regs[i] = 0x0123456789abcdefull * (uint64_t)(i + 1), regs[WORDS + i] = 0;
+    register w2p_ctx *ctx __asm__("r12") = &instance.ctx;
+    __asm__ volatile("movq 0(%%rbx), %%rax\n\tmovq 8(%%rbx), %%rcx\n\tmovq 16(%%rbx), %%rdx\n\t"
+                     "movq 24(%%rbx), %%rsi\n\tmovq 32(%%rbx), %%rdi\n\tmovq 40(%%rbx), %%r8\n\t"
+                     "movq 48(%%rbx), %%r9\n\tmovq 56(%%rbx), %%r10\n\tmovq 64(%%rbx), %%r11\n\t"
+                     "movdqu 72(%%rbx), %%xmm0\n\tmovdqu 88(%%rbx), %%xmm1\n\tmovdqu 104(%%rbx), %%xmm2\n\t"
+                     "movdqu 120(%%rbx), %%xmm3\n\tmovdqu 136(%%rbx), %%xmm4\n\tmovdqu 152(%%rbx), %%xmm5\n\t"
+                     "movdqu 168(%%rbx), %%xmm6\n\tmovdqu 184(%%rbx), %%xmm7\n\tmovdqu 200(%%rbx), %%xmm8\n\t"
+                     "movdqu 216(%%rbx), %%xmm9\n\tmovdqu 232(%%rbx), %%xmm10\n\tmovdqu 248(%%rbx), %%xmm11\n\t"
+                     "movdqu 264(%%rbx), %%xmm12\n\tmovdqu 280(%%rbx), %%xmm13\n\tmovdqu 296(%%rbx), %%xmm14\n\t"
+                     "movdqu 312(%%rbx), %%xmm15\n\t"
+                     POLL_CALL_ASM
+                     "movq %%rax, 328(%%rbx)\n\tmovq %%rcx, 336(%%rbx)\n\tmovq %%rdx, 344(%%rbx)\n\t"
+                     "movq %%rsi, 352(%%rbx)\n\tmovq %%rdi, 360(%%rbx)\n\tmovq %%r8, 368(%%rbx)\n\t"
+                     "movq %%r9, 376(%%rbx)\n\tmovq %%r10, 384(%%rbx)\n\tmovq %%r11, 392(%%rbx)\n\t"
+                     "movdqu %%xmm0, 400(%%rbx)\n\tmovdqu %%xmm1, 416(%%rbx)\n\tmovdqu %%xmm2, 432(%%rbx)\n\t"
+                     "movdqu %%xmm3, 448(%%rbx)\n\tmovdqu %%xmm4, 464(%%rbx)\n\tmovdqu %%xmm5, 480(%%rbx)\n\t"
+                     "movdqu %%xmm6, 496(%%rbx)\n\tmovdqu %%xmm7, 512(%%rbx)\n\tmovdqu %%xmm8, 528(%%rbx)\n\t"
+                     "movdqu %%xmm9, 544(%%rbx)\n\tmovdqu %%xmm10, 560(%%rbx)\n\tmovdqu %%xmm11, 576(%%rbx)\n\t"
+                     "movdqu %%xmm12, 592(%%rbx)\n\tmovdqu %%xmm13, 608(%%rbx)\n\tmovdqu %%xmm14, 624(%%rbx)\n\t"
+                     "movdqu %%xmm15, 640(%%rbx)"
+                     : : "b"(regs), [ctx] "r"(ctx), [where] "m"(*__func__)
+                     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "xmm0", "xmm1", "xmm2",
+                       "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
+                       "xmm13", "xmm14", "xmm15", "cc", "memory");
+    CHECK(polls == 1 && polled_ctx == &instance.ctx);
+    CHECK(polled_where && !strcmp(polled_where, "poll_call_keeps_every_register"));
+    for (int i = 0; i < WORDS; i++)
+        CHECK(regs[WORDS + i] == regs[i]);
+}
+#endif
+
+/* The poll (on x86-64 a call from assembly) gives the code back every register as it was,
+   lets it see what the poll changed in memory, and passes the context and the name. */
+static void poll(void)
+{
+    Instance *inst = &instance;
+    instance.ctx.requests = &requests;
+    instance.ctx.poll = scrambling_poll;
+    instance.news = 0;
+    uint64_t expected = called_loop(inst, 1000);
+    CHECK(polls == 1);
+    instance.news = polls = 0;
+    CHECK(polled_loop(inst, 1000) == expected);
+    CHECK(polls == 1 && polled_ctx == &instance.ctx);
+    CHECK(polled_where && !strcmp(polled_where, "polled_loop"));
+#ifdef POLL_CALL_ASM
+    polls = 0;
+    poll_call_keeps_every_register();
+#endif
+    instance.ctx.requests = &w2p_no_requests;
+    instance.ctx.poll = w2p_poll;
+}
+
 int main(void)
 {
     arithmetic();
@@ -165,6 +293,7 @@ int main(void)
     tables();
     memory_access();
     fuel();
+    poll();
     if (!failures)
         printf("all module header checks passed\n");
     return failures != 0;

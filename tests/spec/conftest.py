@@ -11,9 +11,10 @@ from .runner import ParallelRun
 
 
 def _collected_spec_files(session: pytest.Session) -> list[str]:
-    """The files whose tests this session will run (after -k and the like)."""
+    """The files whose tests this session will run (after -k and the like): the tests that
+    wait on spec_run."""
     return [item.callspec.params["name"] for item in session.items
-            if getattr(item, "originalname", None) == "test_spec_file" and hasattr(item, "callspec")]
+            if "spec_run" in getattr(item, "fixturenames", ()) and hasattr(item, "callspec")]
 
 
 @pytest.fixture(scope="session")
