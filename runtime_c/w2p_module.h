@@ -80,15 +80,15 @@ static inline W2P_CODE void stack_room(w2p_ctx *ctx, uintptr_t low, const char *
    taken here. One load and a branch not taken, until the runtime asks (w2p_poll).
    Defining it empty (--cflags '-DPOLL()=') makes code nothing can stop. */
 #ifndef POLL
-#if defined(__x86_64__) && !defined(__AVX__) && !defined(W2P_C_POLL)
+#if defined(__x86_64__) && !defined(__AVX512F__) && !defined(W2P_C_POLL)
 /* On x86-64 the poll calls the runtime from assembly, through a stub that saves every
    register a callee may change: to the compiler the call clobbers no register, and
    `asm inline` counts the whole poll as one instruction. A call in C, even one never
    made, costs a loop its caller-saved registers and makes GCC find small recursive
    functions too big to inline into themselves (fib took 2.2 times as long; 1.2 this way).
    The memory clobber on the taken branch only still lets the code see what Python (a
-   signal handler, say) changed in the instance meanwhile. Builds with AVX use the C poll:
-   the stub does not save the upper halves of the vector registers. */
+   signal handler, say) changed in the instance meanwhile. Builds with AVX-512 use the C
+   poll: the stub does not save its registers (zmm16-31, the upper halves, the masks). */
 #ifdef __clang__
 #define POLL_NOT_CLONED __attribute__((used, noinline))
 #define POLL_COLD /* clang has no cold labels */
@@ -102,8 +102,26 @@ POLL_NOT_CLONED static W2P_CODE void poll_from_stub(w2p_ctx *ctx, const char *wh
     ctx->poll(ctx, where);
 }
 
+/* The vector registers a callee may clobber, each as op(number, offset as an SSE save,
+   offset as an AVX save). With AVX the stub saves them whole (the ymm registers). */
+#define POLL_VECTORS(op)                                                                      \
+    op(0, 0, 0) op(1, 16, 32) op(2, 32, 64) op(3, 48, 96) op(4, 64, 128) op(5, 80, 160)      \
+    op(6, 96, 192) op(7, 112, 224) op(8, 128, 256) op(9, 144, 288) op(10, 160, 320)           \
+    op(11, 176, 352) op(12, 192, 384) op(13, 208, 416) op(14, 224, 448) op(15, 240, 480)
+#ifdef __AVX__
+#define POLL_VECTOR_BYTES "512"
+#define POLL_SAVE(n, sse, avx) "\tvmovdqa %ymm" #n ", " #avx "(%rsp)\n"
+#define POLL_RESTORE(n, sse, avx) "\tvmovdqa " #avx "(%rsp), %ymm" #n "\n"
+#define POLL_CLEAN_UPPER "\tvzeroupper\n" /* the code it calls may not be built for AVX */
+#else
+#define POLL_VECTOR_BYTES "256"
+#define POLL_SAVE(n, sse, avx) "\tmovdqa %xmm" #n ", " #sse "(%rsp)\n"
+#define POLL_RESTORE(n, sse, avx) "\tmovdqa " #sse "(%rsp), %xmm" #n "\n"
+#define POLL_CLEAN_UPPER
+#endif
+
 /* poll_stub: called with the context at 16(%rsp) and the function's name at 8(%rsp); it
-   keeps the integer and SSE registers the SysV ABI lets a callee clobber. */
+   keeps the integer and vector registers the SysV ABI lets a callee clobber. */
 __asm__("\t.pushsection w2p_code,\"ax\",@progbits\n"
         "\t.p2align 4\n"
         "poll_stub:\n"
@@ -111,23 +129,14 @@ __asm__("\t.pushsection w2p_code,\"ax\",@progbits\n"
         "\tmovq %rsp, %rbp\n"
         "\tpushq %rax\n\tpushq %rcx\n\tpushq %rdx\n\tpushq %rsi\n\tpushq %rdi\n"
         "\tpushq %r8\n\tpushq %r9\n\tpushq %r10\n\tpushq %r11\n"
-        "\tandq $-16, %rsp\n"
-        "\tsubq $256, %rsp\n"
-        "\tmovdqa %xmm0, 0(%rsp)\n\tmovdqa %xmm1, 16(%rsp)\n\tmovdqa %xmm2, 32(%rsp)\n"
-        "\tmovdqa %xmm3, 48(%rsp)\n\tmovdqa %xmm4, 64(%rsp)\n\tmovdqa %xmm5, 80(%rsp)\n"
-        "\tmovdqa %xmm6, 96(%rsp)\n\tmovdqa %xmm7, 112(%rsp)\n\tmovdqa %xmm8, 128(%rsp)\n"
-        "\tmovdqa %xmm9, 144(%rsp)\n\tmovdqa %xmm10, 160(%rsp)\n\tmovdqa %xmm11, 176(%rsp)\n"
-        "\tmovdqa %xmm12, 192(%rsp)\n\tmovdqa %xmm13, 208(%rsp)\n\tmovdqa %xmm14, 224(%rsp)\n"
-        "\tmovdqa %xmm15, 240(%rsp)\n"
+        "\tandq $-32, %rsp\n"
+        "\tsubq $" POLL_VECTOR_BYTES ", %rsp\n"
+        POLL_VECTORS(POLL_SAVE)
+        POLL_CLEAN_UPPER
         "\tmovq 24(%rbp), %rdi\n"
         "\tmovq 16(%rbp), %rsi\n"
         "\tcall poll_from_stub\n"
-        "\tmovdqa 0(%rsp), %xmm0\n\tmovdqa 16(%rsp), %xmm1\n\tmovdqa 32(%rsp), %xmm2\n"
-        "\tmovdqa 48(%rsp), %xmm3\n\tmovdqa 64(%rsp), %xmm4\n\tmovdqa 80(%rsp), %xmm5\n"
-        "\tmovdqa 96(%rsp), %xmm6\n\tmovdqa 112(%rsp), %xmm7\n\tmovdqa 128(%rsp), %xmm8\n"
-        "\tmovdqa 144(%rsp), %xmm9\n\tmovdqa 160(%rsp), %xmm10\n\tmovdqa 176(%rsp), %xmm11\n"
-        "\tmovdqa 192(%rsp), %xmm12\n\tmovdqa 208(%rsp), %xmm13\n\tmovdqa 224(%rsp), %xmm14\n"
-        "\tmovdqa 240(%rsp), %xmm15\n"
+        POLL_VECTORS(POLL_RESTORE)
         "\tleaq -72(%rbp), %rsp\n"
         "\tpopq %r11\n\tpopq %r10\n\tpopq %r9\n\tpopq %r8\n"
         "\tpopq %rdi\n\tpopq %rsi\n\tpopq %rdx\n\tpopq %rcx\n\tpopq %rax\n"

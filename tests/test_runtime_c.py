@@ -1,5 +1,6 @@
 """The C runtime on its own: compiled warning-free, and its edge cases (tests/c/test_rt.c,
 tests/c/test_simd.c)."""
+import platform
 import shutil
 import subprocess
 from pathlib import Path
@@ -35,14 +36,28 @@ def _flags_for(cc: tuple[str, ...], flags: list[str]) -> list[str]:
     return [f for f in flags if "clang" not in cc[0] or f != "-fsignaling-nans"]
 
 
+def _isas() -> list[str]:
+    """The baseline, and where this CPU runs them x86-64-v2 (SSSE3, SSE4.1: w2p_simd.h uses
+    them) and x86-64-v3 (AVX2: the poll's stub saves the vector registers whole)."""
+    isas = [""]
+    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").is_file() else ""
+    if platform.machine() == "x86_64" and " sse4_1 " in flags:
+        isas.append("-march=x86-64-v2")
+    if platform.machine() == "x86_64" and " avx2 " in flags:
+        isas.append("-march=x86-64-v3")
+    return isas
+
+
+@pytest.mark.parametrize("isa", _isas(), ids=lambda isa: isa or "baseline")
 @pytest.mark.parametrize("cc", _compilers(), ids=lambda cc: cc[0])
 @pytest.mark.parametrize("bounds_checks", [0, 1])
-def test_module_header_alone(tmp_path, bounds_checks, cc):
+def test_module_header_alone(tmp_path, bounds_checks, cc, isa):
     """runtime_c/w2p_module.h, the fixed part of every generated module, compiled alone as
     modules are, in both builds (tests/c/test_module_h.c)."""
     exe = tmp_path / "test_module_h"
     toolchain = Toolchain(cc)
     toolchain.run(["-Wall", "-Wextra", "-Werror", "-O2", *_flags_for(cc, [*SEMANTIC_FLAGS, *toolchain.module_flags()]),
+                   *([isa] if isa else []),
                    f"-DW2P_BOUNDS_CHECKS={bounds_checks}", f"-I{runtime_dir()}", str(HERE / "c" / "test_module_h.c"),
                    str(runtime_dir() / "w2p_rt.c"), "-o", str(exe), "-lm"], "compiling the module header test")
     proc = subprocess.run([str(exe)], capture_output=True, text=True)
@@ -50,13 +65,16 @@ def test_module_header_alone(tmp_path, bounds_checks, cc):
     assert "all module header checks passed" in proc.stdout
 
 
+@pytest.mark.parametrize("isa", _isas(), ids=lambda isa: isa or "baseline")
 @pytest.mark.parametrize("cc", _compilers(), ids=lambda cc: cc[0])
 @pytest.mark.parametrize("opt", ["-O0", "-O2"])
-def test_simd_header_edge_cases(tmp_path, cc, opt):
-    """runtime_c/w2p_simd.h alone, compiled as modules are (tests/c/test_simd.c)."""
+def test_simd_header_edge_cases(tmp_path, cc, opt, isa):
+    """runtime_c/w2p_simd.h alone, compiled as modules are (tests/c/test_simd.c): at the
+    baseline (SSE2 on x86-64) and for a CPU with the SSSE3 and SSE4.1 instructions the
+    header uses when it may."""
     exe = tmp_path / "test_simd"
     flags = _flags_for(cc, SEMANTIC_FLAGS)
-    Toolchain(cc).run(["-Wall", "-Wextra", "-Werror", opt, *flags, f"-I{runtime_dir()}",
+    Toolchain(cc).run(["-Wall", "-Wextra", "-Werror", opt, *flags, *([isa] if isa else []), f"-I{runtime_dir()}",
                        str(HERE / "c" / "test_simd.c"), "-o", str(exe), "-lm"], "compiling the SIMD test")
     proc = subprocess.run([str(exe)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -175,6 +175,18 @@ static void scrambling_poll(w2p_ctx *ctx, const char *where)
     requests = 0;
     ((Instance *)ctx)->news += 1000;
 #if defined(__x86_64__)
+#ifdef __AVX__
+    __asm__ volatile("vxorps %%ymm0, %%ymm0, %%ymm0\n\tvxorps %%ymm1, %%ymm1, %%ymm1\n\t"
+                     "vxorps %%ymm2, %%ymm2, %%ymm2\n\tvxorps %%ymm3, %%ymm3, %%ymm3\n\t"
+                     "vxorps %%ymm4, %%ymm4, %%ymm4\n\tvxorps %%ymm5, %%ymm5, %%ymm5\n\t"
+                     "vxorps %%ymm6, %%ymm6, %%ymm6\n\tvxorps %%ymm7, %%ymm7, %%ymm7\n\t"
+                     "vxorps %%ymm8, %%ymm8, %%ymm8\n\tvxorps %%ymm9, %%ymm9, %%ymm9\n\t"
+                     "vxorps %%ymm10, %%ymm10, %%ymm10\n\tvxorps %%ymm11, %%ymm11, %%ymm11\n\t"
+                     "vxorps %%ymm12, %%ymm12, %%ymm12\n\tvxorps %%ymm13, %%ymm13, %%ymm13\n\t"
+                     "vxorps %%ymm14, %%ymm14, %%ymm14\n\tvxorps %%ymm15, %%ymm15, %%ymm15"
+                     : : : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
+                       "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+#endif
     __asm__ volatile("movq $-1, %%rax\n\tmovq $-1, %%rcx\n\tmovq $-1, %%rdx\n\tmovq $-1, %%rsi\n\t"
                      "movq $-1, %%rdi\n\tmovq $-1, %%r8\n\tmovq $-1, %%r9\n\tmovq $-1, %%r10\n\t"
                      "movq $-1, %%r11\n\tpcmpeqd %%xmm0, %%xmm0\n\tpcmpeqd %%xmm1, %%xmm1\n\t"
@@ -225,33 +237,37 @@ __attribute__((noinline)) static uint64_t called_loop(Instance *inst, uint32_t n
 
 #ifdef POLL_CALL_ASM
 /* The call a poll makes from assembly keeps every register a callee may change: each is
-   loaded from in[], the call made, and each stored to out[]. */
+   loaded from regs (9 integer registers, then the 16 vector ones, whole), the call made,
+   and each stored after them. */
+#ifdef __AVX__
+#define VECTOR_BYTES 32
+#define OUT "584"
+#define LOAD_VECTOR(n, sse, avx) "vmovdqu 72+" #avx "(%%rbx), %%ymm" #n "\n\t"
+#define STORE_VECTOR(n, sse, avx) "vmovdqu %%ymm" #n ", " OUT "+72+" #avx "(%%rbx)\n\t"
+#else
+#define VECTOR_BYTES 16
+#define OUT "328"
+#define LOAD_VECTOR(n, sse, avx) "movdqu 72+" #sse "(%%rbx), %%xmm" #n "\n\t"
+#define STORE_VECTOR(n, sse, avx) "movdqu %%xmm" #n ", " OUT "+72+" #sse "(%%rbx)\n\t"
+#endif
 static void poll_call_keeps_every_register(void)
 {
-    enum { GPRS = 9, WORDS = GPRS + 2 * 16 };
-    uint64_t regs[2 * WORDS]; /* in[], then out[] */
+    enum { WORDS = 9 + 16 * VECTOR_BYTES / 8 };
+    uint64_t regs[2 * WORDS];
     for (int i = 0; i < WORDS; i++)
         regs[i] = 0x0123456789abcdefull * (uint64_t)(i + 1), regs[WORDS + i] = 0;
     register w2p_ctx *ctx __asm__("r12") = &instance.ctx;
     __asm__ volatile("movq 0(%%rbx), %%rax\n\tmovq 8(%%rbx), %%rcx\n\tmovq 16(%%rbx), %%rdx\n\t"
                      "movq 24(%%rbx), %%rsi\n\tmovq 32(%%rbx), %%rdi\n\tmovq 40(%%rbx), %%r8\n\t"
                      "movq 48(%%rbx), %%r9\n\tmovq 56(%%rbx), %%r10\n\tmovq 64(%%rbx), %%r11\n\t"
-                     "movdqu 72(%%rbx), %%xmm0\n\tmovdqu 88(%%rbx), %%xmm1\n\tmovdqu 104(%%rbx), %%xmm2\n\t"
-                     "movdqu 120(%%rbx), %%xmm3\n\tmovdqu 136(%%rbx), %%xmm4\n\tmovdqu 152(%%rbx), %%xmm5\n\t"
-                     "movdqu 168(%%rbx), %%xmm6\n\tmovdqu 184(%%rbx), %%xmm7\n\tmovdqu 200(%%rbx), %%xmm8\n\t"
-                     "movdqu 216(%%rbx), %%xmm9\n\tmovdqu 232(%%rbx), %%xmm10\n\tmovdqu 248(%%rbx), %%xmm11\n\t"
-                     "movdqu 264(%%rbx), %%xmm12\n\tmovdqu 280(%%rbx), %%xmm13\n\tmovdqu 296(%%rbx), %%xmm14\n\t"
-                     "movdqu 312(%%rbx), %%xmm15\n\t"
+                     POLL_VECTORS(LOAD_VECTOR)
                      POLL_CALL_ASM
-                     "movq %%rax, 328(%%rbx)\n\tmovq %%rcx, 336(%%rbx)\n\tmovq %%rdx, 344(%%rbx)\n\t"
-                     "movq %%rsi, 352(%%rbx)\n\tmovq %%rdi, 360(%%rbx)\n\tmovq %%r8, 368(%%rbx)\n\t"
-                     "movq %%r9, 376(%%rbx)\n\tmovq %%r10, 384(%%rbx)\n\tmovq %%r11, 392(%%rbx)\n\t"
-                     "movdqu %%xmm0, 400(%%rbx)\n\tmovdqu %%xmm1, 416(%%rbx)\n\tmovdqu %%xmm2, 432(%%rbx)\n\t"
-                     "movdqu %%xmm3, 448(%%rbx)\n\tmovdqu %%xmm4, 464(%%rbx)\n\tmovdqu %%xmm5, 480(%%rbx)\n\t"
-                     "movdqu %%xmm6, 496(%%rbx)\n\tmovdqu %%xmm7, 512(%%rbx)\n\tmovdqu %%xmm8, 528(%%rbx)\n\t"
-                     "movdqu %%xmm9, 544(%%rbx)\n\tmovdqu %%xmm10, 560(%%rbx)\n\tmovdqu %%xmm11, 576(%%rbx)\n\t"
-                     "movdqu %%xmm12, 592(%%rbx)\n\tmovdqu %%xmm13, 608(%%rbx)\n\tmovdqu %%xmm14, 624(%%rbx)\n\t"
-                     "movdqu %%xmm15, 640(%%rbx)"
+                     "movq %%rax, " OUT "+0(%%rbx)\n\tmovq %%rcx, " OUT "+8(%%rbx)\n\t"
+                     "movq %%rdx, " OUT "+16(%%rbx)\n\tmovq %%rsi, " OUT "+24(%%rbx)\n\t"
+                     "movq %%rdi, " OUT "+32(%%rbx)\n\tmovq %%r8, " OUT "+40(%%rbx)\n\t"
+                     "movq %%r9, " OUT "+48(%%rbx)\n\tmovq %%r10, " OUT "+56(%%rbx)\n\t"
+                     "movq %%r11, " OUT "+64(%%rbx)\n\t"
+                     POLL_VECTORS(STORE_VECTOR)
                      : : "b"(regs), [ctx] "r"(ctx), [where] "m"(*__func__)
                      : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "xmm0", "xmm1", "xmm2",
                        "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
