@@ -61,7 +61,7 @@ static const struct {
                         "An import is missing or does not match what the module declares.", NULL},
     [W2P_TRAP] = {W2P_ERRORS_MODULE ".Trap", "Trap(kind, message=None): a WebAssembly trap; `kind` is one of "
                                              "TRAP_KINDS.",
-                  w2p_trap_init, NULL},
+                  w2p_trap_init},
 };
 
 /* A new exception class `which`, derived from `base`. */
