@@ -43,6 +43,43 @@ typedef uint64_t w2p_u64x2 __attribute__((vector_size(16)));
 typedef float w2p_f32x4 __attribute__((vector_size(16)));
 typedef double w2p_f64x2 __attribute__((vector_size(16)));
 
+/* On x86-64, the instructions whose Wasm semantics an SSE instruction has exactly (the
+   saturating, packing, pairwise and rounding ones) use it: GCC does not find them in the
+   lane loops, which cost a dozen to a hundred instructions each. Which ones the compiler
+   may use depends on the CPU the build assumes (SSE2 always; SSSE3 and SSE4.1 with
+   x86-64-v2, as modules compiled on the fly are built where the CPU has it). */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define W2P_SSE2 1
+#else
+#define W2P_SSE2 0
+#endif
+#if defined(__SSSE3__)
+#include <tmmintrin.h>
+#define W2P_SSSE3 1
+#else
+#define W2P_SSSE3 0
+#endif
+#if defined(__SSE4_1__)
+#include <smmintrin.h>
+#define W2P_SSE41 1
+#else
+#define W2P_SSE41 0
+#endif
+/* One instruction (an intrinsic of __m128i operands) as a Wasm one. */
+#define W2P_SSE_UNARY(name, expr)                                       \
+    static inline W2P_CODE w2p_v128 name(w2p_v128 va)                   \
+    {                                                                   \
+        __m128i a = (__m128i)va;                                        \
+        return (w2p_v128)(expr);                                        \
+    }
+#define W2P_SSE_BINARY(name, expr)                                      \
+    static inline W2P_CODE w2p_v128 name(w2p_v128 va, w2p_v128 vb)     \
+    {                                                                   \
+        __m128i a = (__m128i)va, b = (__m128i)vb;                       \
+        return (w2p_v128)(expr);                                        \
+    }
+
 /* A v128 stored at any address (w2p_val.v128, a global's cell), as an lvalue. */
 typedef uint64_t w2p_v128_unaligned __attribute__((vector_size(16), aligned(1), __may_alias__));
 #define W2P_V128_AT(p) (*(w2p_v128_unaligned *)(void *)(p))
@@ -204,12 +241,27 @@ static inline W2P_CODE uint32_t w2p_trunc_sat_u32(double x)
             r[i] = (L)(bits >> (i * (64 / (n))));                       \
         return (w2p_v128)r;                                             \
     }
+#if W2P_SSE41
+/* pmovsx and pmovzx widen the low 8 bytes of a register. */
+#define W2P_SSE_LOAD_EXTEND(name, widen)                                \
+    static inline W2P_CODE w2p_v128 name(uint64_t bits)                 \
+    {                                                                   \
+        return (w2p_v128)widen(_mm_cvtsi64_si128((long long)bits));     \
+    }
+W2P_SSE_LOAD_EXTEND(w2p_v128_load8x8_s, _mm_cvtepi8_epi16)
+W2P_SSE_LOAD_EXTEND(w2p_v128_load8x8_u, _mm_cvtepu8_epi16)
+W2P_SSE_LOAD_EXTEND(w2p_v128_load16x4_s, _mm_cvtepi16_epi32)
+W2P_SSE_LOAD_EXTEND(w2p_v128_load16x4_u, _mm_cvtepu16_epi32)
+W2P_SSE_LOAD_EXTEND(w2p_v128_load32x2_s, _mm_cvtepi32_epi64)
+W2P_SSE_LOAD_EXTEND(w2p_v128_load32x2_u, _mm_cvtepu32_epi64)
+#else
 W2P_LOAD_EXTEND(w2p_v128_load8x8_s, w2p_i16x8, 8, int8_t)
 W2P_LOAD_EXTEND(w2p_v128_load8x8_u, w2p_u16x8, 8, uint8_t)
 W2P_LOAD_EXTEND(w2p_v128_load16x4_s, w2p_i32x4, 4, int16_t)
 W2P_LOAD_EXTEND(w2p_v128_load16x4_u, w2p_u32x4, 4, uint16_t)
 W2P_LOAD_EXTEND(w2p_v128_load32x2_s, w2p_i64x2, 2, int32_t)
 W2P_LOAD_EXTEND(w2p_v128_load32x2_u, w2p_u64x2, 2, uint32_t)
+#endif
 
 static inline W2P_CODE w2p_v128 w2p_v128_load32_zero(uint32_t x) { return (w2p_v128)(w2p_u32x4){x, 0, 0, 0}; }
 static inline W2P_CODE w2p_v128 w2p_v128_load64_zero(uint64_t x) { return (w2p_v128){x, 0}; }
@@ -241,7 +293,13 @@ W2P_REPLACE(w2p_f32x4_replace_lane, w2p_f32x4, float, float)
 W2P_REPLACE(w2p_f64x2_replace_lane, w2p_f64x2, double, double)
 
 /* Indices 16 and up select 0. */
+#if W2P_SSSE3
+/* pshufb gives 0 for an index with its top bit set: adding 0x70 with unsigned saturation
+   sets it for every index of 16 or more and keeps the low four bits of the others. */
+W2P_SSE_BINARY(w2p_i8x16_swizzle, _mm_shuffle_epi8(a, _mm_adds_epu8(b, _mm_set1_epi8(0x70))))
+#else
 W2P_LANES2(w2p_i8x16_swizzle, w2p_u8x16, 16, w2p_u8x16, b[i] < 16 ? a[b[i] & 15] : 0)
+#endif
 
 /* ---- Comparisons: all ones where true ---- */
 
@@ -298,14 +356,41 @@ W2P_BINARY(w2p_f64x2_ge, w2p_f64x2, a >= b)
 /* ---- Reductions to an i32 ---- */
 
 static inline W2P_CODE uint32_t w2p_v128_any_true(w2p_v128 a) { return (a[0] | a[1]) != 0; }
+#if W2P_SSE2
+/* The byte mask of the lanes equal to zero (pmovmskb), or the lanes' sign bits. */
+static inline W2P_CODE uint32_t w2p_i8x16_all_true(w2p_v128 a)
+{
+    return _mm_movemask_epi8(_mm_cmpeq_epi8((__m128i)a, _mm_setzero_si128())) == 0;
+}
+static inline W2P_CODE uint32_t w2p_i16x8_all_true(w2p_v128 a)
+{
+    return _mm_movemask_epi8(_mm_cmpeq_epi16((__m128i)a, _mm_setzero_si128())) == 0;
+}
+static inline W2P_CODE uint32_t w2p_i32x4_all_true(w2p_v128 a)
+{
+    return _mm_movemask_epi8(_mm_cmpeq_epi32((__m128i)a, _mm_setzero_si128())) == 0;
+}
+#else
 W2P_REDUCE(w2p_i8x16_all_true, w2p_u8x16, 16, 1, r & (a[i] != 0))
 W2P_REDUCE(w2p_i16x8_all_true, w2p_u16x8, 8, 1, r & (a[i] != 0))
 W2P_REDUCE(w2p_i32x4_all_true, w2p_u32x4, 4, 1, r & (a[i] != 0))
+#endif
 W2P_REDUCE(w2p_i64x2_all_true, w2p_u64x2, 2, 1, r & (a[i] != 0))
+#if W2P_SSE2
+static inline W2P_CODE uint32_t w2p_i8x16_bitmask(w2p_v128 a) { return (uint32_t)_mm_movemask_epi8((__m128i)a); }
+/* Packing with signed saturation keeps each lane's sign. */
+static inline W2P_CODE uint32_t w2p_i16x8_bitmask(w2p_v128 a)
+{
+    return (uint32_t)_mm_movemask_epi8(_mm_packs_epi16((__m128i)a, _mm_setzero_si128()));
+}
+static inline W2P_CODE uint32_t w2p_i32x4_bitmask(w2p_v128 a) { return (uint32_t)_mm_movemask_ps((__m128)a); }
+static inline W2P_CODE uint32_t w2p_i64x2_bitmask(w2p_v128 a) { return (uint32_t)_mm_movemask_pd((__m128d)a); }
+#else
 W2P_REDUCE(w2p_i8x16_bitmask, w2p_i8x16, 16, 0, r | (uint32_t)(a[i] < 0) << i)
 W2P_REDUCE(w2p_i16x8_bitmask, w2p_i16x8, 8, 0, r | (uint32_t)(a[i] < 0) << i)
 W2P_REDUCE(w2p_i32x4_bitmask, w2p_i32x4, 4, 0, r | (uint32_t)(a[i] < 0) << i)
 W2P_REDUCE(w2p_i64x2_bitmask, w2p_i64x2, 2, 0, r | (uint32_t)(a[i] < 0) << i)
+#endif
 
 /* ---- Integer arithmetic (in unsigned lanes: it wraps) ---- */
 
@@ -318,7 +403,18 @@ W2P_UNARY(w2p_i8x16_abs, w2p_u8x16, (a ^ (w2p_u8x16)((w2p_i8x16)a >> 7)) - (w2p_
 W2P_UNARY(w2p_i16x8_abs, w2p_u16x8, (a ^ (w2p_u16x8)((w2p_i16x8)a >> 15)) - (w2p_u16x8)((w2p_i16x8)a >> 15))
 W2P_UNARY(w2p_i32x4_abs, w2p_u32x4, (a ^ (w2p_u32x4)((w2p_i32x4)a >> 31)) - (w2p_u32x4)((w2p_i32x4)a >> 31))
 W2P_UNARY(w2p_i64x2_abs, w2p_u64x2, (a ^ (w2p_u64x2)((w2p_i64x2)a >> 63)) - (w2p_u64x2)((w2p_i64x2)a >> 63))
+#if W2P_SSSE3
+/* Each nibble's count looked up in a table of 16 (pshufb), the two added. */
+static inline W2P_CODE w2p_v128 w2p_i8x16_popcnt(w2p_v128 va)
+{
+    const __m128i counts = _mm_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4), low = _mm_set1_epi8(0x0F);
+    __m128i a = (__m128i)va;
+    return (w2p_v128)_mm_add_epi8(_mm_shuffle_epi8(counts, _mm_and_si128(a, low)),
+                                  _mm_shuffle_epi8(counts, _mm_and_si128(_mm_srli_epi16(a, 4), low)));
+}
+#else
 W2P_LANES1(w2p_i8x16_popcnt, w2p_u8x16, 16, w2p_u8x16, (uint8_t)__builtin_popcount(a[i]))
+#endif
 
 W2P_BINARY(w2p_i8x16_add, w2p_u8x16, a + b)
 W2P_BINARY(w2p_i16x8_add, w2p_u16x8, a + b)
@@ -332,6 +428,16 @@ W2P_BINARY(w2p_i16x8_mul, w2p_u16x8, a * b)
 W2P_BINARY(w2p_i32x4_mul, w2p_u32x4, a * b)
 W2P_BINARY(w2p_i64x2_mul, w2p_u64x2, a * b)
 
+#if W2P_SSE2
+W2P_SSE_BINARY(w2p_i8x16_add_sat_s, _mm_adds_epi8(a, b))
+W2P_SSE_BINARY(w2p_i8x16_add_sat_u, _mm_adds_epu8(a, b))
+W2P_SSE_BINARY(w2p_i8x16_sub_sat_s, _mm_subs_epi8(a, b))
+W2P_SSE_BINARY(w2p_i8x16_sub_sat_u, _mm_subs_epu8(a, b))
+W2P_SSE_BINARY(w2p_i16x8_add_sat_s, _mm_adds_epi16(a, b))
+W2P_SSE_BINARY(w2p_i16x8_add_sat_u, _mm_adds_epu16(a, b))
+W2P_SSE_BINARY(w2p_i16x8_sub_sat_s, _mm_subs_epi16(a, b))
+W2P_SSE_BINARY(w2p_i16x8_sub_sat_u, _mm_subs_epu16(a, b))
+#else
 W2P_LANES2(w2p_i8x16_add_sat_s, w2p_i8x16, 16, w2p_i8x16, (int8_t)w2p_sat_s(a[i] + b[i], INT8_MIN, INT8_MAX))
 W2P_LANES2(w2p_i8x16_add_sat_u, w2p_u8x16, 16, w2p_u8x16, (uint8_t)w2p_sat_s(a[i] + b[i], 0, UINT8_MAX))
 W2P_LANES2(w2p_i8x16_sub_sat_s, w2p_i8x16, 16, w2p_i8x16, (int8_t)w2p_sat_s(a[i] - b[i], INT8_MIN, INT8_MAX))
@@ -340,26 +446,56 @@ W2P_LANES2(w2p_i16x8_add_sat_s, w2p_i16x8, 8, w2p_i16x8, (int16_t)w2p_sat_s(a[i]
 W2P_LANES2(w2p_i16x8_add_sat_u, w2p_u16x8, 8, w2p_u16x8, (uint16_t)w2p_sat_s(a[i] + b[i], 0, UINT16_MAX))
 W2P_LANES2(w2p_i16x8_sub_sat_s, w2p_i16x8, 8, w2p_i16x8, (int16_t)w2p_sat_s(a[i] - b[i], INT16_MIN, INT16_MAX))
 W2P_LANES2(w2p_i16x8_sub_sat_u, w2p_u16x8, 8, w2p_u16x8, (uint16_t)w2p_sat_s(a[i] - b[i], 0, UINT16_MAX))
+#endif
 
 #define W2P_MINMAX(shape, bits, n)                                                                   \
     W2P_LANES2(w2p_##shape##_min_s, w2p_i##bits##x##n, n, w2p_i##bits##x##n, a[i] < b[i] ? a[i] : b[i]) \
     W2P_LANES2(w2p_##shape##_min_u, w2p_u##bits##x##n, n, w2p_u##bits##x##n, a[i] < b[i] ? a[i] : b[i]) \
     W2P_LANES2(w2p_##shape##_max_s, w2p_i##bits##x##n, n, w2p_i##bits##x##n, a[i] > b[i] ? a[i] : b[i]) \
     W2P_LANES2(w2p_##shape##_max_u, w2p_u##bits##x##n, n, w2p_u##bits##x##n, a[i] > b[i] ? a[i] : b[i])
+#if W2P_SSE41
+W2P_SSE_BINARY(w2p_i8x16_min_s, _mm_min_epi8(a, b))
+W2P_SSE_BINARY(w2p_i8x16_min_u, _mm_min_epu8(a, b))
+W2P_SSE_BINARY(w2p_i8x16_max_s, _mm_max_epi8(a, b))
+W2P_SSE_BINARY(w2p_i8x16_max_u, _mm_max_epu8(a, b))
+W2P_SSE_BINARY(w2p_i16x8_min_s, _mm_min_epi16(a, b))
+W2P_SSE_BINARY(w2p_i16x8_min_u, _mm_min_epu16(a, b))
+W2P_SSE_BINARY(w2p_i16x8_max_s, _mm_max_epi16(a, b))
+W2P_SSE_BINARY(w2p_i16x8_max_u, _mm_max_epu16(a, b))
+W2P_SSE_BINARY(w2p_i32x4_min_s, _mm_min_epi32(a, b))
+W2P_SSE_BINARY(w2p_i32x4_min_u, _mm_min_epu32(a, b))
+W2P_SSE_BINARY(w2p_i32x4_max_s, _mm_max_epi32(a, b))
+W2P_SSE_BINARY(w2p_i32x4_max_u, _mm_max_epu32(a, b))
+#else
 W2P_MINMAX(i8x16, 8, 16)
 W2P_MINMAX(i16x8, 16, 8)
 W2P_MINMAX(i32x4, 32, 4)
+#endif
 
 /* Rounding average: (a + b + 1) / 2 without overflow. */
 W2P_BINARY(w2p_i8x16_avgr_u, w2p_u8x16, (a | b) - ((a ^ b) >> 1))
 W2P_BINARY(w2p_i16x8_avgr_u, w2p_u16x8, (a | b) - ((a ^ b) >> 1))
 
 /* (a * b + 2**14) >> 15, saturated: only -32768 * -32768 overflows. */
+#if W2P_SSSE3
+/* pmulhrsw rounds alike; it gives -32768 only for -32768 * -32768 (no product in range
+   rounds to it), which saturates to 32767: flipping every bit of such a lane does that. */
+static inline W2P_CODE w2p_v128 w2p_i16x8_q15mulr_sat_s(w2p_v128 a, w2p_v128 b)
+{
+    __m128i r = _mm_mulhrs_epi16((__m128i)a, (__m128i)b);
+    return (w2p_v128)_mm_xor_si128(r, _mm_cmpeq_epi16(r, _mm_set1_epi16(INT16_MIN)));
+}
+#else
 W2P_LANES2(w2p_i16x8_q15mulr_sat_s, w2p_i16x8, 8, w2p_i16x8,
            (int16_t)w2p_sat_s((a[i] * b[i] + 0x4000) >> 15, INT16_MIN, INT16_MAX))
+#endif
 /* Pairwise products summed: only two lanes of -32768 squared wrap (to INT32_MIN). */
+#if W2P_SSE2
+W2P_SSE_BINARY(w2p_i32x4_dot_i16x8_s, _mm_madd_epi16(a, b)) /* pmaddwd wraps alike */
+#else
 W2P_LANES2(w2p_i32x4_dot_i16x8_s, w2p_u32x4, 4, w2p_i16x8,
            (uint32_t)(a[2 * i] * b[2 * i]) + (uint32_t)(a[2 * i + 1] * b[2 * i + 1]))
+#endif
 
 W2P_SHIFT(w2p_i8x16_shl, w2p_u8x16, 8, <<)
 W2P_SHIFT(w2p_i8x16_shr_s, w2p_i8x16, 8, >>)
@@ -376,17 +512,63 @@ W2P_SHIFT(w2p_i64x2_shr_u, w2p_u64x2, 64, >>)
 
 /* ---- Narrowing (saturating, from signed lanes), widening, extended multiplication ---- */
 
+#if W2P_SSE2
+W2P_SSE_BINARY(w2p_i8x16_narrow_i16x8_s, _mm_packs_epi16(a, b))
+W2P_SSE_BINARY(w2p_i8x16_narrow_i16x8_u, _mm_packus_epi16(a, b))
+W2P_SSE_BINARY(w2p_i16x8_narrow_i32x4_s, _mm_packs_epi32(a, b))
+#else
 W2P_LANES2(w2p_i8x16_narrow_i16x8_s, w2p_i8x16, 16, w2p_i16x8,
            (int8_t)w2p_sat_s(i < 8 ? a[i] : b[i - 8], INT8_MIN, INT8_MAX))
 W2P_LANES2(w2p_i8x16_narrow_i16x8_u, w2p_u8x16, 16, w2p_i16x8,
            (uint8_t)w2p_sat_s(i < 8 ? a[i] : b[i - 8], 0, UINT8_MAX))
 W2P_LANES2(w2p_i16x8_narrow_i32x4_s, w2p_i16x8, 8, w2p_i32x4,
            (int16_t)w2p_sat_s(i < 4 ? a[i] : b[i - 4], INT16_MIN, INT16_MAX))
+#endif
+#if W2P_SSE41
+W2P_SSE_BINARY(w2p_i16x8_narrow_i32x4_u, _mm_packus_epi32(a, b))
+#else
 W2P_LANES2(w2p_i16x8_narrow_i32x4_u, w2p_u16x8, 8, w2p_i32x4,
            (uint16_t)w2p_sat_s(i < 4 ? a[i] : b[i - 4], 0, UINT16_MAX))
+#endif
 
-/* extend_low/high, extmul_low/high and extadd_pairwise for one pair of shapes: the wide
-   one (R, n lanes of type W) from the narrow one (S signed, U unsigned). */
+/* extend_low/high and extmul_low/high for one pair of shapes: the wide one (R, n lanes of
+   type W) from the narrow one (S signed, U unsigned). */
+#if W2P_SSE41
+/* pmovsx and pmovzx widen the low half (the high one moved down first); the products of
+   widened lanes are a vector multiply (pmullw, pmulld), but for 64-bit lanes, which
+   pmuldq and pmuludq make from the even 32-bit lanes. */
+#define W2P_SSE_EXTEND(wide, narrow, signed_cvt, unsigned_cvt)                                               \
+    W2P_SSE_UNARY(w2p_##wide##_extend_low_##narrow##_s, signed_cvt(a))                                       \
+    W2P_SSE_UNARY(w2p_##wide##_extend_high_##narrow##_s, signed_cvt(_mm_unpackhi_epi64(a, a)))               \
+    W2P_SSE_UNARY(w2p_##wide##_extend_low_##narrow##_u, unsigned_cvt(a))                                     \
+    W2P_SSE_UNARY(w2p_##wide##_extend_high_##narrow##_u, unsigned_cvt(_mm_unpackhi_epi64(a, a)))
+W2P_SSE_EXTEND(i16x8, i8x16, _mm_cvtepi8_epi16, _mm_cvtepu8_epi16)
+W2P_SSE_EXTEND(i32x4, i16x8, _mm_cvtepi16_epi32, _mm_cvtepu16_epi32)
+W2P_SSE_EXTEND(i64x2, i32x4, _mm_cvtepi32_epi64, _mm_cvtepu32_epi64)
+#define W2P_EXTMUL(wide, narrow, Ru)                                                                         \
+    static inline W2P_CODE w2p_v128 w2p_##wide##_extmul_low_##narrow##_s(w2p_v128 a, w2p_v128 b)               \
+    {                                                                                                        \
+        return (w2p_v128)((Ru)w2p_##wide##_extend_low_##narrow##_s(a) * (Ru)w2p_##wide##_extend_low_##narrow##_s(b)); \
+    }                                                                                                        \
+    static inline W2P_CODE w2p_v128 w2p_##wide##_extmul_high_##narrow##_s(w2p_v128 a, w2p_v128 b)              \
+    {                                                                                                        \
+        return (w2p_v128)((Ru)w2p_##wide##_extend_high_##narrow##_s(a) * (Ru)w2p_##wide##_extend_high_##narrow##_s(b)); \
+    }                                                                                                        \
+    static inline W2P_CODE w2p_v128 w2p_##wide##_extmul_low_##narrow##_u(w2p_v128 a, w2p_v128 b)               \
+    {                                                                                                        \
+        return (w2p_v128)((Ru)w2p_##wide##_extend_low_##narrow##_u(a) * (Ru)w2p_##wide##_extend_low_##narrow##_u(b)); \
+    }                                                                                                        \
+    static inline W2P_CODE w2p_v128 w2p_##wide##_extmul_high_##narrow##_u(w2p_v128 a, w2p_v128 b)              \
+    {                                                                                                        \
+        return (w2p_v128)((Ru)w2p_##wide##_extend_high_##narrow##_u(a) * (Ru)w2p_##wide##_extend_high_##narrow##_u(b)); \
+    }
+W2P_EXTMUL(i16x8, i8x16, w2p_u16x8)
+W2P_EXTMUL(i32x4, i16x8, w2p_u32x4)
+W2P_SSE_BINARY(w2p_i64x2_extmul_low_i32x4_s, _mm_mul_epi32(_mm_unpacklo_epi32(a, a), _mm_unpacklo_epi32(b, b)))
+W2P_SSE_BINARY(w2p_i64x2_extmul_high_i32x4_s, _mm_mul_epi32(_mm_unpackhi_epi32(a, a), _mm_unpackhi_epi32(b, b)))
+W2P_SSE_BINARY(w2p_i64x2_extmul_low_i32x4_u, _mm_mul_epu32(_mm_unpacklo_epi32(a, a), _mm_unpacklo_epi32(b, b)))
+W2P_SSE_BINARY(w2p_i64x2_extmul_high_i32x4_u, _mm_mul_epu32(_mm_unpackhi_epi32(a, a), _mm_unpackhi_epi32(b, b)))
+#else
 #define W2P_WIDEN(wide, narrow, Ri, Ru, n, Si, Su, Wi, Wu)                                                    \
     W2P_LANES1(w2p_##wide##_extend_low_##narrow##_s, Ri, n, Si, (Wi)a[i])                                    \
     W2P_LANES1(w2p_##wide##_extend_high_##narrow##_s, Ri, n, Si, (Wi)a[i + (n)])                             \
@@ -399,11 +581,28 @@ W2P_LANES2(w2p_i16x8_narrow_i32x4_u, w2p_u16x8, 8, w2p_i32x4,
 W2P_WIDEN(i16x8, i8x16, w2p_i16x8, w2p_u16x8, 8, w2p_i8x16, w2p_u8x16, int16_t, uint16_t)
 W2P_WIDEN(i32x4, i16x8, w2p_i32x4, w2p_u32x4, 4, w2p_i16x8, w2p_u16x8, int32_t, uint32_t)
 W2P_WIDEN(i64x2, i32x4, w2p_i64x2, w2p_u64x2, 2, w2p_i32x4, w2p_u32x4, int64_t, uint64_t)
+#endif
 
+#if W2P_SSSE3
+/* pmaddubsw multiplies unsigned bytes by signed ones: by ones, pairs summed (no sum
+   reaches its saturation). */
+W2P_SSE_UNARY(w2p_i16x8_extadd_pairwise_i8x16_s, _mm_maddubs_epi16(_mm_set1_epi8(1), a))
+W2P_SSE_UNARY(w2p_i16x8_extadd_pairwise_i8x16_u, _mm_maddubs_epi16(a, _mm_set1_epi8(1)))
+#else
 W2P_LANES1(w2p_i16x8_extadd_pairwise_i8x16_s, w2p_i16x8, 8, w2p_i8x16, (int16_t)(a[2 * i] + a[2 * i + 1]))
 W2P_LANES1(w2p_i16x8_extadd_pairwise_i8x16_u, w2p_u16x8, 8, w2p_u8x16, (uint16_t)(a[2 * i] + a[2 * i + 1]))
+#endif
+#if W2P_SSE2
+/* pmaddwd by ones; unsigned lanes made signed by subtracting 32768 from each, which the
+   pair's sum gets back as 65536. */
+W2P_SSE_UNARY(w2p_i32x4_extadd_pairwise_i16x8_s, _mm_madd_epi16(a, _mm_set1_epi16(1)))
+W2P_SSE_UNARY(w2p_i32x4_extadd_pairwise_i16x8_u,
+              _mm_add_epi32(_mm_madd_epi16(_mm_xor_si128(a, _mm_set1_epi16(INT16_MIN)), _mm_set1_epi16(1)),
+                            _mm_set1_epi32(65536)))
+#else
 W2P_LANES1(w2p_i32x4_extadd_pairwise_i16x8_s, w2p_i32x4, 4, w2p_i16x8, (int32_t)a[2 * i] + a[2 * i + 1])
 W2P_LANES1(w2p_i32x4_extadd_pairwise_i16x8_u, w2p_u32x4, 4, w2p_u16x8, (uint32_t)a[2 * i] + a[2 * i + 1])
+#endif
 
 /* ---- Floats ---- */
 
@@ -436,6 +635,22 @@ W2P_BINARY(w2p_f64x2_pmax, w2p_f64x2, ((w2p_i64x2)b & (w2p_i64x2)(a < b)) | ((w2
 
 /* Rounding keeps NaN payloads in libm but must quiet them in Wasm: x + x does. nearest
    is nearbyint in the default rounding mode, half to even. */
+#if W2P_SSE41
+/* roundps/roundpd: -0 kept, half to even for nearest, a NaN quieted with its payload. */
+#define W2P_SSE_ROUND(name, T, intrinsic, mode)                         \
+    static inline W2P_CODE w2p_v128 name(w2p_v128 a)                    \
+    {                                                                   \
+        return (w2p_v128)intrinsic((T)a, (mode) | _MM_FROUND_NO_EXC);   \
+    }
+W2P_SSE_ROUND(w2p_f32x4_ceil, __m128, _mm_round_ps, _MM_FROUND_TO_POS_INF)
+W2P_SSE_ROUND(w2p_f32x4_floor, __m128, _mm_round_ps, _MM_FROUND_TO_NEG_INF)
+W2P_SSE_ROUND(w2p_f32x4_trunc, __m128, _mm_round_ps, _MM_FROUND_TO_ZERO)
+W2P_SSE_ROUND(w2p_f32x4_nearest, __m128, _mm_round_ps, _MM_FROUND_TO_NEAREST_INT)
+W2P_SSE_ROUND(w2p_f64x2_ceil, __m128d, _mm_round_pd, _MM_FROUND_TO_POS_INF)
+W2P_SSE_ROUND(w2p_f64x2_floor, __m128d, _mm_round_pd, _MM_FROUND_TO_NEG_INF)
+W2P_SSE_ROUND(w2p_f64x2_trunc, __m128d, _mm_round_pd, _MM_FROUND_TO_ZERO)
+W2P_SSE_ROUND(w2p_f64x2_nearest, __m128d, _mm_round_pd, _MM_FROUND_TO_NEAREST_INT)
+#else
 W2P_LANES1(w2p_f32x4_ceil, w2p_f32x4, 4, w2p_f32x4, a[i] != a[i] ? a[i] + a[i] : ceilf(a[i]))
 W2P_LANES1(w2p_f32x4_floor, w2p_f32x4, 4, w2p_f32x4, a[i] != a[i] ? a[i] + a[i] : floorf(a[i]))
 W2P_LANES1(w2p_f32x4_trunc, w2p_f32x4, 4, w2p_f32x4, a[i] != a[i] ? a[i] + a[i] : truncf(a[i]))
@@ -444,6 +659,7 @@ W2P_LANES1(w2p_f64x2_ceil, w2p_f64x2, 2, w2p_f64x2, a[i] != a[i] ? a[i] + a[i] :
 W2P_LANES1(w2p_f64x2_floor, w2p_f64x2, 2, w2p_f64x2, a[i] != a[i] ? a[i] + a[i] : floor(a[i]))
 W2P_LANES1(w2p_f64x2_trunc, w2p_f64x2, 2, w2p_f64x2, a[i] != a[i] ? a[i] + a[i] : trunc(a[i]))
 W2P_LANES1(w2p_f64x2_nearest, w2p_f64x2, 2, w2p_f64x2, a[i] != a[i] ? a[i] + a[i] : nearbyint(a[i]))
+#endif
 
 /* ---- Conversions (the _zero ones fill the upper lanes with 0; NaNs quieted) ---- */
 

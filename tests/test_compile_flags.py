@@ -61,3 +61,49 @@ def test_gcc_accepts_every_module_flag(tmp_path):
     toolchain = Toolchain((GCC,))
     toolchain.run(["-O2", "-Werror", *toolchain.module_flags(), "-c", str(source), "-o", str(tmp_path / "loop.o")],
                   "compiling a loop with the module flags")
+
+
+@pytest.mark.skipif(GCC is None, reason="needs gcc")
+def test_march_reaches_the_module_compile_and_on_the_fly_builds_take_the_hosts(tmp_path, monkeypatch):
+    """BuildOptions.march (--march) is the compiler's -march; left unset, a build ahead of
+    time gets none (the platform's baseline, for wheels), and a module compiled on the fly
+    (for this machine's cache) gets Toolchain.host_march(), in its cache key too."""
+    log = tmp_path / "cc.log"
+    cc = compiler_script(tmp_path / "cc", f'echo "$@" >> "{log}"\nexec "{GCC}" "$@"\n')
+    monkeypatch.setattr(build, "runtime_object", lambda toolchain, abi3=False: runtime_object(Toolchain.default(), abi3))
+    monkeypatch.setenv("WASM2PYEXT_CACHE", str(tmp_path / "cache"))
+    toolchain = Toolchain((str(cc),))
+
+    def marches() -> list[list[str]]:
+        compiles = [line.split() for line in log.read_text().splitlines() if " -c " in f" {line} "]
+        log.write_text("")
+        return [[flag for flag in c if flag.startswith("-march")] for c in compiles]
+
+    build_extension(SIMPLE, "m_default", tmp_path / f"m_default{ext_suffix()}", BuildOptions(toolchain=toolchain))
+    assert marches() == [[]]
+    build_extension(SIMPLE, "m_v2", tmp_path / f"m_v2{ext_suffix()}",
+                    BuildOptions(toolchain=toolchain, march="x86-64-v2"))
+    assert marches() == [["-march=x86-64-v2"]]
+
+    monkeypatch.setattr(Toolchain, "host_march", lambda self: "x86-64")
+    _, path = build.cached_extension(SIMPLE, BuildOptions(toolchain=toolchain))
+    assert marches() == [["-march=x86-64"]]
+    monkeypatch.setattr(Toolchain, "host_march", lambda self: None)
+    _, other = build.cached_extension(SIMPLE, BuildOptions(toolchain=toolchain))
+    assert marches() == [[]] and other != path
+
+
+def test_host_march_needs_the_cpu_and_a_compiler_that_names_the_level(tmp_path, monkeypatch):
+    from wasm2pyext import toolchain as tc
+
+    gcc10 = compiler_script(tmp_path / "gcc10", 'echo "gcc (GCC) 10.2.1 20210110"\n'
+                                                'echo "Copyright (C) 2020 Free Software Foundation, Inc."\n')
+    gcc12 = compiler_script(tmp_path / "gcc12", 'echo "gcc (Debian 12.2.0-14) 12.2.0"\n'
+                                                'echo "Copyright (C) 2022 Free Software Foundation, Inc."\n')
+    clang11 = compiler_script(tmp_path / "clang11", 'echo "clang version 11.1.0"\n')
+    clang14 = compiler_script(tmp_path / "clang14", 'echo "Debian clang version 14.0.6"\n')
+    monkeypatch.setattr(tc, "_cpu_runs_x86_64_v2", lambda: True)
+    assert [Toolchain((str(c),)).host_march() for c in (gcc10, gcc12, clang11, clang14)] == \
+        [None, "x86-64-v2", None, "x86-64-v2"]
+    monkeypatch.setattr(tc, "_cpu_runs_x86_64_v2", lambda: False)
+    assert Toolchain((str(gcc12),)).host_march() is None

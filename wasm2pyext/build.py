@@ -8,7 +8,7 @@ import shutil
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional
@@ -47,6 +47,10 @@ class BuildOptions:
     # Fuel metering: each Wasm instruction run takes a unit of instance.fuel, and a call
     # that runs out traps "out of fuel" (see the template's FUEL). Off, no trace of it.
     fuel: bool = False
+    # The CPU the code may assume (-march=...): None is the compiler's default, which every
+    # machine of the platform runs (what wheels need). Modules compiled on the fly, for
+    # this machine only, take Toolchain.host_march() unless this is given.
+    march: Optional[str] = None
     progress: Optional[Progress] = None
     # What one function may ask of the C compiler, and what a run of it may take.
     limits: Limits = field(default_factory=Limits)
@@ -110,8 +114,9 @@ def _compile_parallel(units: list[Path], options: BuildOptions, name: str, work:
     functions too big for the optimiser (limits.py) at -O0."""
     from .codegen.module import UNOPTIMISED_PART
 
-    flags = [*SEMANTIC_FLAGS, *options.toolchain.module_flags(), *STRICT_FLAGS,
-             *python_cflags(options.abi3), *(["-g"] if options.debug else []), *options.toolchain.cflags]
+    flags = [*SEMANTIC_FLAGS, *options.toolchain.module_flags(), *STRICT_FLAGS, *python_cflags(options.abi3),
+             *([f"-march={options.march}"] if options.march else []), *(["-g"] if options.debug else []),
+             *options.toolchain.cflags]
     done = [0]
     lock = threading.Lock()
     options.report("compiling", 0, len(units))
@@ -143,8 +148,10 @@ def build_identity() -> str:
 def cached_extension(wasm: bytes, options: Optional[BuildOptions] = None) -> tuple[str, Path]:
     """(module name, path) of the extension for these bytes, built on first use."""
     options = options or BuildOptions()
+    if options.march is None:
+        options = replace(options, march=options.toolchain.host_march())
     key = digest(wasm, build_identity(), options.opt, options.toolchain.identity(), str(options.abi3),
-                 str(options.bounds_checks), str(options.fuel), repr(options.limits))
+                 str(options.bounds_checks), str(options.fuel), str(options.march), repr(options.limits))
     name = f"w2p_{key[:20]}"
     path = cache_root() / "modules" / key[:2] / f"{name}{ext_suffix(options.abi3)}"
     wasm_digest = hashlib.sha256(wasm).hexdigest()  # as the module records it (wasm_sha256)

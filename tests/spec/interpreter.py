@@ -25,6 +25,8 @@ EXHAUSTION = "call stack exhausted"
 BOUNDS_CHECKS_ENV = "WASM2PYEXT_SPEC_BOUNDS_CHECKS"
 # Set: every module is built with fuel (unlimited: the scripts never run out).
 FUEL_ENV = "WASM2PYEXT_SPEC_FUEL"
+# Set to a CPU: every module is built for it (BuildOptions.march) instead of this machine's.
+MARCH_ENV = "WASM2PYEXT_SPEC_MARCH"
 PRINT_FUNCTIONS = ("print", "print_i32", "print_i64", "print_f32", "print_f64",
                    "print_i32_f32", "print_f64_f64")
 
@@ -148,11 +150,13 @@ class ScriptInterpreter:
 
     def compile(self, command: Command) -> Any:
         wasm = (self.directory / command["filename"]).read_bytes()
-        checks, fuel = bool(os.environ.get(BOUNDS_CHECKS_ENV)), bool(os.environ.get(FUEL_ENV))
-        if checks or fuel:
+        options = {**({"bounds_checks": True} if os.environ.get(BOUNDS_CHECKS_ENV) else {}),
+                   **({"fuel": True} if os.environ.get(FUEL_ENV) else {}),
+                   **({"march": os.environ[MARCH_ENV]} if os.environ.get(MARCH_ENV) else {})}
+        if options:
             from wasm2pyext.build import BuildOptions
 
-            return self.api.Module(wasm, options=BuildOptions(fuel=fuel, **({"bounds_checks": True} if checks else {})))
+            return self.api.Module(wasm, options=BuildOptions(**options))
         return self.api.Module(wasm)
 
     def instantiate(self, command: Command) -> Any:
