@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from .ir import ValType
+from .valtypes import ValType
 
 # What each `imm` shape decodes to (Instr.imm):
 IMMEDIATE_SHAPES = {
