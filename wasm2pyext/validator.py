@@ -28,12 +28,12 @@ Everything is iterative and linear in the size of the module.
 from __future__ import annotations
 
 from itertools import compress
-from typing import Callable, Optional, Sequence
+from typing import Optional, Sequence
 
 from . import ir
 from .errors import ValidationError
 from .ir import ExternKind, SegmentMode, ValType
-from .opcodes import BY_NAME, OPS
+from .opcodes import BY_NAME, OPS, Dispatch
 
 __all__ = ["validate_module", "MAX_PAGES"]
 
@@ -248,17 +248,8 @@ _FIXED: dict[str, _Sig] = {op.name: (list(op.params), list(op.results))
 _PLAIN = {name: sig for name, sig in _FIXED.items()
           if BY_NAME[name].imm in ("-", "i32", "i64", "f32", "f64", "v128")}
 
-_Handler = Callable[["_FuncValidator", ir.Instr], None]
-_HANDLERS: dict[str, _Handler] = {}
-
-
-def _handles(*names: str) -> Callable[[_Handler], _Handler]:
-    def register(fn: _Handler) -> _Handler:
-        for name in names:
-            assert name in BY_NAME, f"no instruction {name}"
-            _HANDLERS[name] = fn
-        return fn
-    return register
+# The checks of the other instructions, by name.
+_HANDLERS = Dispatch()
 
 
 class _FuncValidator:
@@ -375,28 +366,28 @@ class _FuncValidator:
 
     # ---- control instructions ----
 
-    @_handles("unreachable")
+    @_HANDLERS.handles("unreachable")
     def op_unreachable(self, instr: ir.Instr) -> None:
         self.unreachable()
 
-    @_handles("nop")
+    @_HANDLERS.handles("nop")
     def op_nop(self, instr: ir.Instr) -> None:
         pass
 
-    @_handles("block", "loop")
+    @_HANDLERS.handles("block", "loop")
     def op_block(self, instr: ir.Instr) -> None:
         params, results = self.block_type(instr.imm, instr)
         self.pop_vals(params, instr.offset)
         self.push_ctrl(instr.op.name, params, results)
 
-    @_handles("if")
+    @_HANDLERS.handles("if")
     def op_if(self, instr: ir.Instr) -> None:
         params, results = self.block_type(instr.imm, instr)
         self.pop(I32, instr.offset)
         self.pop_vals(params, instr.offset)
         self.push_ctrl(_IF, params, results)
 
-    @_handles("else")
+    @_HANDLERS.handles("else")
     def op_else(self, instr: ir.Instr) -> None:
         frame = self.ctrls[-1]
         if frame.kind != _IF:
@@ -406,7 +397,7 @@ class _FuncValidator:
         self.ctrls.append(_Frame(_ELSE, frame.params, frame.results, frame.height, frame.dead))
         self.vals += frame.params
 
-    @_handles("end")
+    @_HANDLERS.handles("end")
     def op_end(self, instr: ir.Instr) -> None:
         frame = self.ctrls[-1]
         if frame.kind == _FUNC:
@@ -419,19 +410,19 @@ class _FuncValidator:
                                   f"but stack has {_types_str(frame.params)}", instr.offset)
         self.vals += frame.results
 
-    @_handles("br")
+    @_HANDLERS.handles("br")
     def op_br(self, instr: ir.Instr) -> None:
         self.pop_vals(self.label(instr.imm, instr), instr.offset)
         self.unreachable()
 
-    @_handles("br_if")
+    @_HANDLERS.handles("br_if")
     def op_br_if(self, instr: ir.Instr) -> None:
         types = self.label(instr.imm, instr)
         self.pop(I32, instr.offset)
         self.pop_vals(types, instr.offset)
         self.vals += types
 
-    @_handles("br_table")
+    @_HANDLERS.handles("br_table")
     def op_br_table(self, instr: ir.Instr) -> None:
         labels, default = instr.imm
         self.pop(I32, instr.offset)
@@ -449,18 +440,18 @@ class _FuncValidator:
         self.pop_vals(self.label(default, instr), instr.offset)
         self.unreachable()
 
-    @_handles("return")
+    @_HANDLERS.handles("return")
     def op_return(self, instr: ir.Instr) -> None:
         self.pop_vals(self.ctrls[0].results, instr.offset)
         self.unreachable()
 
-    @_handles("call")
+    @_HANDLERS.handles("call")
     def op_call(self, instr: ir.Instr) -> None:
         params, results = self.c.func(instr.imm, instr.offset)
         self.pop_vals(params, instr.offset)
         self.vals += results
 
-    @_handles("call_indirect")
+    @_HANDLERS.handles("call_indirect")
     def op_call_indirect(self, instr: ir.Instr) -> None:
         type_index, table_index = instr.imm
         table = self.c.table(table_index, instr.offset)
@@ -474,12 +465,12 @@ class _FuncValidator:
 
     # ---- parametric instructions ----
 
-    @_handles("drop")
+    @_HANDLERS.handles("drop")
     def op_drop(self, instr: ir.Instr) -> None:
         t = self.pop(None, instr.offset)
         instr.vtype = t if instr.height >= 0 else None
 
-    @_handles("select")
+    @_HANDLERS.handles("select")
     def op_select(self, instr: ir.Instr) -> None:
         self.pop(I32, instr.offset)
         t1 = self.pop(None, instr.offset)
@@ -494,7 +485,7 @@ class _FuncValidator:
         instr.vtype = t if instr.height >= 0 else None
         self.vals.append(t)
 
-    @_handles("select_t")
+    @_HANDLERS.handles("select_t")
     def op_select_t(self, instr: ir.Instr) -> None:
         if len(instr.imm) != 1:
             raise ValidationError("invalid result arity other than 1 is not allowed", instr.offset)
@@ -510,25 +501,25 @@ class _FuncValidator:
             raise ValidationError(f"unknown local {instr.imm}", instr.offset)
         return self.locals[instr.imm]
 
-    @_handles("local.get")
+    @_HANDLERS.handles("local.get")
     def op_local_get(self, instr: ir.Instr) -> None:
         self.vals.append(self.local(instr))
 
-    @_handles("local.set")
+    @_HANDLERS.handles("local.set")
     def op_local_set(self, instr: ir.Instr) -> None:
         self.pop(self.local(instr), instr.offset)
 
-    @_handles("local.tee")
+    @_HANDLERS.handles("local.tee")
     def op_local_tee(self, instr: ir.Instr) -> None:
         t = self.local(instr)
         self.pop(t, instr.offset)
         self.vals.append(t)
 
-    @_handles("global.get")
+    @_HANDLERS.handles("global.get")
     def op_global_get(self, instr: ir.Instr) -> None:
         self.vals.append(self.c.global_(instr.imm, instr.offset).valtype)
 
-    @_handles("global.set")
+    @_HANDLERS.handles("global.set")
     def op_global_set(self, instr: ir.Instr) -> None:
         g = self.c.global_(instr.imm, instr.offset)
         if not g.mutable:
@@ -537,34 +528,34 @@ class _FuncValidator:
 
     # ---- tables ----
 
-    @_handles("table.get")
+    @_HANDLERS.handles("table.get")
     def op_table_get(self, instr: ir.Instr) -> None:
         t = self.c.table(instr.imm, instr.offset).elem
         self.pop(I32, instr.offset)
         self.vals.append(t)
 
-    @_handles("table.set")
+    @_HANDLERS.handles("table.set")
     def op_table_set(self, instr: ir.Instr) -> None:
         t = self.c.table(instr.imm, instr.offset).elem
         self.pop_vals([I32, t], instr.offset)
 
-    @_handles("table.grow")
+    @_HANDLERS.handles("table.grow")
     def op_table_grow(self, instr: ir.Instr) -> None:
         t = self.c.table(instr.imm, instr.offset).elem
         self.pop_vals([t, I32], instr.offset)
         self.vals.append(I32)
 
-    @_handles("table.fill")
+    @_HANDLERS.handles("table.fill")
     def op_table_fill(self, instr: ir.Instr) -> None:
         t = self.c.table(instr.imm, instr.offset).elem
         self.pop_vals([I32, t, I32], instr.offset)
 
-    @_handles("table.size")
+    @_HANDLERS.handles("table.size")
     def op_table_size(self, instr: ir.Instr) -> None:
         self.c.table(instr.imm, instr.offset)
         self.fixed(instr)
 
-    @_handles("table.copy")
+    @_HANDLERS.handles("table.copy")
     def op_table_copy(self, instr: ir.Instr) -> None:
         dst, src = instr.imm
         t1 = self.c.table(dst, instr.offset).elem
@@ -574,7 +565,7 @@ class _FuncValidator:
                                   f"destination element type {t1}", instr.offset)
         self.fixed(instr)
 
-    @_handles("table.init")
+    @_HANDLERS.handles("table.init")
     def op_table_init(self, instr: ir.Instr) -> None:
         elem, table = instr.imm
         t1 = self.c.table(table, instr.offset).elem
@@ -584,7 +575,7 @@ class _FuncValidator:
                                   f"table's element type {t1}", instr.offset)
         self.fixed(instr)
 
-    @_handles("elem.drop")
+    @_HANDLERS.handles("elem.drop")
     def op_elem_drop(self, instr: ir.Instr) -> None:
         self.c.elem(instr.imm, instr.offset)
 
@@ -602,19 +593,19 @@ class _FuncValidator:
             raise ValidationError("alignment must not be larger than natural", instr.offset)
         self.fixed(instr)
 
-    @_handles("memory.size", "memory.grow", "memory.fill")
+    @_HANDLERS.handles("memory.size", "memory.grow", "memory.fill")
     def op_memory(self, instr: ir.Instr) -> None:
         self.c.memory(instr.imm, instr.offset)
         self.fixed(instr)
 
-    @_handles("memory.copy")
+    @_HANDLERS.handles("memory.copy")
     def op_memory_copy(self, instr: ir.Instr) -> None:
         dst, src = instr.imm
         self.c.memory(dst, instr.offset)
         self.c.memory(src, instr.offset)
         self.fixed(instr)
 
-    @_handles("memory.init")
+    @_HANDLERS.handles("memory.init")
     def op_memory_init(self, instr: ir.Instr) -> None:
         data, memory = instr.imm
         self.c.memory(memory, instr.offset)
@@ -635,23 +626,23 @@ class _FuncValidator:
         self.check_lane(instr, instr.imm.lane)
         self.op_memory_access(instr)
 
-    @_handles("i8x16.shuffle")
+    @_HANDLERS.handles("i8x16.shuffle")
     def op_shuffle(self, instr: ir.Instr) -> None:
         if any(lane >= 32 for lane in instr.imm):
             raise ValidationError("invalid lane index", instr.offset)
         self.fixed(instr)
 
-    @_handles("data.drop")
+    @_HANDLERS.handles("data.drop")
     def op_data_drop(self, instr: ir.Instr) -> None:
         self.c.data(instr.imm, instr.offset)
 
     # ---- references ----
 
-    @_handles("ref.null")
+    @_HANDLERS.handles("ref.null")
     def op_ref_null(self, instr: ir.Instr) -> None:
         self.vals.append(instr.imm)
 
-    @_handles("ref.is_null")
+    @_HANDLERS.handles("ref.is_null")
     def op_ref_is_null(self, instr: ir.Instr) -> None:
         t = self.pop(None, instr.offset)
         if t is not None and not t.is_ref:
@@ -659,7 +650,7 @@ class _FuncValidator:
                                   f"stack has {t}", instr.offset)
         self.vals.append(I32)
 
-    @_handles("ref.func")
+    @_HANDLERS.handles("ref.func")
     def op_ref_func(self, instr: ir.Instr) -> None:
         self.c.func(instr.imm, instr.offset)
         if instr.imm not in self.c.declared_funcs:
@@ -668,14 +659,11 @@ class _FuncValidator:
 
 
 _ACCESS_SIZE = {op.name: op.access_size for op in OPS if op.is_memory_access}
-for _name in _ACCESS_SIZE:
-    _HANDLERS[_name] = _FuncValidator.op_memory_access
 # Lanes of the SIMD instructions with a lane index: by their shape (i8x16.extract_lane_s:
 # 16), or for lane loads and stores by their width (v128.load16_lane: 8).
 _LANES = {op.name: int(op.name[op.name.index("x") + 1:op.name.index(".")]) if op.imm == "lane"
           else 16 // op.access_size for op in OPS if op.imm in ("lane", "memarg_lane")}
-for _name in _LANES:
-    _HANDLERS[_name] = (_FuncValidator.op_lane if BY_NAME[_name].imm == "lane"
-                        else _FuncValidator.op_memory_lane)
-_missing = [op.name for op in OPS if op.name not in _PLAIN and op.name not in _HANDLERS]
-assert not _missing, f"instructions the validator does not handle: {_missing}"
+for _imm, _handler in (("memarg", _FuncValidator.op_memory_access), ("lane", _FuncValidator.op_lane),
+                       ("memarg_lane", _FuncValidator.op_memory_lane)):
+    _HANDLERS.add((op.name for op in OPS if op.imm == _imm), _handler)
+assert not _HANDLERS.missing(_PLAIN), f"instructions the validator does not handle: {_HANDLERS.missing(_PLAIN)}"

@@ -13,10 +13,10 @@ from typing import Optional
 
 from .. import ir
 from ..ir import FuncType, ValType
-from ..opcodes import Op
+from ..opcodes import OPS, Dispatch
 from . import names
 from .literals import constant
-from .simd import SimdOps
+from .simd import SIMD_EMITTERS, SimdOps
 
 _TRAP = "TRAP({})"
 # The generated C stays linear in the size of the Wasm however deeply blocks nest: lines
@@ -172,6 +172,14 @@ class _LoadUses:
 
 # After these a run of instructions ends (see FunctionWriter.charge).
 _ENDS_RUN = frozenset({"br", "br_if", "br_table", "return", "unreachable", "call", "call_indirect"})
+
+
+# The code for each instruction, but for SIMD's (simd.py) and the opcode table's C
+# expressions (FunctionWriter.simple): see FunctionWriter.instruction.
+_EMITTERS = Dispatch()
+# The instructions that open and close blocks: followed in dead code too, where nothing
+# is emitted, to keep the frames in step.
+_STRUCTURE = frozenset({"block", "loop", "if", "else", "end"})
 
 
 class FunctionWriter(SimdOps):
@@ -370,59 +378,26 @@ class FunctionWriter(SimdOps):
     reachable_end = True
 
     def instruction(self, instr: ir.Instr) -> None:
-        op: Op = instr.op
-        name = op.name
-        if name in ("block", "loop", "if"):
-            self.open_block(instr)
-            return
-        if name == "else":
-            self.end_run()
-            frame = self.frames[-1]
-            if frame.dead:
-                pass
-            elif frame.flat:
-                frame.label_used = True
-                self.emit(f"goto {names.label(frame.label)};")
-                self.lines.append(f"{names.label(frame.label)}_else:;")
-                frame.else_placed = True
-            else:
-                self.indent -= 1
-                self.emit("} else {")
-                self.indent += 1
-            self.reachable_end = True
-            return
-        if name == "end":
-            frame = self.frames.pop()
-            if frame.kind == "if" or (frame.kind == "block" and frame.label_used):  # a branch may land here
-                self.end_run()
-            if not frame.dead and frame.kind == "if":
-                if frame.flat and not frame.else_placed:  # no else: the false branch lands here
-                    self.lines.append(f"{names.label(frame.label)}_else:;")
-                elif not frame.flat:
-                    self.braces -= 1
-                    self.indent -= 1
-                    self.emit("}")
-            self.end_frame(frame)
-            self.reachable_end = True
+        name = instr.op.name
+        emitter = _EMITTERS[name]
+        if name in _STRUCTURE:
+            emitter(self, instr, instr.height)
             return
         if self.dead or instr.height < 0:
             return
         self.reachable_end = name not in ("br", "br_table", "return", "unreachable")
         h = instr.height
         self.charge()
-        if op.c is not None:
-            self.simple(instr, h)
-            return
-        if self.load_uses:
+        if self.load_uses and instr.op.c is None:
             self.load_uses.before(name, h)
-        getattr(self, "op_" + name.replace(".", "_"))(instr, h)
+        emitter(self, instr, h)
         if name in _ENDS_RUN:
             self.end_run()
 
-    def open_block(self, instr: ir.Instr) -> None:
+    @_EMITTERS.handles("block", "loop", "if")
+    def open_block(self, instr: ir.Instr, h: int) -> None:
         sig = self.block_sig(instr.imm)
-        dead = self.dead or instr.height < 0
-        h = instr.height
+        dead = self.dead or h < 0
         if instr.op.name == "if":
             base = h - 1 - len(sig.params)
             frame = self.new_frame("if", base, sig, dead)
@@ -448,6 +423,38 @@ class FunctionWriter(SimdOps):
             frame.indent = self.indent
             self.lines.append("/*loop*/")
 
+    @_EMITTERS.handles("else")
+    def op_else(self, instr, h):
+        self.end_run()
+        frame = self.frames[-1]
+        if frame.dead:
+            pass
+        elif frame.flat:
+            frame.label_used = True
+            self.emit(f"goto {names.label(frame.label)};")
+            self.lines.append(f"{names.label(frame.label)}_else:;")
+            frame.else_placed = True
+        else:
+            self.indent -= 1
+            self.emit("} else {")
+            self.indent += 1
+        self.reachable_end = True
+
+    @_EMITTERS.handles("end")
+    def op_end(self, instr, h):
+        frame = self.frames.pop()
+        if frame.kind == "if" or (frame.kind == "block" and frame.label_used):  # a branch may land here
+            self.end_run()
+        if not frame.dead and frame.kind == "if":
+            if frame.flat and not frame.else_placed:  # no else: the false branch lands here
+                self.lines.append(f"{names.label(frame.label)}_else:;")
+            elif not frame.flat:
+                self.braces -= 1
+                self.indent -= 1
+                self.emit("}")
+        self.end_frame(frame)
+        self.reachable_end = True
+
     # ---- instructions with a C expression in the opcode table ----
 
     def simple(self, instr: ir.Instr, h: int) -> None:
@@ -466,17 +473,21 @@ class FunctionWriter(SimdOps):
         else:
             self.emit(f"{expr};")
 
-    # ---- the rest, by name ----
+    # ---- the rest ----
 
+    @_EMITTERS.handles("unreachable")
     def op_unreachable(self, instr, h):
         self.emit(_TRAP.format("UNREACHABLE") + ";")
 
+    @_EMITTERS.handles("nop")
     def op_nop(self, instr, h):
         pass
 
+    @_EMITTERS.handles("br")
     def op_br(self, instr, h):
         self.branch(instr.imm, h)
 
+    @_EMITTERS.handles("br_if")
     def op_br_if(self, instr, h):
         self.emit(f"if ({self.slot(ValType.I32, h - 1)}) {{")
         self.indent += 1
@@ -484,6 +495,7 @@ class FunctionWriter(SimdOps):
         self.indent -= 1
         self.emit("}")
 
+    @_EMITTERS.handles("br_table")
     def op_br_table(self, instr, h):
         labels, default = instr.imm
         cond = self.slot(ValType.I32, h - 1)
@@ -506,12 +518,14 @@ class FunctionWriter(SimdOps):
         self.indent -= 1
         self.emit("}")
 
+    @_EMITTERS.handles("return")
     def op_return(self, instr, h):
         self.return_(h)
 
     def note_call(self) -> None:
         self.loops_around_calls.append([f for f in self.frames if f.kind == "loop"])
 
+    @_EMITTERS.handles("call")
     def op_call(self, instr, h):
         self.note_call()
         index = instr.imm
@@ -526,6 +540,7 @@ class FunctionWriter(SimdOps):
             self.store_results(ft.results, call, h - n)
         self.memory_may_have_grown()
 
+    @_EMITTERS.handles("call_indirect")
     def op_call_indirect(self, instr, h):
         self.note_call()
         type_index, table = instr.imm
@@ -558,12 +573,15 @@ class FunctionWriter(SimdOps):
                 self.emit(f"    {self.slot(t, base + k)} = r.r{k};")
             self.emit("}")
 
+    @_EMITTERS.handles("drop")
     def op_drop(self, instr, h):
         pass
 
+    @_EMITTERS.handles("select")
     def op_select(self, instr, h):
         self.select(instr.vtype, h)
 
+    @_EMITTERS.handles("select_t")
     def op_select_t(self, instr, h):
         self.select(instr.imm[0], h)
 
@@ -572,107 +590,127 @@ class FunctionWriter(SimdOps):
         a, b = self.slot(t, h - 3), self.slot(t, h - 2)
         self.emit(f"{a} = {cond} ? {a} : {b};")
 
+    @_EMITTERS.handles("local.get")
     def op_local_get(self, instr, h):
         t = self.local_types[instr.imm]
         self.emit(f"{self.slot(t, h)} = {self.local_names[instr.imm]};")
 
+    @_EMITTERS.handles("local.set")
     def op_local_set(self, instr, h):
         t = self.local_types[instr.imm]
         self.emit(f"{self.local_names[instr.imm]} = {self.slot(t, h - 1)};")
 
+    @_EMITTERS.handles("local.tee")
     def op_local_tee(self, instr, h):
         self.op_local_set(instr, h)
 
+    @_EMITTERS.handles("global.get")
     def op_global_get(self, instr, h):
         t = self.ctx.global_types[instr.imm].valtype
         self.emit(f"{self.slot(t, h)} = {self.ctx.global_ref(instr.imm)};")
 
+    @_EMITTERS.handles("global.set")
     def op_global_set(self, instr, h):
         t = self.ctx.global_types[instr.imm].valtype
         self.emit(f"{self.ctx.global_ref(instr.imm)} = {self.slot(t, h - 1)};")
 
+    @_EMITTERS.handles("table.get")
     def op_table_get(self, instr, h):
         i = self.slot(ValType.I32, h - 1)
         self.emit(f"{self.slot(ValType.FUNCREF, h - 1)} = TABLE_GET(inst->{names.table(instr.imm)}, {i});")
 
+    @_EMITTERS.handles("table.set")
     def op_table_set(self, instr, h):
         i, ref = self.slot(ValType.I32, h - 2), self.slot(ValType.FUNCREF, h - 1)
         self.emit(f"TABLE_SET(inst->{names.table(instr.imm)}, {i}, {ref});")
 
+    @_EMITTERS.handles("table.size")
     def op_table_size(self, instr, h):
         self.emit(f"{self.slot(ValType.I32, h)} = inst->{names.table(instr.imm)}->size;")
 
+    @_EMITTERS.handles("table.grow")
     def op_table_grow(self, instr, h):
         ref, n = self.slot(ValType.FUNCREF, h - 2), self.slot(ValType.I32, h - 1)
         tab = f"inst->{names.table(instr.imm)}"
         self.runtime_call(f"{self.slot(ValType.I32, h - 2)} = w2p_table_grow({tab}, {n}, {ref});")
 
+    @_EMITTERS.handles("table.fill")
     def op_table_fill(self, instr, h):
         i, ref, n = self.slot(ValType.I32, h - 3), self.slot(ValType.FUNCREF, h - 2), self.slot(ValType.I32, h - 1)
         self.runtime_call(f"if (w2p_table_fill(inst->{names.table(instr.imm)}, {i}, {ref}, {n})) TRAP(OOB_TABLE);")
 
+    @_EMITTERS.handles("table.copy")
     def op_table_copy(self, instr, h):
         dst_table, src_table = instr.imm
         d, s, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
         dst, src = f"inst->{names.table(dst_table)}", f"inst->{names.table(src_table)}"
         self.runtime_call(f"if (w2p_table_copy({dst}, {d}, {src}, {s}, {n})) TRAP(OOB_TABLE);")
 
+    @_EMITTERS.handles("table.init")
     def op_table_init(self, instr, h):
         elem, table = instr.imm
         d, s, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
         tab = f"inst->{names.table(table)}"
         self.runtime_call(f"if (w2p_table_init_from({tab}, {d}, &inst->elems[{elem}], {s}, {n})) TRAP(OOB_TABLE);")
 
+    @_EMITTERS.handles("elem.drop")
     def op_elem_drop(self, instr, h):
         self.emit(f"inst->elems[{instr.imm}].len = 0;")
 
+    @_EMITTERS.handles("memory.size")
     def op_memory_size(self, instr, h):
         self.emit(f"{self.slot(ValType.I32, h)} = inst->{names.memory(0)}->pages;")
 
+    @_EMITTERS.handles("memory.grow")
     def op_memory_grow(self, instr, h):
         n = self.slot(ValType.I32, h - 1)
         self.runtime_call(f"{n} = w2p_memory_grow(inst->{names.memory(0)}, {n});")
         self.memory_may_have_grown()
 
+    @_EMITTERS.handles("memory.fill")
     def op_memory_fill(self, instr, h):
         d, v, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
         self.runtime_call(f"if (w2p_memory_fill(inst->{names.memory(0)}, {d}, {v}, {n})) TRAP(OOB_MEMORY);")
 
+    @_EMITTERS.handles("memory.copy")
     def op_memory_copy(self, instr, h):
         d, s, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
         mem = f"inst->{names.memory(0)}"
         self.runtime_call(f"if (w2p_memory_copy({mem}, {d}, {mem}, {s}, {n})) TRAP(OOB_MEMORY);")
 
+    @_EMITTERS.handles("memory.init")
     def op_memory_init(self, instr, h):
         seg = instr.imm[0]
         d, s, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
         data = f"{names.data_segment(seg)}, inst->data_len[{seg}]"
         self.runtime_call(f"if (w2p_memory_init_from(inst->{names.memory(0)}, {d}, {data}, {s}, {n})) TRAP(OOB_MEMORY);")
 
+    @_EMITTERS.handles("data.drop")
     def op_data_drop(self, instr, h):
         self.emit(f"inst->data_len[{instr.imm}] = 0;")
 
-    def op_i32_const(self, instr, h):
-        self.emit(f"{self.slot(ValType.I32, h)} = {constant(ValType.I32, instr.imm)};")
+    @_EMITTERS.handles("i32.const", "i64.const", "f32.const", "f64.const", "v128.const")
+    def op_const(self, instr, h):
+        t = instr.op.results[0]
+        self.emit(f"{self.slot(t, h)} = {constant(t, instr.imm)};")
 
-    def op_i64_const(self, instr, h):
-        self.emit(f"{self.slot(ValType.I64, h)} = {constant(ValType.I64, instr.imm)};")
-
-    def op_f32_const(self, instr, h):
-        self.emit(f"{self.slot(ValType.F32, h)} = {constant(ValType.F32, instr.imm)};")
-
-    def op_f64_const(self, instr, h):
-        self.emit(f"{self.slot(ValType.F64, h)} = {constant(ValType.F64, instr.imm)};")
-
+    @_EMITTERS.handles("ref.null")
     def op_ref_null(self, instr, h):
         self.emit(f"{self.slot(ValType.FUNCREF, h)} = NULL;")
 
+    @_EMITTERS.handles("ref.is_null")
     def op_ref_is_null(self, instr, h):
         ref = self.slot(ValType.FUNCREF, h - 1)
         self.emit(f"{self.slot(ValType.I32, h - 1)} = {ref} == NULL;")
 
+    @_EMITTERS.handles("ref.func")
     def op_ref_func(self, instr, h):
         self.emit(f"{self.slot(ValType.FUNCREF, h)} = inst->funcs[{instr.imm}];")
+
+
+_EMITTERS.add((op.name for op in OPS if op.c is not None), FunctionWriter.simple)
+_EMITTERS = _EMITTERS.join(SIMD_EMITTERS)
+assert not _EMITTERS.missing(), f"instructions the code generator does not handle: {_EMITTERS.missing()}"
 
 
 def write_function(ctx: ModuleContext, index: int, func: ir.Func, storage: str = "static") -> list[str]:
