@@ -3,8 +3,7 @@
 The decoder reads `code` and `imm`, the validator `sig` (or, for the instructions whose
 typing depends on context, their name), the code generator `c`. No instruction is described
 anywhere else. Where the validator or the code generator needs code of its own for an
-instruction, it finds it through a Dispatch: handlers by instruction name, each registered
-for the rows it handles, every row covered.
+instruction, it finds it by the row's name (dispatch.py).
 
 Columns:
   code  the opcode byte, or "0xFC_n" / "0xFD_n" for the prefixed ones (n a u32 LEB128)
@@ -24,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Optional, TypeVar
+from typing import Optional
 
 from .valtypes import ValType
 
@@ -574,44 +573,3 @@ BY_FD: dict[int, Op] = {op.subcode: op for op in OPS if op.code == PREFIX_FD}
 
 assert len(BY_NAME) == len(OPS), "duplicate opcode name"
 assert len(BY_CODE) + len(BY_FC) + len(BY_FD) == len(OPS), "duplicate opcode"
-
-
-_Handler = TypeVar("_Handler", bound=Callable)
-
-
-class Dispatch(dict):
-    """Instruction name -> the code that handles it: how the validator and the code
-    generator go from an instruction's row in the table to their code for it. Keyed by
-    name, since hashing an Op (a frozen dataclass) is slow.
-
-        HANDLERS = Dispatch()
-
-        @HANDLERS.handles("block", "loop")
-        def op_block(self, instr): ...
-    """
-
-    def handles(self, *names: str) -> Callable[[_Handler], _Handler]:
-        """A decorator registering its function for the instructions `names`."""
-        def register(fn: _Handler) -> _Handler:
-            self.add(names, fn)
-            return fn
-        return register
-
-    def add(self, names: Iterable[str], fn: Callable) -> None:
-        for name in names:
-            assert name in BY_NAME, f"no instruction {name}"
-            assert name not in self, f"{name} has two handlers"
-            self[name] = fn
-
-    def join(self, *others: "Dispatch") -> "Dispatch":
-        """This registry and `others` in one (no instruction may be in two of them)."""
-        joined = Dispatch(self)
-        for other in others:
-            for name, fn in other.items():
-                joined.add((name,), fn)
-        return joined
-
-    def missing(self, *also_handled: Iterable[str]) -> list[str]:
-        """The instructions neither here nor in `also_handled`."""
-        others = set().union(*also_handled)
-        return [op.name for op in OPS if op.name not in self and op.name not in others]

@@ -30,7 +30,8 @@ from typing import Optional, Sequence
 from . import ir
 from .errors import ValidationError
 from .ir import ValType
-from .opcodes import BY_NAME, OPS, Dispatch
+from .dispatch import Dispatch
+from .opcodes import BY_NAME, OPS
 
 I32, I64, F32, F64 = ValType.I32, ValType.I64, ValType.F32, ValType.F64
 FUNCREF, EXTERNREF = ValType.FUNCREF, ValType.EXTERNREF

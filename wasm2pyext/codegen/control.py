@@ -9,7 +9,7 @@ from typing import Optional
 
 from .. import ir
 from ..ir import FuncType, ValType
-from ..opcodes import Dispatch
+from ..dispatch import Dispatch
 from . import names
 
 # The generated C stays linear in the size of the Wasm however deeply blocks nest: lines

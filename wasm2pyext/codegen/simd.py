@@ -5,7 +5,7 @@ the other constants, function.py)."""
 from __future__ import annotations
 
 from ..ir import ValType
-from ..opcodes import Dispatch
+from ..dispatch import Dispatch
 
 SIMD_EMITTERS = Dispatch()
 

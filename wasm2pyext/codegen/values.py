@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from .. import ir
 from ..ir import ValType
-from ..opcodes import OPS, Dispatch
+from ..dispatch import Dispatch
+from ..opcodes import OPS
 from . import names
 from .literals import constant
 
