@@ -150,15 +150,17 @@ class _LoadUses:
 # After these a run of instructions ends (see FunctionWriter.charge).
 _ENDS_RUN = frozenset({"br", "br_if", "br_table", "return", "unreachable", "call", "call_indirect"})
 
-
 # The code for each instruction (see FunctionWriter.instruction).
 _EMITTERS = CONTROL_EMITTERS.join(VALUE_EMITTERS, SIMD_EMITTERS)
+assert not _EMITTERS.missing(), f"instructions the code generator does not handle: {_EMITTERS.missing()}"
 # The instructions that open and close blocks: followed in dead code too, where nothing
 # is emitted, to keep the frames in step.
 _STRUCTURE = frozenset({"block", "loop", "if", "else", "end"})
 
 
 class FunctionWriter(ControlOps, ValueOps, SimdOps):
+    """Writes one function: its signature, declarations and body, instruction by instruction."""
+
     def __init__(self, ctx: ModuleContext, index: int, func: ir.Func, storage: str = "static"):
         self.ctx = ctx
         self.storage = storage  # "static", or "" when the module is compiled in parts
@@ -309,10 +311,6 @@ class FunctionWriter(ControlOps, ValueOps, SimdOps):
         emitter(self, instr, h)
         if name in _ENDS_RUN:
             self.end_run()
-
-
-
-assert not _EMITTERS.missing(), f"instructions the code generator does not handle: {_EMITTERS.missing()}"
 
 
 def write_function(ctx: ModuleContext, index: int, func: ir.Func, storage: str = "static") -> list[str]:
