@@ -17,7 +17,9 @@ from wasm2pyext.decode import decode
 from wasm2pyext.errors import DecodeError, ValidationError
 from wasm2pyext.validator import validate_module
 
-SPECTEST = Path(__file__).resolve().parents[2] / "shared" / "spectest"
+from spec.script import spectest_dir
+
+SPECTEST = spectest_dir()
 JSON_DIR = SPECTEST / "json"
 
 # Where the binary that wast2json wrote does not say what the .wast meant, we check for the

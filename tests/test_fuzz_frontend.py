@@ -21,7 +21,9 @@ from wasm2pyext.errors import DecodeError, ValidationError
 from wasm2pyext.opcodes import BY_NAME, OPS
 from wasm2pyext.validator import validate_module
 
-SPECTEST = Path(__file__).resolve().parents[2] / "shared" / "spectest"
+from spec.script import spectest_dir
+
+SPECTEST = spectest_dir()
 MAX_SEED_SIZE = 16_384  # bigger seeds slow each example down without finding more
 EXAMPLES = int(os.environ.get("W2P_FUZZ_EXAMPLES", "2000"))
 

@@ -20,9 +20,9 @@ from .resources import templates_dir
 from .stubs import generate_stub
 from .limits import Limits, check_function_sizes, unoptimised_functions
 from .toolchain import (DEFAULT_BOUNDS_CHECKS, SEMANTIC_FLAGS, STRICT_FLAGS, ProcessLimits, Toolchain, cache_entry_ok,
-                        cache_root, digest, ext_suffix, link_shared, python_cflags, record_cache_entry,
+                        digest, ext_suffix, link_shared, python_cflags, record_cache_entry,
                         runtime_inputs, runtime_object)
-from .workdir import build_folder
+from .workdir import build_folder, cache_root
 
 OPT_LEVELS = ("-O0", "-O1", "-O2", "-O3")
 DEFAULT_OPT = "-O2"

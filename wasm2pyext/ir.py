@@ -3,6 +3,7 @@
 Plain frozen dataclasses (and small enums); no behaviour beyond trivial helpers.
 Every node that came from the binary carries `offset`, the byte offset it started at,
 so errors found later (validation, linking) can still point into the file.
+ValType is defined in valtypes.py (the opcode table needs it too) and used from here.
 """
 from __future__ import annotations
 
@@ -10,35 +11,10 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional, Union
 
+from .valtypes import ValType
+
 if TYPE_CHECKING:
     from .opcodes import Op
-
-
-class ValType(enum.IntEnum):
-    """Value types, numbered by their binary encoding."""
-
-    I32 = 0x7F
-    I64 = 0x7E
-    F32 = 0x7D
-    F64 = 0x7C
-    V128 = 0x7B
-    FUNCREF = 0x70
-    EXTERNREF = 0x6F
-
-    @property
-    def is_ref(self) -> bool:
-        return self in (ValType.FUNCREF, ValType.EXTERNREF)
-
-    @property
-    def is_num(self) -> bool:
-        return self in (ValType.I32, ValType.I64, ValType.F32, ValType.F64)
-
-    def __str__(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def parse(cls, text: str) -> "ValType":
-        return cls[text.upper()]
 
 
 class ExternKind(enum.IntEnum):

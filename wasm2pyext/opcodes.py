@@ -2,7 +2,8 @@
 
 The decoder reads `code` and `imm`, the validator `sig` (or, for the instructions whose
 typing depends on context, their name), the code generator `c`. No instruction is described
-anywhere else.
+anywhere else. Where the validator or the code generator needs code of its own for an
+instruction, it finds it by the row's name (dispatch.py).
 
 Columns:
   code  the opcode byte, or "0xFC_n" / "0xFD_n" for the prefixed ones (n a u32 LEB128)
@@ -24,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from .ir import ValType
+from .valtypes import ValType
 
 # What each `imm` shape decodes to (Instr.imm):
 IMMEDIATE_SHAPES = {

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Optional
 
 from .resources import runtime_dir, shim_dir
+from .workdir import build_folder, cache_root, record_process_group
 
 RUNTIME_MODULE = "_wasm2pyext_rt_5"  # "_wasm2pyext_rt_" + W2P_ABI_VERSION (runtime_c/w2p_rt.h)
 RUNTIME_SOURCES = ("w2p_rt.c", "w2p_glue.c", "w2p_wasi.c", "w2p_control.c")  # in runtime_c/, beside the shim
@@ -77,14 +78,6 @@ def _kill_group(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def cache_root() -> Path:
-    env = os.environ.get("WASM2PYEXT_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "wasm2pyext"
-
-
 @dataclass(frozen=True)
 class Toolchain:
     cc: tuple[str, ...]
@@ -107,8 +100,6 @@ class Toolchain:
         proc = subprocess.Popen(limits.wrap(cmd), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 start_new_session=True)
         if folder is not None:
-            from .workdir import record_process_group
-
             record_process_group(folder, proc.pid)
         try:
             output, _ = proc.communicate(timeout=limits.seconds)
@@ -283,8 +274,6 @@ def runtime_object(toolchain: Toolchain, abi3: bool = False) -> Path:
     final = cache_root() / "runtime" / f"{key[:24]}.o"
     if cache_entry_ok(final, key):
         return final
-    from .workdir import build_folder
-
     with build_folder("runtime") as work:
         shim_c = work / "shim.c"
         translate_shim(shim_c)
@@ -373,8 +362,6 @@ def runtime_extension(toolchain: Optional[Toolchain] = None) -> Path:
     obj = runtime_object(toolchain)
     path = obj.with_name(f"{obj.stem}_{RUNTIME_MODULE}{ext_suffix()}")
     if not cache_entry_ok(path, obj.stem):
-        from .workdir import build_folder
-
         with build_folder("runtime") as work:
             link_shared(toolchain, [obj], path, f"PyInit_{RUNTIME_MODULE}", work)
         record_cache_entry(path, obj.stem)

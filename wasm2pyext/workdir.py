@@ -1,4 +1,4 @@
-"""Build folders that a killed build does not leave behind.
+"""The build cache's root, and build folders that a killed build does not leave behind.
 
 A build works in a folder of its own under the cache (tmp/), named for the host and the
 process that owns it. A process killed outright cleans nothing up, so each new build
@@ -21,9 +21,16 @@ from typing import Iterator
 _GROUPS = "process-groups"  # in a build folder: the compilers' group ids, one a line
 
 
-def _tmp_root() -> Path:
-    from .toolchain import cache_root
+def cache_root() -> Path:
+    """Where builds are cached: $WASM2PYEXT_CACHE, else wasm2pyext in the user's cache."""
+    env = os.environ.get("WASM2PYEXT_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "wasm2pyext"
 
+
+def _tmp_root() -> Path:
     return cache_root() / "tmp"
 
 

@@ -5,6 +5,10 @@ type (i3 is the i32 at height 3), which the C compiler's register allocator turn
 into registers; blocks become labels and gotos. The validator has already annotated
 every instruction with its stack height (Instr.height, -1 where unreachable), so this
 walk only reads types from the opcode table and the module; it has no error paths.
+
+FunctionWriter here owns the output, the stack slots, fuel and the function around the
+body; each instruction's C comes from its emitter, found by name (an opcodes.Dispatch):
+control flow in control.py, the instructions on values in values.py, SIMD's own in simd.py.
 """
 from __future__ import annotations
 
@@ -13,18 +17,11 @@ from typing import Optional
 
 from .. import ir
 from ..ir import FuncType, ValType
-from ..opcodes import Op
 from . import names
-from .literals import constant
-from .simd import SimdOps
+from .control import CONTROL_EMITTERS, MAX_INDENT, ControlOps, Frame
+from .simd import SIMD_EMITTERS, SimdOps
+from .values import VALUE_EMITTERS, ValueOps
 
-_TRAP = "TRAP({})"
-# The generated C stays linear in the size of the Wasm however deeply blocks nest: lines
-# are indented for at most MAX_INDENT levels, and an `if` nested deeper than MAX_BRACES
-# braces becomes a conditional goto instead of a braced block (the C compiler's parser
-# recurses on braces).
-MAX_INDENT = 8
-MAX_BRACES = 32
 # Where a runtime call needs stack room (see the template's STACK_ROOM); the function's
 # frame estimate is filled in once all of its code is written.
 _STACK_ROOM = "STACK_ROOM(FRAME);"
@@ -32,26 +29,6 @@ _STACK_ROOM = "STACK_ROOM(FRAME);"
 _FUEL_RUN = "FUEL(RUN);"
 # The instructions that cost no fuel: they only mark structure (see the template's FUEL).
 FREE_OF_FUEL = frozenset({"block", "loop", "else", "end"})
-
-
-@dataclass
-class _Frame:
-    kind: str  # "block", "loop", "if", "func"
-    base: int  # stack height below the block's params
-    params: tuple[ValType, ...]
-    results: tuple[ValType, ...]
-    label: int
-    dead: bool  # opened in unreachable code: nothing inside is emitted
-    flat: bool = False  # an `if` written with gotos rather than braces (see MAX_BRACES)
-    else_placed: bool = False  # a flat `if`'s else label is written
-    label_used: bool = False
-    label_line: Optional[int] = None  # where a loop's label goes, if used
-    indent: int = 0  # a loop's, for the poll at its head
-
-    @property
-    def branch_types(self) -> tuple[ValType, ...]:
-        """What a branch to this frame carries: a loop's params, a block's results."""
-        return self.params if self.kind == "loop" else self.results
 
 
 @dataclass
@@ -173,8 +150,17 @@ class _LoadUses:
 # After these a run of instructions ends (see FunctionWriter.charge).
 _ENDS_RUN = frozenset({"br", "br_if", "br_table", "return", "unreachable", "call", "call_indirect"})
 
+# The code for each instruction (see FunctionWriter.instruction).
+_EMITTERS = CONTROL_EMITTERS.join(VALUE_EMITTERS, SIMD_EMITTERS)
+assert not _EMITTERS.missing(), f"instructions the code generator does not handle: {_EMITTERS.missing()}"
+# The instructions that open and close blocks: followed in dead code too, where nothing
+# is emitted, to keep the frames in step.
+_STRUCTURE = frozenset({"block", "loop", "if", "else", "end"})
 
-class FunctionWriter(SimdOps):
+
+class FunctionWriter(ControlOps, ValueOps, SimdOps):
+    """Writes one function: its signature, declarations and body, instruction by instruction."""
+
     def __init__(self, ctx: ModuleContext, index: int, func: ir.Func, storage: str = "static"):
         self.ctx = ctx
         self.storage = storage  # "static", or "" when the module is compiled in parts
@@ -194,13 +180,13 @@ class FunctionWriter(SimdOps):
         # (see _LoadUses).
         self.load_uses = _LoadUses() if not ctx.bounds_checks else None
         self.slots: set[tuple[ValType, int]] = set()
-        self.frames: list[_Frame] = []
+        self.frames: list[Frame] = []
         self.labels = 0
         self.indent = 1
         self.braces = 0  # `if` blocks open as braces (see MAX_BRACES)
         # For each call, the loops around it: with one that loops (and so polls at its head)
         # the call needs no poll on entry to this function before it (see write).
-        self.loops_around_calls: list[list[_Frame]] = []
+        self.loops_around_calls: list[list[Frame]] = []
         # With fuel: the line of the open run's FUEL, and the instructions in the run.
         self.fuel_line: Optional[int] = None
         self.fuel_cost = 0
@@ -245,12 +231,6 @@ class FunctionWriter(SimdOps):
         # References of both kinds share one `void *` variable per height.
         self.slots.add((ValType.FUNCREF if valtype.is_ref else valtype, height))
         return names.slot(valtype, height)
-
-    def new_frame(self, kind: str, base: int, sig: FuncType, dead: bool) -> _Frame:
-        self.labels += 1
-        frame = _Frame(kind, base, sig.params, sig.results, self.labels, dead)
-        self.frames.append(frame)
-        return frame
 
     # ---- the function ----
 
@@ -314,365 +294,23 @@ class FunctionWriter(SimdOps):
             decls.append(f"    {base} {decl};")
         return decls
 
-    # ---- control ----
-
-    @property
-    def dead(self) -> bool:
-        return self.frames[-1].dead
-
-    def block_sig(self, bt: ir.BlockType) -> FuncType:
-        return self.module.block_signature(bt)
-
-    def copy_values(self, types: tuple[ValType, ...], src_top: int, dst_base: int) -> None:
-        """Moves the top len(types) values (ending below src_top) down to dst_base."""
-        src_base = src_top - len(types)
-        if src_base == dst_base:
-            return
-        for k, t in enumerate(types):
-            self.emit(f"{self.slot(t, dst_base + k)} = {self.slot(t, src_base + k)};")
-
-    def branch(self, depth: int, height: int) -> None:
-        """Emits a branch to the frame `depth` levels up, the stack being `height` high."""
-        frame = self.frames[-1 - depth]
-        if frame.kind == "func":
-            self.return_(height)
-            return
-        frame.label_used = True
-        self.copy_values(frame.branch_types, height, frame.base)
-        self.emit(f"goto {names.label(frame.label)};")
-
-    def return_(self, height: int) -> None:
-        results = self.type.results
-        vals = [self.slot(t, height - len(results) + k) for k, t in enumerate(results)]
-        if not results:
-            self.emit("return;")
-        elif len(results) == 1:
-            self.emit(f"return {vals[0]};")
-        else:
-            self.emit(f"return ({self.ctx.results_struct(results)}){{{', '.join(vals)}}};")
-
-    def end_frame(self, frame: _Frame) -> None:
-        if frame.kind == "func":
-            if not frame.dead and self.reachable_end:
-                self.return_(len(self.type.results))
-            return
-        if frame.kind == "loop" and frame.label_used:
-            # The head of a loop that loops polls (POLL), so that no loop runs unstoppable.
-            poll = "    " * min(frame.indent, MAX_INDENT) + "POLL();"
-            self.lines[frame.label_line] = f"{names.label(frame.label)}:;\n{poll}"
-        if frame.kind == "loop" and not frame.label_used and frame.label_line is not None:
-            self.lines[frame.label_line] = None  # type: ignore[call-overload]
-        if frame.kind in ("block", "if") and frame.label_used:
-            self.lines.append(f"{names.label(frame.label)}:;")
-
-    # The validator marks code after an unconditional branch with height -1; the end of
-    # the function body is reachable if the last instruction was.
-    reachable_end = True
-
     def instruction(self, instr: ir.Instr) -> None:
-        op: Op = instr.op
-        name = op.name
-        if name in ("block", "loop", "if"):
-            self.open_block(instr)
-            return
-        if name == "else":
-            self.end_run()
-            frame = self.frames[-1]
-            if frame.dead:
-                pass
-            elif frame.flat:
-                frame.label_used = True
-                self.emit(f"goto {names.label(frame.label)};")
-                self.lines.append(f"{names.label(frame.label)}_else:;")
-                frame.else_placed = True
-            else:
-                self.indent -= 1
-                self.emit("} else {")
-                self.indent += 1
-            self.reachable_end = True
-            return
-        if name == "end":
-            frame = self.frames.pop()
-            if frame.kind == "if" or (frame.kind == "block" and frame.label_used):  # a branch may land here
-                self.end_run()
-            if not frame.dead and frame.kind == "if":
-                if frame.flat and not frame.else_placed:  # no else: the false branch lands here
-                    self.lines.append(f"{names.label(frame.label)}_else:;")
-                elif not frame.flat:
-                    self.braces -= 1
-                    self.indent -= 1
-                    self.emit("}")
-            self.end_frame(frame)
-            self.reachable_end = True
+        """Writes one instruction by its emitter, if it is reachable (but for _STRUCTURE)."""
+        name = instr.op.name
+        emitter = _EMITTERS[name]
+        if name in _STRUCTURE:
+            emitter(self, instr, instr.height)
             return
         if self.dead or instr.height < 0:
             return
         self.reachable_end = name not in ("br", "br_table", "return", "unreachable")
         h = instr.height
         self.charge()
-        if op.c is not None:
-            self.simple(instr, h)
-            return
-        if self.load_uses:
+        if self.load_uses and instr.op.c is None:
             self.load_uses.before(name, h)
-        getattr(self, "op_" + name.replace(".", "_"))(instr, h)
+        emitter(self, instr, h)
         if name in _ENDS_RUN:
             self.end_run()
-
-    def open_block(self, instr: ir.Instr) -> None:
-        sig = self.block_sig(instr.imm)
-        dead = self.dead or instr.height < 0
-        h = instr.height
-        if instr.op.name == "if":
-            base = h - 1 - len(sig.params)
-            frame = self.new_frame("if", base, sig, dead)
-            if dead:
-                return
-            self.charge()
-            cond = self.slot(ValType.I32, h - 1)
-            if self.braces >= MAX_BRACES:
-                frame.flat = True
-                self.emit(f"if (!{cond}) goto {names.label(frame.label)}_else;")
-            else:
-                self.braces += 1
-                self.emit(f"if ({cond}) {{")
-                self.indent += 1
-            self.end_run()
-            return
-        # A block or loop needs no braces: its labels (where used) mark it.
-        base = h - len(sig.params)
-        frame = self.new_frame(instr.op.name, base, sig, dead)
-        if not dead and frame.kind == "loop":
-            self.end_run()
-            frame.label_line = len(self.lines)
-            frame.indent = self.indent
-            self.lines.append("/*loop*/")
-
-    # ---- instructions with a C expression in the opcode table ----
-
-    def simple(self, instr: ir.Instr, h: int) -> None:
-        op = instr.op
-        n = len(op.params)
-        args = [self.slot(t, h - n + k) for k, t in enumerate(op.params)]
-        if op.is_memory_access:
-            ea = args[0] if instr.imm.offset == 0 else f"(uint64_t){args[0]} + {instr.imm.offset}u"
-            expr = op.c.format(*args, mem=names.memory(0), ea=ea, imm=instr.imm)
-        else:
-            expr = op.c.format(*args, imm=instr.imm)
-        if self.load_uses:
-            self.load_uses.simple(h, op, len(self.lines) if op.is_memory_access else None)
-        if op.results:
-            self.emit(f"{self.slot(op.results[0], h - n)} = {expr};")
-        else:
-            self.emit(f"{expr};")
-
-    # ---- the rest, by name ----
-
-    def op_unreachable(self, instr, h):
-        self.emit(_TRAP.format("UNREACHABLE") + ";")
-
-    def op_nop(self, instr, h):
-        pass
-
-    def op_br(self, instr, h):
-        self.branch(instr.imm, h)
-
-    def op_br_if(self, instr, h):
-        self.emit(f"if ({self.slot(ValType.I32, h - 1)}) {{")
-        self.indent += 1
-        self.branch(instr.imm, h - 1)
-        self.indent -= 1
-        self.emit("}")
-
-    def op_br_table(self, instr, h):
-        labels, default = instr.imm
-        cond = self.slot(ValType.I32, h - 1)
-        targets: dict[int, list[int]] = {}
-        for i, depth in enumerate(labels):
-            if depth != default:
-                targets.setdefault(depth, []).append(i)
-        if not targets:
-            self.branch(default, h - 1)
-            return
-        self.emit(f"switch ({cond}) {{")
-        for depth, cases in targets.items():
-            self.emit(" ".join(f"case {c}:" for c in cases))
-            self.indent += 1
-            self.branch(depth, h - 1)
-            self.indent -= 1
-        self.emit("default:")
-        self.indent += 1
-        self.branch(default, h - 1)
-        self.indent -= 1
-        self.emit("}")
-
-    def op_return(self, instr, h):
-        self.return_(h)
-
-    def note_call(self) -> None:
-        self.loops_around_calls.append([f for f in self.frames if f.kind == "loop"])
-
-    def op_call(self, instr, h):
-        self.note_call()
-        index = instr.imm
-        ft = self.ctx.func_types[index]
-        n = len(ft.params)
-        args = [self.slot(t, h - n + k) for k, t in enumerate(ft.params)]
-        if index < self.module.num_imported_funcs:
-            self.runtime_call(f"fp = inst->funcs[{index}];")  # an import may be WASI's or Python's
-            self.call_ref(ft, "fp", args, h - n)
-        else:
-            call = f"{self.ctx.func_names[index]}({', '.join(['inst'] + args)})"
-            self.store_results(ft.results, call, h - n)
-        self.memory_may_have_grown()
-
-    def op_call_indirect(self, instr, h):
-        self.note_call()
-        type_index, table = instr.imm
-        ft = self.module.types[type_index]
-        n = len(ft.params)
-        args = [self.slot(t, h - 1 - n + k) for k, t in enumerate(ft.params)]
-        elem = self.slot(ValType.I32, h - 1)
-        self.emit(f"fp = TABLE_FUNC(inst->{names.table(table)}, {elem}, inst->types[{type_index}]);")
-        self.call_ref(ft, "fp", args, h - 1 - n)
-        self.memory_may_have_grown()
-
-    def call_ref(self, ft: FuncType, fp: str, args: list[str], result_base: int) -> None:
-        """A call through a w2p_func (an import, or a table element): another context."""
-        self.uses_fp = True
-        call = f"(({self.ctx.fn_type(ft)}){fp}->fn)({', '.join([f'enter({fp}, inst)'] + args)})"
-        self.store_results(ft.results, call, result_base)
-
-    uses_fp = False
-
-    def store_results(self, results: tuple[ValType, ...], call: str, base: int) -> None:
-        if not results:
-            self.emit(f"{call};")
-        elif len(results) == 1:
-            self.emit(f"{self.slot(results[0], base)} = {call};")
-        else:
-            struct = self.ctx.results_struct(results)
-            self.emit("{")
-            self.emit(f"    {struct} r = {call};")
-            for k, t in enumerate(results):
-                self.emit(f"    {self.slot(t, base + k)} = r.r{k};")
-            self.emit("}")
-
-    def op_drop(self, instr, h):
-        pass
-
-    def op_select(self, instr, h):
-        self.select(instr.vtype, h)
-
-    def op_select_t(self, instr, h):
-        self.select(instr.imm[0], h)
-
-    def select(self, t: ValType, h: int) -> None:
-        cond = self.slot(ValType.I32, h - 1)
-        a, b = self.slot(t, h - 3), self.slot(t, h - 2)
-        self.emit(f"{a} = {cond} ? {a} : {b};")
-
-    def op_local_get(self, instr, h):
-        t = self.local_types[instr.imm]
-        self.emit(f"{self.slot(t, h)} = {self.local_names[instr.imm]};")
-
-    def op_local_set(self, instr, h):
-        t = self.local_types[instr.imm]
-        self.emit(f"{self.local_names[instr.imm]} = {self.slot(t, h - 1)};")
-
-    def op_local_tee(self, instr, h):
-        self.op_local_set(instr, h)
-
-    def op_global_get(self, instr, h):
-        t = self.ctx.global_types[instr.imm].valtype
-        self.emit(f"{self.slot(t, h)} = {self.ctx.global_ref(instr.imm)};")
-
-    def op_global_set(self, instr, h):
-        t = self.ctx.global_types[instr.imm].valtype
-        self.emit(f"{self.ctx.global_ref(instr.imm)} = {self.slot(t, h - 1)};")
-
-    def op_table_get(self, instr, h):
-        i = self.slot(ValType.I32, h - 1)
-        self.emit(f"{self.slot(ValType.FUNCREF, h - 1)} = TABLE_GET(inst->{names.table(instr.imm)}, {i});")
-
-    def op_table_set(self, instr, h):
-        i, ref = self.slot(ValType.I32, h - 2), self.slot(ValType.FUNCREF, h - 1)
-        self.emit(f"TABLE_SET(inst->{names.table(instr.imm)}, {i}, {ref});")
-
-    def op_table_size(self, instr, h):
-        self.emit(f"{self.slot(ValType.I32, h)} = inst->{names.table(instr.imm)}->size;")
-
-    def op_table_grow(self, instr, h):
-        ref, n = self.slot(ValType.FUNCREF, h - 2), self.slot(ValType.I32, h - 1)
-        tab = f"inst->{names.table(instr.imm)}"
-        self.runtime_call(f"{self.slot(ValType.I32, h - 2)} = w2p_table_grow({tab}, {n}, {ref});")
-
-    def op_table_fill(self, instr, h):
-        i, ref, n = self.slot(ValType.I32, h - 3), self.slot(ValType.FUNCREF, h - 2), self.slot(ValType.I32, h - 1)
-        self.runtime_call(f"if (w2p_table_fill(inst->{names.table(instr.imm)}, {i}, {ref}, {n})) TRAP(OOB_TABLE);")
-
-    def op_table_copy(self, instr, h):
-        dst_table, src_table = instr.imm
-        d, s, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
-        dst, src = f"inst->{names.table(dst_table)}", f"inst->{names.table(src_table)}"
-        self.runtime_call(f"if (w2p_table_copy({dst}, {d}, {src}, {s}, {n})) TRAP(OOB_TABLE);")
-
-    def op_table_init(self, instr, h):
-        elem, table = instr.imm
-        d, s, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
-        tab = f"inst->{names.table(table)}"
-        self.runtime_call(f"if (w2p_table_init_from({tab}, {d}, &inst->elems[{elem}], {s}, {n})) TRAP(OOB_TABLE);")
-
-    def op_elem_drop(self, instr, h):
-        self.emit(f"inst->elems[{instr.imm}].len = 0;")
-
-    def op_memory_size(self, instr, h):
-        self.emit(f"{self.slot(ValType.I32, h)} = inst->{names.memory(0)}->pages;")
-
-    def op_memory_grow(self, instr, h):
-        n = self.slot(ValType.I32, h - 1)
-        self.runtime_call(f"{n} = w2p_memory_grow(inst->{names.memory(0)}, {n});")
-        self.memory_may_have_grown()
-
-    def op_memory_fill(self, instr, h):
-        d, v, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
-        self.runtime_call(f"if (w2p_memory_fill(inst->{names.memory(0)}, {d}, {v}, {n})) TRAP(OOB_MEMORY);")
-
-    def op_memory_copy(self, instr, h):
-        d, s, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
-        mem = f"inst->{names.memory(0)}"
-        self.runtime_call(f"if (w2p_memory_copy({mem}, {d}, {mem}, {s}, {n})) TRAP(OOB_MEMORY);")
-
-    def op_memory_init(self, instr, h):
-        seg = instr.imm[0]
-        d, s, n = (self.slot(ValType.I32, h - 3 + k) for k in range(3))
-        data = f"{names.data_segment(seg)}, inst->data_len[{seg}]"
-        self.runtime_call(f"if (w2p_memory_init_from(inst->{names.memory(0)}, {d}, {data}, {s}, {n})) TRAP(OOB_MEMORY);")
-
-    def op_data_drop(self, instr, h):
-        self.emit(f"inst->data_len[{instr.imm}] = 0;")
-
-    def op_i32_const(self, instr, h):
-        self.emit(f"{self.slot(ValType.I32, h)} = {constant(ValType.I32, instr.imm)};")
-
-    def op_i64_const(self, instr, h):
-        self.emit(f"{self.slot(ValType.I64, h)} = {constant(ValType.I64, instr.imm)};")
-
-    def op_f32_const(self, instr, h):
-        self.emit(f"{self.slot(ValType.F32, h)} = {constant(ValType.F32, instr.imm)};")
-
-    def op_f64_const(self, instr, h):
-        self.emit(f"{self.slot(ValType.F64, h)} = {constant(ValType.F64, instr.imm)};")
-
-    def op_ref_null(self, instr, h):
-        self.emit(f"{self.slot(ValType.FUNCREF, h)} = NULL;")
-
-    def op_ref_is_null(self, instr, h):
-        ref = self.slot(ValType.FUNCREF, h - 1)
-        self.emit(f"{self.slot(ValType.I32, h - 1)} = {ref} == NULL;")
-
-    def op_ref_func(self, instr, h):
-        self.emit(f"{self.slot(ValType.FUNCREF, h)} = inst->funcs[{instr.imm}];")
 
 
 def write_function(ctx: ModuleContext, index: int, func: ir.Func, storage: str = "static") -> list[str]:
