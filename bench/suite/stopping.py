@@ -122,7 +122,8 @@ def report(suite, stops: Stops, n: int, ignored: bool) -> None:
     suite.failures += [f"stop latency: {b}" for b in stops.bad]
     rows = [f"| {w} | {len(v)} | {len(lost.get(w, []))} | {median(v) * 1e3:.2f} | "
             f"{max(v, default=float('nan')) * 1e3:.2f} |" for w, v in figures.items()]
-    note = (" This process was started with SIGINT ignored (in the background, by a shell without job\n"
+    # one line: a line of its own, not indented, would keep add_table from dedenting the text
+    note = (" This process was started with SIGINT ignored (in the background, by a shell without job "
             "control): Python's handler was set for these figures." if ignored else "")
     medians = [median(v) for v in figures.values()]
     met = "met" if not lost and all(m <= STOP_BAR for m in medians) else "NOT met"
