@@ -8,7 +8,7 @@ import platform
 import subprocess
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional
 
 from .common import BENCH, NATIVE_LABELS, NOTES, REPO, WASM2C, log, run, tool_version, version
 from .stats import fastest_native, geomean, median
@@ -25,7 +25,7 @@ def columns(labels: dict) -> list[str]:
     return first + [c for c in labels if c not in first]
 
 
-def header(noun: str, cols: list[str], labels: dict = None) -> list[str]:
+def header(noun: str, cols: list[str], labels: Optional[dict] = None) -> list[str]:
     """A table's header: its first column, then a column each (by its label, if given)."""
     names = [labels[c] for c in cols] if labels else cols
     return [f"| {noun} | " + " | ".join(names) + " |", "|---|" + "---|" * len(cols)]

@@ -10,7 +10,7 @@ import sys
 import time
 import zlib
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional
 
 from .common import BUILD, KERNELS, PROGRAMS, run, wasm_path
 
@@ -280,7 +280,7 @@ def run_harness(exe: Path, reps: int, kernels=KERNELS) -> dict[str, tuple[str, l
 
 
 def load_handles(runtimes: dict[str, PyRuntime], names, skip: Callable[[str, str], bool], failures: list[str],
-                 prepare: Callable[[str, Handle, str], None] = None) -> dict:
+                 prepare: Optional[Callable[[str, Handle, str], None]] = None) -> dict:
     """{(runtime, name): Handle} of every name each runtime loads (and prepare(runtime,
     handle, name) accepts), but those skip(runtime, name) leaves out; a failure to load
     is a finding, reported with the results."""
