@@ -1,6 +1,6 @@
-"""The WASI part of the benchmark (`python bench/run.py --only wasi`): WASI commands
-(bench/wasi/*.c, built by bench/build_wasi.sh and committed with their .wasm) run by
-wasm2pyext, wasmext, wasmtime-py and natively, interleaved:
+"""The WASI part (`python bench/run.py --only wasi`): WASI commands (bench/wasi/*.c, built
+by bench/build_wasi.sh and committed with their .wasm) run by wasm2pyext, wasmext,
+wasmtime-py and natively, interleaved:
 
   - start-up of a small command (examples/wasi/wc.wasm): a new interpreter each time,
     and in the process (instantiate -> _start -> exit code);
@@ -15,42 +15,54 @@ from __future__ import annotations
 
 import ctypes
 import os
-import random
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
 
-import run as R
+from .builds import build_ours, build_wasmext, isolated_modules
+from .common import BENCH, BUILD, NATIVE_CFLAGS, NATIVE_SHARED, NOTES, log, run
+from .report import header
+from .runtimes import import_from
+from .stats import median
+from .timing import paired_rounds, time_processes
 
-WASI_DIR = Path(__file__).resolve().parent / "wasi"
-WC = WASI_DIR.parent.parent / "examples" / "wasi" / "wc.wasm"
+WASI_DIR = BENCH / "wasi"
+WC = BENCH.parent / "examples" / "wasi" / "wc.wasm"
 WC_STDIN = b"one two\nthree four five\n" * 4
 # (argv[1:], what the figure is per): each run takes tens of ms natively
 WRITE_FILE = ["64", "65536"]      # 64 MB in 64 KB writes, to a file
 WRITE_CALLS = ["8", "64"]         # 8 MB in 64-byte writes (131,072 calls), to /dev/null
 CLOCK_CALLS = ["1000000"]
+BARE = "bare `python -c pass`"
+NATIVE = "native gcc -O2"
 
 
-def measure(suite) -> None:
+def runners(suite, out_dir: Path) -> dict:
+    """label -> a runner: run(program, args, stdout path) -> (exit code, seconds)."""
     import wasm2pyext
-    out_dir = R.BUILD / "wasi"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    runners = {"wasm2pyext": Ours(wasm2pyext)}
+    found = {"wasm2pyext": Ours(wasm2pyext)}
     if "wasmtime" in suite.peers:
-        runners["wasmtime-py"] = Wasmtime(suite.peers["wasmtime"])
+        found["wasmtime-py"] = Wasmtime(suite.peers["wasmtime"])
     else:
-        R.NOTES.append("WASI: wasmtime-py is not installed, so not measured beside ours")
+        NOTES.append("WASI: wasmtime-py is not installed, so not measured beside ours")
     if "wasmext" in suite.peers:
         try:
-            runners["wasmext"] = Wasmext(out_dir / "wasmext")
+            found["wasmext"] = Wasmext(out_dir / "wasmext")
         except subprocess.CalledProcessError as e:
             suite.failures.append(f"WASI: the wasmext builds failed: {(e.stderr or e.stdout).strip()[-300:]}")
     try:
-        runners["native gcc -O2"] = Native(out_dir)
+        found[NATIVE] = Native(out_dir)
     except subprocess.CalledProcessError as e:
         suite.failures.append(f"WASI: the native build failed: {e.stderr.strip()[-300:]}")
+    return found
+
+
+def measure(suite) -> None:
+    out_dir = BUILD / "wasi"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    found = runners(suite, out_dir)
     rounds = 3 if suite.quick else 9
     target = out_dir / "write.out"
     cases = {  # label -> (program, args, stdout path, unit count for the figure)
@@ -60,7 +72,7 @@ def measure(suite) -> None:
         "clock_time_get in a loop (ns a call)": ("clock", CLOCK_CALLS, Path(os.devnull), int(CLOCK_CALLS[0])),
     }
     # checked before timing: each runner's exit code is 0, and the file holds every byte
-    for label, runner in list(runners.items()):
+    for label, runner in list(found.items()):
         for case, (prog, args, out, _) in cases.items():
             try:
                 code, _ = runner.run(prog, args, out)
@@ -68,31 +80,31 @@ def measure(suite) -> None:
                 code = f"{type(e).__name__}: {e}"
             if code != 0 or (out == target and target.stat().st_size != int(WRITE_FILE[0]) << 20):
                 suite.failures.append(f"WASI: {label}, {case}: exit {code}; not timed")
-                runners.pop(label)
+                found.pop(label)
                 break
-    R.log(f"wasi: {rounds} rounds")
-    times = {}
-    for r in range(rounds):
-        for case in random.sample(list(cases), len(cases)):
-            prog, args, out, _ = cases[case]
-            for label in random.sample(list(runners), len(runners)):
-                times.setdefault((label, case), []).append(
-                    R.median([runners[label].run(prog, args, out)[1] for _ in range(3)]))
+    log(f"wasi: {rounds} rounds")
+    _, per_round = paired_rounds({label: dict.fromkeys(cases, runner) for label, runner in found.items()}, cases,
+                                 lambda runner, case: runner.run(*cases[case][:3]), rounds, 3,
+                                 warm_up=False, log_rounds=False)
     target.unlink(missing_ok=True)
+    report(suite, list(found), cases, {key: median(ts.values()) for key, ts in per_round.items()}, rounds)
+    startup(suite, found)
+
+
+def report(suite, labels: list[str], cases: dict, med: dict, rounds: int) -> None:
     rows = []
     figures = {}
     for case, (_, _, _, units) in cases.items():
         cells = []
-        native = R.median(times.get(("native gcc -O2", case), []))
-        for label in runners:
-            t = R.median(times[(label, case)])
+        native = med.get((NATIVE, case), float("nan"))
+        for label in labels:
+            t = med[(label, case)]
             value = units / t if "MB/s" in case else t / units * 1e9
             figures[(label, case)] = value
-            ratio = f" ({t / native:.2f}x native's time)" if label != "native gcc -O2" and native == native else ""
+            ratio = f" ({t / native:.2f}x native's time)" if label != NATIVE and native == native else ""
             cells.append(f"{value:,.0f}{ratio}" if "MB/s" in case else f"{value:.1f}{ratio}")
         rows.append(f"| {case} | " + " | ".join(cells) + " |")
-    header = "| figure | " + " | ".join(runners) + " |\n|---|" + "---|" * len(runners) + "\n"
-    suite.tables.append(textwrap.dedent(f"""\
+    suite.add_table(f"""\
         ## WASI
 
         WASI commands of bench/wasi/ (C, clang --target=wasm32-wasi -O2; the native
@@ -103,18 +115,17 @@ def measure(suite) -> None:
         write that costs the kernel nothing: the figure is the call's own cost); `clock`
         reads the monotonic clock {int(CLOCK_CALLS[0]):,} times.
 
-        """) + header + "\n".join(rows) + "\n")
-    if "wasm2pyext" in runners:
+        """, header("figure", labels) + rows)
+    if "wasm2pyext" in labels:
         parts = []
         for case in cases:
             ours = figures[("wasm2pyext", case)]
             unit = "MB/s" if "MB/s" in case else "ns"
             peers = "; ".join(f"{lb} {figures[(lb, case)]:,.0f} {unit}" if unit == "MB/s"
-                              else f"{lb} {figures[(lb, case)]:.0f} {unit}" for lb in runners if lb != "wasm2pyext")
+                              else f"{lb} {figures[(lb, case)]:.0f} {unit}" for lb in labels if lb != "wasm2pyext")
             name = case.split(" (")[0]
             parts.append(f"{name}: **{ours:,.0f} {unit}**" + (f" ({peers})" if peers else ""))
         suite.headline.append("WASI: " + "; ".join(parts))
-    startup(suite, runners)
 
 
 # --------------------------------------------------------------------------- runners
@@ -177,8 +188,8 @@ class Wasmext:
     def __init__(self, folder: Path):
         self.modules = {}
         for prog in ("write", "clock"):
-            R.build_wasmext(wasm_file(prog), folder, f"wx_{prog}")
-            self.modules[prog] = R.import_from(folder, f"wx_{prog}")
+            build_wasmext(wasm_file(prog), folder, f"wx_{prog}")
+            self.modules[prog] = import_from(folder, f"wx_{prog}")
 
     def run(self, prog: str, args: list[str], out: Path, stdin: bytes = b""):
         module = self.modules[prog]
@@ -200,7 +211,7 @@ class Native:
         self.libs = {}
         for prog in ("write", "clock"):
             lib = out_dir / f"native-{prog}.so"
-            R.run([*R.NATIVE_CFLAGS["gcc"], *R.NATIVE_SHARED, "-Dmain=bench_main", "-o", str(lib),
+            run([*NATIVE_CFLAGS["gcc"], *NATIVE_SHARED, "-Dmain=bench_main", "-o", str(lib),
                    str(WASI_DIR / f"{prog}.c")])
             f = ctypes.CDLL(str(lib)).bench_main
             f.restype, f.argtypes = ctypes.c_int, [ctypes.c_int, ctypes.POINTER(ctypes.c_char_p)]
@@ -230,6 +241,20 @@ def wasm_file(prog: str) -> Path:
 
 # --------------------------------------------------------------------------- start-up
 
+# A program running wc from a built module that it imports from the folder {folder} (the
+# placeholders in double braces are filled in later, as the programs below are)
+IMPORTED = textwrap.dedent("""\
+    import os, sys, time
+    t0 = time.perf_counter()
+    sys.path.insert(0, {{{folder}!r}})
+    import {module}  # a built module carries the runtime's classes: no need to import wasm2pyext
+    with open({{stdin!r}}, "rb") as inp, open(os.devnull, "wb") as out:
+        try:
+            {start}
+        except {module}.WasiExit as e:
+            assert e.code == 0, e.code
+    print(time.perf_counter() - t0)""")
+
 STARTUP_SRC = {
     "wasm2pyext": textwrap.dedent("""\
         import os, time
@@ -239,28 +264,12 @@ STARTUP_SRC = {
             code = wasm2pyext.run({wc!r}, wasi=wasm2pyext.WasiConfig(args=["wc"], stdin=inp, stdout=out))
         assert code == 0, code
         print(time.perf_counter() - t0)"""),
-    "wasm2pyext, the built module imported": textwrap.dedent("""\
-        import os, sys, time
-        t0 = time.perf_counter()
-        sys.path.insert(0, {ours!r})
-        import w2p_wc  # a built module carries the runtime's classes: no need to import wasm2pyext
-        with open({stdin!r}, "rb") as inp, open(os.devnull, "wb") as out:
-            try:
-                w2p_wc.Instance(wasi=w2p_wc.WasiConfig(args=["wc"], stdin=inp, stdout=out)).exports["_start"]()
-            except w2p_wc.WasiExit as e:
-                assert e.code == 0, e.code
-        print(time.perf_counter() - t0)"""),
-    "wasmext": textwrap.dedent("""\
-        import os, sys, time
-        t0 = time.perf_counter()
-        sys.path.insert(0, {wasmext!r})
-        import wx_wc
-        with open({stdin!r}, "rb") as inp, open(os.devnull, "wb") as out:
-            try:
-                wx_wc.Instance(wasi={{"args": ["wc"], "stdin": inp, "stdout": out}})._start()
-            except wx_wc.WasiExit as e:
-                assert e.code == 0, e.code
-        print(time.perf_counter() - t0)"""),
+    "wasm2pyext, the built module imported": IMPORTED.format(
+        folder="ours", module="w2p_wc",
+        start='w2p_wc.Instance(wasi=w2p_wc.WasiConfig(args=["wc"], stdin=inp, stdout=out)).exports["_start"]()'),
+    "wasmext": IMPORTED.format(
+        folder="wasmext", module="wx_wc",
+        start='wx_wc.Instance(wasi={{"args": ["wc"], "stdin": inp, "stdout": out}})._start()'),
     "wasmtime-py": textwrap.dedent("""\
         import os, time
         t0 = time.perf_counter()
@@ -286,36 +295,30 @@ def startup(suite, runners: dict) -> None:
     """examples/wasi/wc.wasm counting a few lines: a new interpreter each time (wall time
     and, timed by the program, import -> exit code), beside bare `python -c pass`."""
     runs = 8 if suite.quick else 40
-    srcs = {"bare `python -c pass`": "pass"}
-    stdin = R.BUILD / "wasi" / "wc.in"
+    srcs = {BARE: "pass"}
+    stdin = BUILD / "wasi" / "wc.in"
     stdin.write_bytes(WC_STDIN)
-    folder = R.isolated_modules("wasi", [])  # w2p_wc alone, as the start-up table's modules are
-    R.build_ours(WC, folder, "w2p_wc")
-    wasmext = R.isolated_modules("wasi-wasmext", [])
+    folder = isolated_modules("wasi", [])  # w2p_wc alone, as the start-up table's modules are
+    build_ours(WC, folder, "w2p_wc")
+    wasmext = isolated_modules("wasi-wasmext", [])
     if "wasmext" in runners:
-        R.build_wasmext(WC, wasmext, "wx_wc")
+        build_wasmext(WC, wasmext, "wx_wc")
     for label, src in STARTUP_SRC.items():
         if label.split(",")[0] in runners:
             srcs[label] = src.format(wc=str(WC), stdin=str(stdin), ours=str(folder), wasmext=str(wasmext))
     # the module built (cached) before timing
     for label, src in srcs.items():
         subprocess.run([sys.executable, "-c", src], check=True, capture_output=True)
-    wall, inside = {k: [] for k in srcs}, {k: [] for k in srcs}
-    for _ in range(runs):
-        for label in random.sample(list(srcs), len(srcs)):
-            t0 = time.perf_counter()
-            p = subprocess.run([sys.executable, "-c", srcs[label]], check=True, capture_output=True, text=True)
-            wall[label].append(time.perf_counter() - t0)
-            if p.stdout.strip():
-                inside[label].append(float(p.stdout))
-    bare = R.median(wall["bare `python -c pass`"])
+    wall, inside = time_processes({label: (None, src) for label, src in srcs.items()}, runs,
+                                  lambda out, err: float(out) if out.strip() else None, check=True)
+    bare = median(wall[BARE])
     rows = []
     for label in srcs:
-        w = R.median(wall[label])
-        added = f"{(w - bare) * 1e3:+.1f}" if label != "bare `python -c pass`" else ""
-        ins = f"{R.median(inside[label]) * 1e3:.2f}" if inside[label] else ""
+        w = median(wall[label])
+        added = f"{(w - bare) * 1e3:+.1f}" if label != BARE else ""
+        ins = f"{median(inside[label]) * 1e3:.2f}" if inside[label] else ""
         rows.append(f"| {label} | {w * 1e3:.1f} | {added} | {ins} |")
-    suite.tables.append(textwrap.dedent(f"""\
+    suite.add_table(f"""\
         ### Start-up of a WASI command
 
         `python -c "..."` running examples/wasi/wc.wasm (counting the lines and words of
@@ -328,14 +331,17 @@ def startup(suite, runners: dict) -> None:
 
         | program | ms | added over bare Python (ms) | in the process: import -> exit code (ms) |
         |---|---|---|---|
-        """) + "\n".join(rows) + "\n")
+        """, rows)
+    if "wasm2pyext" not in srcs:
+        return
+
+    def added(label):
+        return f"{(median(wall[label]) - bare) * 1e3:+.1f} ms"
+
+    def within(label):
+        return f"{median(inside[label]) * 1e3:.2f} ms"
     built = "wasm2pyext, the built module imported"
-    if "wasm2pyext" in srcs:
-        suite.headline.append(
-            f"WASI start-up (wc.wasm, new interpreter): {(R.median(wall['wasm2pyext']) - bare) * 1e3:+.1f} ms "
-            f"over bare Python, {R.median(inside['wasm2pyext']) * 1e3:.2f} ms in the process; the built module "
-            f"imported {(R.median(wall[built]) - bare) * 1e3:+.1f} ms, {R.median(inside[built]) * 1e3:.2f} ms"
-            + (f"; wasmext {(R.median(wall['wasmext']) - bare) * 1e3:+.1f} ms, "
-               f"{R.median(inside['wasmext']) * 1e3:.2f} ms" if "wasmext" in srcs else "")
-            + (f"; wasmtime-py {(R.median(wall['wasmtime-py']) - bare) * 1e3:+.1f} ms, "
-               f"{R.median(inside['wasmtime-py']) * 1e3:.2f} ms" if "wasmtime-py" in srcs else ""))
+    suite.headline.append(
+        f"WASI start-up (wc.wasm, new interpreter): {added('wasm2pyext')} over bare Python, "
+        f"{within('wasm2pyext')} in the process; the built module imported {added(built)}, {within(built)}"
+        + "".join(f"; {lb} {added(lb)}, {within(lb)}" for lb in ("wasmext", "wasmtime-py") if lb in srcs))

@@ -1,21 +1,24 @@
-"""The SIMD part of the benchmark (`python bench/run.py --only simd`): bench/simd/simd.c's
-kernels (an image blend and an int16 dot product) built by clang for wasm32 with SIMD
-(-msimd128: simd.wasm) and without (simd_scalar.wasm; bench/build_simd.sh), run by
-wasm2pyext and wasmtime-py, beside the same C built natively by clang and gcc (shared
-libraries through ctypes), interleaved; results checked against native clang.
+"""The SIMD part (`python bench/run.py --only simd`): bench/simd/simd.c's kernels (an
+image blend and an int16 dot product) built by clang for wasm32 with SIMD (-msimd128:
+simd.wasm) and without (simd_scalar.wasm; bench/build_simd.sh), run by wasm2pyext and
+wasmtime-py, beside the same C built natively by clang and gcc (shared libraries through
+ctypes), interleaved; results checked against native clang.
 """
 from __future__ import annotations
 
 import ctypes
-import random
 import subprocess
-import textwrap
 import time
 from pathlib import Path
 
-import run as R
+from .builds import build_ours
+from .common import BENCH, BUILD, NATIVE_CFLAGS, NATIVE_LABELS, NATIVE_SHARED, log, run
+from .report import header
+from .runtimes import import_from
+from .stats import fastest_native, geomean, median
+from .timing import paired_rounds
 
-SIMD_DIR = Path(__file__).resolve().parent / "simd"
+SIMD_DIR = BENCH / "simd"
 KERNELS = {"blend": 50, "dot": 50}  # kernel -> reps over its 1 MB (2 MB for dot) of input
 SEED = 7
 
@@ -65,50 +68,48 @@ class NativeSimd:
         return r & 0xFFFFFFFF, time.perf_counter() - t0
 
 
-def measure(suite) -> None:
-    out = R.BUILD / "simd"
+def runners(suite) -> dict:
+    """label -> a runner: call(kernel) -> (result, seconds); None if a build fails."""
+    out = BUILD / "simd"
     out.mkdir(parents=True, exist_ok=True)
-    runners = {}
+    found = {}
     try:
-        for cc, flags in R.NATIVE_CFLAGS.items():
+        for cc, flags in NATIVE_CFLAGS.items():
             lib = out / f"native-{cc}.so"
-            R.run([*flags, *R.NATIVE_SHARED, "-o", str(lib), str(SIMD_DIR / "simd.c")])
-            runners[f"native {cc} -O2"] = NativeSimd(lib)
+            run([*flags, *NATIVE_SHARED, "-o", str(lib), str(SIMD_DIR / "simd.c")])
+            found[f"native {cc} -O2"] = NativeSimd(lib)
         for name, label in (("simd", "wasm2pyext, SIMD"), ("simd_scalar", "wasm2pyext, scalar")):
-            R.build_ours(SIMD_DIR / f"{name}.wasm", out, f"w2p_{name}")
-            runners[label] = Wasm(R.import_from(out, f"w2p_{name}").Instance().exports)
+            build_ours(SIMD_DIR / f"{name}.wasm", out, f"w2p_{name}")
+            found[label] = Wasm(import_from(out, f"w2p_{name}").Instance().exports)
     except subprocess.CalledProcessError as e:
         suite.failures.append(f"SIMD: a build failed: {e.stderr.strip()[-300:]}")
-        return
+        return None
     if "wasmtime" in suite.peers:
         for name, label in (("simd", "wasmtime-py, SIMD"), ("simd_scalar", "wasmtime-py, scalar")):
-            runners[label] = WasmtimeSimd(suite.peers["wasmtime"], SIMD_DIR / f"{name}.wasm")
+            found[label] = WasmtimeSimd(suite.peers["wasmtime"], SIMD_DIR / f"{name}.wasm")
+    return found
+
+
+def measure(suite) -> None:
+    found = runners(suite)
+    if found is None:
+        return
     rounds = 3 if suite.quick else 9
-    R.log(f"simd: {rounds} rounds")
-    times, results = {}, {}
-    for r in range(rounds):
-        for k in random.sample(list(KERNELS), len(KERNELS)):
-            for label in random.sample(list(runners), len(runners)):
-                if r == 0:
-                    runners[label].call(k)  # warm-up
-                ts = []
-                for _ in range(3):
-                    res, t = runners[label].call(k)
-                    results[(label, k)] = res
-                    ts.append(t)
-                times.setdefault((label, k), []).append(R.median(ts))
-    ref = "native clang -O2"
+    log(f"simd: {rounds} rounds")
+    results, per_round = paired_rounds({label: dict.fromkeys(KERNELS, r) for label, r in found.items()}, KERNELS,
+                                       lambda runner, k: runner.call(k), rounds, 3, log_rounds=False)
+    ref = NATIVE_LABELS[0]
     ok = {key: res == results[(ref, key[1])] for key, res in results.items()}
     for key, good in ok.items():
         if not good:
             suite.failures.append(f"SIMD: {key[0]} {key[1]} returned {results[key]}, native clang "
                                   f"{results[(ref, key[1])]}: WRONG RESULT, not counted")
-    med = {key: R.median(ts) for key, ts in times.items() if ok[key]}
-    cols = list(runners)
+    med = {key: median(ts.values()) for key, ts in per_round.items() if ok[key]}
+    cols = list(found)
     rows = []
     ratios = {}
     for k in KERNELS:
-        native = min(med.get((n, k), float("inf")) for n in ("native clang -O2", "native gcc -O2"))
+        native = fastest_native(med, k)
         cells = []
         for c in cols:
             if (c, k) in med:
@@ -117,7 +118,7 @@ def measure(suite) -> None:
             else:
                 cells.append("WRONG")
         rows.append(f"| {k} | " + " | ".join(cells) + " |")
-    suite.tables.append(textwrap.dedent(f"""\
+    suite.add_table(f"""\
         ## SIMD
 
         bench/simd/simd.c: `blend` mixes two 1 MB greyscale images ({KERNELS['blend']} times),
@@ -128,8 +129,8 @@ def measure(suite) -> None:
         clang -O2 and gcc -O2 (both vectorise for SSE2). Time in ms (ratio to the faster
         native build), medians of {rounds} interleaved rounds of 3 runs.
 
-        """) + "| kernel | " + " | ".join(cols) + " |\n|---|" + "---|" * len(cols) + "\n" + "\n".join(rows) + "\n")
-    gm = {c: R.geomean([ratios[(c, k)] for k in KERNELS if (c, k) in ratios]) for c in cols}
+        """, header("kernel", cols) + rows)
+    gm = {c: geomean([ratios[(c, k)] for k in KERNELS if (c, k) in ratios]) for c in cols}
     suite.headline.append(
         "SIMD kernels (blend, dot) vs the faster native build, geomean: "
         + "; ".join(f"{c} {gm[c]:.2f}x" for c in cols if not c.startswith("native"))
