@@ -227,4 +227,3 @@ void w2p_signal_arrived(void)
     if (t)
         rt_request(t, W2P_POLL_SIGNAL);
 }
-
