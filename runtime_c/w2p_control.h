@@ -6,8 +6,8 @@
  *   GIL let go, until the group is free; the thread inside may call in again (a host
  *   function calling back). Everything here runs with the GIL held, which guards the
  *   monitors' fields: they need no atomics.
- * - The GIL: a call that has run a watchdog period (w2p_rt.c) lets it go at a poll, and
- *   takes it back for each host function and when the call returns.
+ * - The GIL: a call that has run a watchdog period (w2p_rt_watchdog.c) lets it go at a
+ *   poll, and takes it back for each host function and when the call returns.
  * - Signals Python handles: a poll runs their Python handlers, so Ctrl-C stops Wasm code
  *   with KeyboardInterrupt as it would Python code.
  */

@@ -2,7 +2,7 @@
  * w2p_rt.h: the wasm2pyext C runtime.
  *
  * The one declaration of everything shared by generated modules (templates/module.c.j2),
- * the runtime itself (w2p_rt.c) and the Python shim (shim/runtime.pyx, whose Cython
+ * the runtime itself (w2p_rt*.c) and the Python shim (shim/runtime.pyx, whose Cython
  * declarations shim/w2p_rt.pxd are derived from this file by wasm2pyext/cdecls.py). Keep it plain C99 declarations: no macros in declarations,
  * so pycparser can read it.
  *
@@ -323,7 +323,7 @@ typedef struct w2p_api {
    module's copy of the runtime may not be the one in use. */
 extern const w2p_api *w2p_runtime_api;
 
-/* ---- Runtime functions (w2p_rt.c) ---- */
+/* ---- Runtime functions (w2p_rt*.c) ---- */
 
 /* Reserves address space and makes `pages` accessible; 0 or -1. Where guard pages are
    available the reservation covers every address a Wasm access can form (see

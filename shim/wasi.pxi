@@ -1,5 +1,5 @@
 # WASI preview 1: the Python side (configuration, Python streams, binding the imports).
-# Included by shim/runtime.pyx (through modules.pxi); the calls themselves are C, in runtime_c/w2p_wasi.c.
+# Included by shim/runtime.pyx (through modules.pxi); the calls themselves are C, in runtime_c/w2p_wasi*.c.
 
 cdef extern from "w2p_wasi.h":
     ctypedef struct w2p_wasi_import:

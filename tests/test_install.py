@@ -8,6 +8,8 @@ import sys
 import venv
 from pathlib import Path
 
+from wasm2pyext.toolchain import RUNTIME_HEADERS, RUNTIME_SOURCES
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -26,7 +28,9 @@ def test_installed_package_builds_and_runs_a_module(tmp_path):
     assert install.returncode == 0, install.stderr
     site = tmp_path / "site"
     assert (site / "wasm2pyext" / "templates" / "module.c.j2").exists()
-    assert (site / "wasm2pyext" / "runtime_c" / "w2p_rt.h").exists()
+    missing = [name for name in RUNTIME_SOURCES + RUNTIME_HEADERS
+               if not (site / "wasm2pyext" / "runtime_c" / name).exists()]
+    assert not missing, missing
 
     work = tmp_path / "work"
     work.mkdir()

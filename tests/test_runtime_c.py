@@ -8,16 +8,25 @@ from pathlib import Path
 import pytest
 
 from wasm2pyext.resources import runtime_dir
-from wasm2pyext.toolchain import SEMANTIC_FLAGS, Toolchain
+from wasm2pyext.toolchain import RUNTIME_HEADERS, RUNTIME_SOURCES, SEMANTIC_FLAGS, Toolchain
 
 HERE = Path(__file__).resolve().parent
+# The runtime's files free of Python, which C tests link alone.
+RT_SOURCES = [str(runtime_dir() / s) for s in RUNTIME_SOURCES if s.startswith("w2p_rt")]
+
+
+def test_every_runtime_file_is_built_and_in_the_cache_key():
+    """runtime_c/ holds no C file the runtime build leaves out, and no header its cache
+    key (toolchain.runtime_inputs) ignores."""
+    on_disk = {p.name for p in runtime_dir().iterdir() if p.suffix in (".c", ".h")}
+    assert on_disk == set(RUNTIME_SOURCES) | set(RUNTIME_HEADERS)
 
 
 def test_runtime_edge_cases(tmp_path):
     exe = tmp_path / "test_rt"
     cc = Toolchain.default()
     cc.run(["-Wall", "-Wextra", "-Werror", "-O2", f"-I{runtime_dir()}", str(HERE / "c" / "test_rt.c"),
-            str(runtime_dir() / "w2p_rt.c"), "-o", str(exe)], "compiling the runtime test")
+            *RT_SOURCES, "-o", str(exe)], "compiling the runtime test")
     proc = subprocess.run([str(exe)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "all runtime checks passed" in proc.stdout
@@ -59,7 +68,7 @@ def test_module_header_alone(tmp_path, bounds_checks, cc, isa):
     toolchain.run(["-Wall", "-Wextra", "-Werror", "-O2", *_flags_for(cc, [*SEMANTIC_FLAGS, *toolchain.module_flags()]),
                    *([isa] if isa else []),
                    f"-DW2P_BOUNDS_CHECKS={bounds_checks}", f"-I{runtime_dir()}", str(HERE / "c" / "test_module_h.c"),
-                   str(runtime_dir() / "w2p_rt.c"), "-o", str(exe), "-lm"], "compiling the module header test")
+                   *RT_SOURCES, "-o", str(exe), "-lm"], "compiling the module header test")
     proc = subprocess.run([str(exe)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "all module header checks passed" in proc.stdout

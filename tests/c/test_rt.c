@@ -1,4 +1,4 @@
-/* Edge cases of the C runtime (runtime_c/w2p_rt.c), run by tests/test_runtime_c.py.
+/* Edge cases of the C runtime (runtime_c/w2p_rt*.c), run by tests/test_runtime_c.py.
    Prints one line per failed check and exits non-zero if any failed. */
 #include <stdio.h>
 #include <string.h>

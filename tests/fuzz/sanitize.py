@@ -8,7 +8,7 @@ Not run in CI (an instrumented cold build of the whole spec suite takes tens of 
 Exit status 1 when a sanitizer reported anything (or the canary went unreported).
 
 How it works:
-- WASM2PYEXT_CFLAGS="-fsanitize=address,undefined ..." instruments the runtime (shim, w2p_rt.c,
+- WASM2PYEXT_CFLAGS="-fsanitize=address,undefined ..." instruments the runtime (shim, w2p_rt*.c,
   glue) and every generated module; cache keys include the flags, and WASM2PYEXT_CACHE points
   at a folder of this run's own, so nothing instrumented reaches the ordinary cache.
 - CPython itself is not instrumented, so the sanitizer runtimes are preloaded (LD_PRELOAD of

@@ -1,0 +1,563 @@
+/*
+ * w2p_wasi_fd.c: the WASI calls on file descriptors (fd_*): reads and writes, seeks,
+ * stat and flags, directory listings, preopens, renumbering; and the Python side of
+ * streams, the only calls that take the GIL back.
+ *
+ * Each call finds its entry with the rights it needs (fd_get). Python streams are read
+ * and written through the shim's w2p_wasi_py_io, with the GIL; host fds through libc,
+ * with the GIL let go where they may block.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "w2p_wasi_impl.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+
+static w2p_wasi_py_io_fn wasi_py_io;
+
+void w2p_wasi_set_py_io(w2p_wasi_py_io_fn fn)
+{
+    wasi_py_io = fn;
+}
+
+int wasi_iovs_get(w2p_wasi *w, uint32_t iovs, uint32_t n, struct iovec *out)
+{
+    const uint8_t *p = guest(w, iovs, (uint64_t)n * 8);
+    if (!p)
+        return -1;
+    int count = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t buf = get32(p + 8 * i), len = get32(p + 8 * i + 4);
+        uint8_t *b = guest(w, buf, len);
+        if (!b)
+            return -1;
+        if (len && count < MAX_IOVS) {
+            out[count].iov_base = b;
+            out[count].iov_len = len;
+            count++;
+        }
+    }
+    return count;
+}
+
+/* Reads or writes a Python stream, one call per iovec until a short transfer. The only
+   WASI calls that need the GIL: the others run without it once the call let it go. */
+static uint32_t py_transfer(wasi_fd *f, int op, struct iovec *iov, int n, size_t *total)
+{
+    *total = 0;
+    w2p_hold_gil();
+    for (int i = 0; i < n; i++) {
+        size_t done = 0;
+        if (wasi_py_io(f->stream, op, iov[i].iov_base, iov[i].iov_len, &done) != 0)
+            return E_PYTHON;
+        *total += done;
+        if (done < iov[i].iov_len)
+            break;
+    }
+    return 0;
+}
+
+uint32_t w2p_wasi_fd_advise(w2p_ctx *ctx, uint32_t fd, uint64_t offset, uint64_t len, uint32_t advice)
+{
+    ENTER(w);
+    uint32_t err;
+    wasi_fd *f = fd_get(w, fd, R_FD_ADVISE, &err);
+    if (!f)
+        LEAVE(err);
+    if (advice > 5)
+        LEAVE(E_INVAL);
+    if (f->kind != FD_HOST || f->filetype == FT_DIR)
+        LEAVE(f->filetype == FT_DIR ? E_BADF : E_SPIPE);
+#if defined(POSIX_FADV_NORMAL)
+    static const int advices[] = {POSIX_FADV_NORMAL, POSIX_FADV_SEQUENTIAL, POSIX_FADV_RANDOM,
+                                  POSIX_FADV_WILLNEED, POSIX_FADV_DONTNEED, POSIX_FADV_NOREUSE};
+    if (offset > INT64_MAX || len > INT64_MAX)
+        LEAVE(E_INVAL);
+    int r = posix_fadvise(f->host, (off_t)offset, (off_t)len, advices[advice]);
+    LEAVE(wasi_errno_of(r));
+#else
+    (void)offset;
+    (void)len;
+    LEAVE(0);
+#endif
+}
+
+uint32_t w2p_wasi_fd_allocate(w2p_ctx *ctx, uint32_t fd, uint64_t offset, uint64_t len)
+{
+    ENTER(w);
+    uint32_t err;
+    wasi_fd *f = fd_get(w, fd, R_FD_ALLOCATE, &err);
+    if (!f)
+        LEAVE(err);
+    if (f->kind != FD_HOST || f->filetype == FT_DIR)
+        LEAVE(E_BADF);
+    if (offset > INT64_MAX || len > INT64_MAX || offset + len > INT64_MAX)
+        LEAVE(E_INVAL);
+    /* Grows the file to offset + len when shorter (what WASI asks), without
+       posix_fallocate's emulation by writes. */
+    struct stat st;
+    if (fstat(f->host, &st) != 0)
+        LEAVE(fail());
+    if ((uint64_t)st.st_size < offset + len && ftruncate(f->host, (off_t)(offset + len)) != 0)
+        LEAVE(fail());
+    LEAVE(0);
+}
+
+uint32_t w2p_wasi_fd_close(w2p_ctx *ctx, uint32_t fd)
+{
+    ENTER(w);
+    uint32_t err;
+    wasi_fd *f = fd_get(w, fd, 0, &err);
+    if (!f)
+        LEAVE(err);
+    fd_release(f);
+    LEAVE(0);
+}
+
+static uint32_t sync_fd(w2p_wasi *w, uint32_t fd, uint64_t right, int data)
+{
+    uint32_t err;
+    wasi_fd *f = fd_get(w, fd, right, &err);
+    if (!f)
+        return err;
+    if (f->kind != FD_HOST)
+        return 0;
+#if defined(__linux__)
+    if ((data ? fdatasync(f->host) : fsync(f->host)) != 0)
+#else
+    (void)data;
+    if (fsync(f->host) != 0)
+#endif
+        return errno == EINVAL ? 0 : fail();
+    return 0;
+}
+
+uint32_t w2p_wasi_fd_datasync(w2p_ctx *ctx, uint32_t fd)
+{
+    ENTER(w);
+    LEAVE(sync_fd(w, fd, R_FD_DATASYNC, 1));
+}
+
+uint32_t w2p_wasi_fd_sync(w2p_ctx *ctx, uint32_t fd)
+{
+    ENTER(w);
+    LEAVE(sync_fd(w, fd, R_FD_SYNC, 0));
+}
+
+uint32_t w2p_wasi_fd_fdstat_get(w2p_ctx *ctx, uint32_t fd, uint32_t out)
+{
+    ENTER(w);
+    uint32_t err;
+    wasi_fd *f = fd_get(w, fd, 0, &err);
+    if (!f)
+        LEAVE(err);
+    uint8_t *p = guest(w, out, 24);
+    if (!p)
+        LEAVE(E_FAULT);
+    memset(p, 0, 24);
+    p[0] = f->filetype;
+    put16(p + 2, f->flags);
+    put64(p + 8, f->base);
+    put64(p + 16, f->inheriting);
+    LEAVE(0);
+}
+
+uint32_t w2p_wasi_fd_fdstat_set_flags(w2p_ctx *ctx, uint32_t fd, uint32_t flags)
+{
+    ENTER(w);
+    uint32_t err;
+    wasi_fd *f = fd_get(w, fd, R_FD_FDSTAT_SET_FLAGS, &err);
+    if (!f)
+        LEAVE(err);
+    if (flags & ~(uint32_t)(FDF_APPEND | FDF_DSYNC | FDF_NONBLOCK | FDF_RSYNC | FDF_SYNC))
+        LEAVE(E_INVAL);
+    /* Only APPEND and NONBLOCK can change on an open file (as on Linux). */
+    if ((flags ^ f->flags) & (FDF_DSYNC | FDF_RSYNC | FDF_SYNC))
+        LEAVE(E_NOTSUP);
+    if (f->kind == FD_HOST) {
+        int fl = fcntl(f->host, F_GETFL);
+        if (fl < 0)
+            LEAVE(fail());
+        fl = (fl & ~(O_APPEND | O_NONBLOCK)) | (flags & FDF_APPEND ? O_APPEND : 0) |
+             (flags & FDF_NONBLOCK ? O_NONBLOCK : 0);
+        if (fcntl(f->host, F_SETFL, fl) != 0)
+            LEAVE(fail());
+    }
+    f->flags = (uint16_t)flags;
+    LEAVE(0);
+}
+
+uint32_t w2p_wasi_fd_fdstat_set_rights(w2p_ctx *ctx, uint32_t fd, uint64_t base, uint64_t inheriting)
+{
+    ENTER(w);
+    uint32_t err;
+    wasi_fd *f = fd_get(w, fd, 0, &err);
+    if (!f)
+        LEAVE(err);
+    /* Rights can only be dropped. */
+    if ((base & ~f->base) || (inheriting & ~f->inheriting))
+        LEAVE(E_NOTCAPABLE);
+    f->base = base;
+    f->inheriting = inheriting;
+    LEAVE(0);
+}
+
+void wasi_filestat_put(uint8_t *p, const struct stat *st, int unstable)
+{
+    memset(p, 0, unstable ? 56 : 64);
+    put64(p, (uint64_t)st->st_dev);
+    put64(p + 8, (uint64_t)st->st_ino);
+    p[16] = filetype_of_mode(st->st_mode);
+#if defined(__APPLE__)
+    struct timespec a = st->st_atimespec, m = st->st_mtimespec, c = st->st_ctimespec;
+#else
+    struct timespec a = st->st_atim, m = st->st_mtim, c = st->st_ctim;
+#endif
+    if (unstable) {
+        put32(p + 20, (uint32_t)st->st_nlink);
+        p += 24;
+    } else {
+        put64(p + 24, (uint64_t)st->st_nlink);
+        p += 32;
+    }
+    put64(p, (uint64_t)st->st_size);
+    put64(p + 8, ns_of(&a));
+    put64(p + 16, ns_of(&m));
+    put64(p + 24, ns_of(&c));
+}
+
+static uint32_t fd_filestat_get(w2p_ctx *ctx, uint32_t fd, uint32_t out, int unstable)
+{
+    ENTER(w);
+    uint32_t err;
+    wasi_fd *f = fd_get(w, fd, R_FD_FILESTAT_GET, &err);
+    if (!f)
+        LEAVE(err);
+    uint8_t *p = guest(w, out, unstable ? 56 : 64);
+    if (!p)
+        LEAVE(E_FAULT);
+    struct stat st;
+    if (f->kind == FD_HOST) {
+        if (fstat(f->host, &st) != 0)
+            LEAVE(fail());
+    } else {
+        memset(&st, 0, sizeof st);
+        st.st_mode = S_IFCHR;
+    }
+    wasi_filestat_put(p, &st, unstable);
+    if (f->kind == FD_HOST && S_ISSOCK(st.st_mode))
+        p[16] = f->filetype;
+    LEAVE(0);
+}
+
+uint32_t w2p_wasi_fd_filestat_get(w2p_ctx *ctx, uint32_t fd, uint32_t out)
+{
+    return fd_filestat_get(ctx, fd, out, 0);
+}
+
+uint32_t w2p_wasi_unstable_fd_filestat_get(w2p_ctx *ctx, uint32_t fd, uint32_t out)
+{
+    return fd_filestat_get(ctx, fd, out, 1);
+}
+
+uint32_t w2p_wasi_fd_filestat_set_size(w2p_ctx *ctx, uint32_t fd, uint64_t size)
+{
+    ENTER(w);
+    uint32_t err;
+    wasi_fd *f = fd_get(w, fd, R_FD_FILESTAT_SET_SIZE, &err);
+    if (!f)
+        LEAVE(err);
+    if (f->kind != FD_HOST || f->filetype == FT_DIR)
+        LEAVE(E_BADF);
+    if (size > INT64_MAX)
+        LEAVE(E_INVAL);
+    if (ftruncate(f->host, (off_t)size) != 0)
+        LEAVE(fail());
+    LEAVE(0);
+}
+
+int wasi_times_of(uint64_t atim, uint64_t mtim, uint32_t flags, struct timespec ts[2])
+{
+    if ((flags & FST_ATIM && flags & FST_ATIM_NOW) || (flags & FST_MTIM && flags & FST_MTIM_NOW) ||
+        flags & ~(uint32_t)15)
+        return -1;
+    uint64_t t[2] = {atim, mtim};
+    for (int i = 0; i < 2; i++) {
+        uint32_t set = i ? FST_MTIM : FST_ATIM, now = i ? FST_MTIM_NOW : FST_ATIM_NOW;
+        if (flags & now) {
+            ts[i].tv_sec = 0;
+            ts[i].tv_nsec = UTIME_NOW;
+        } else if (flags & set) {
+            ts[i].tv_sec = (time_t)(t[i] / 1000000000u);
+            ts[i].tv_nsec = (long)(t[i] % 1000000000u);
+        } else {
+            ts[i].tv_sec = 0;
+            ts[i].tv_nsec = UTIME_OMIT;
+        }
+    }
+    return 0;
+}
+
+uint32_t w2p_wasi_fd_filestat_set_times(w2p_ctx *ctx, uint32_t fd, uint64_t atim, uint64_t mtim, uint32_t flags)
+{
+    ENTER(w);
+    uint32_t err;
+    wasi_fd *f = fd_get(w, fd, R_FD_FILESTAT_SET_TIMES, &err);
+    if (!f)
+        LEAVE(err);
+    struct timespec ts[2];
+    if (wasi_times_of(atim, mtim, flags, ts) != 0)
+        LEAVE(E_INVAL);
+    if (f->kind != FD_HOST)
+        LEAVE(E_BADF);
+    if (futimens(f->host, ts) != 0)
+        LEAVE(fail());
+    LEAVE(0);
+}
+
+/* fd_read, fd_write, fd_pread and fd_pwrite: offset < 0 for the fd's own position. */
+static uint32_t transfer(w2p_wasi *w, uint32_t fd, int write, uint32_t iovs, uint32_t n, int64_t offset,
+                         uint32_t out)
+{
+    uint32_t err;
+    uint64_t rights = (write ? R_FD_WRITE : R_FD_READ) | (offset >= 0 ? R_FD_SEEK : 0);
+    wasi_fd *f = fd_get(w, fd, 0, &err);
+    if (!f)
+        return err;
+    if (f->filetype == FT_DIR)
+        return offset >= 0 && !write ? E_ISDIR : E_BADF;
+    if ((f->base & rights) != rights)
+        return offset >= 0 && (f->base & R_FD_SEEK) == 0 ? E_SPIPE : E_BADF;
+    if (!guest(w, out, 4))
+        return E_FAULT;
+    struct iovec iov[MAX_IOVS];
+    int count = wasi_iovs_get(w, iovs, n, iov);
+    if (count < 0)
+        return E_FAULT;
+    size_t total = 0;
+    if (f->kind == FD_PYTHON) {
+        if (offset >= 0)
+            return E_SPIPE;
+        err = py_transfer(f, write, iov, count, &total);
+        if (err)
+            return err;
+    } else {
+        ssize_t r;
+        if (count)
+            w2p_let_gil_go(); /* a pipe, a terminal or a socket may block */
+        if (count == 0)
+            r = 0;
+        else if (offset >= 0)
+            r = write ? pwritev(f->host, iov, count, offset) : preadv(f->host, iov, count, offset);
+        else
+            r = write ? writev(f->host, iov, count) : readv(f->host, iov, count);
+        if (r < 0)
+            return fail();
+        total = (size_t)r;
+    }
+    return store32(w, out, (uint32_t)total);
+}
+
+uint32_t w2p_wasi_fd_read(w2p_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t n, uint32_t out)
+{
+    ENTER(w);
+    LEAVE(transfer(w, fd, 0, iovs, n, -1, out));
+}
+
+uint32_t w2p_wasi_fd_write(w2p_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t n, uint32_t out)
+{
+    ENTER(w);
+    LEAVE(transfer(w, fd, 1, iovs, n, -1, out));
+}
+
+uint32_t w2p_wasi_fd_pread(w2p_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t n, uint64_t offset, uint32_t out)
+{
+    ENTER(w);
+    if (offset > INT64_MAX)
+        LEAVE(E_INVAL);
+    LEAVE(transfer(w, fd, 0, iovs, n, (int64_t)offset, out));
+}
+
+uint32_t w2p_wasi_fd_pwrite(w2p_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t n, uint64_t offset, uint32_t out)
+{
+    ENTER(w);
+    if (offset > INT64_MAX)
+        LEAVE(E_INVAL);
+    uint32_t err;
+    wasi_fd *f = fd_get(w, fd, 0, &err);
+    /* pwrite on an O_APPEND file appends on Linux: WASI writes at the offset, so the
+       flag is dropped around it. */
+    if (f && f->kind == FD_HOST && (f->flags & FDF_APPEND)) {
+        int fl = fcntl(f->host, F_GETFL);
+        if (fl >= 0 && fcntl(f->host, F_SETFL, fl & ~O_APPEND) == 0) {
+            err = transfer(w, fd, 1, iovs, n, (int64_t)offset, out);
+            fcntl(f->host, F_SETFL, fl);
+            LEAVE(err);
+        }
+    }
+    LEAVE(transfer(w, fd, 1, iovs, n, (int64_t)offset, out));
+}
+
+uint32_t w2p_wasi_fd_prestat_get(w2p_ctx *ctx, uint32_t fd, uint32_t out)
+{
+    ENTER(w);
+    uint32_t err;
+    wasi_fd *f = fd_get(w, fd, 0, &err);
+    if (!f)
+        LEAVE(err);
+    if (!f->preopen)
+        LEAVE(E_BADF);
+    uint8_t *p = guest(w, out, 8);
+    if (!p)
+        LEAVE(E_FAULT);
+    memset(p, 0, 8);
+    put32(p + 4, (uint32_t)strlen(f->preopen));
+    LEAVE(0);
+}
+
+uint32_t w2p_wasi_fd_prestat_dir_name(w2p_ctx *ctx, uint32_t fd, uint32_t out, uint32_t len)
+{
+    ENTER(w);
+    uint32_t err;
+    wasi_fd *f = fd_get(w, fd, 0, &err);
+    if (!f)
+        LEAVE(err);
+    if (!f->preopen)
+        LEAVE(E_BADF);
+    size_t n = strlen(f->preopen);
+    if (len < n)
+        LEAVE(E_NAMETOOLONG);
+    uint8_t *p = guest(w, out, n);
+    if (!p)
+        LEAVE(E_FAULT);
+    memcpy(p, f->preopen, n);
+    LEAVE(0);
+}
+
+/* The d_type of a directory entry, asking the filesystem when readdir does not say. */
+static uint8_t dirent_type(int dir, const struct dirent *e)
+{
+    switch (e->d_type) {
+    case DT_BLK: return FT_BLOCK;
+    case DT_CHR: return FT_CHAR;
+    case DT_DIR: return FT_DIR;
+    case DT_REG: return FT_FILE;
+    case DT_LNK: return FT_SYMLINK;
+    case DT_SOCK: return FT_STREAM;
+    case DT_UNKNOWN: {
+        struct stat st;
+        if (fstatat(dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+            return filetype_of_mode(st.st_mode);
+        return FT_UNKNOWN;
+    }
+    default: return FT_UNKNOWN;
+    }
+}
+
+/* The cookie of an entry is its position in the listing plus one; each call lists the
+   directory afresh from the start. */
+uint32_t w2p_wasi_fd_readdir(w2p_ctx *ctx, uint32_t fd, uint32_t buf, uint32_t len, uint64_t cookie, uint32_t out)
+{
+    ENTER(w);
+    uint32_t err;
+    wasi_fd *f = fd_get(w, fd, R_FD_READDIR, &err);
+    if (!f)
+        LEAVE(err);
+    if (f->filetype != FT_DIR || f->kind != FD_HOST)
+        LEAVE(E_NOTDIR);
+    uint8_t *p = guest(w, buf, len);
+    if (!p || !guest(w, out, 4))
+        LEAVE(E_FAULT);
+    int dup_fd = openat(f->host, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dup_fd < 0)
+        LEAVE(fail());
+    DIR *d = fdopendir(dup_fd);
+    if (!d) {
+        close(dup_fd);
+        LEAVE(fail());
+    }
+    uint32_t used = 0;
+    uint64_t index = 0;
+    struct dirent *e;
+    errno = 0;
+    while (used < len && (e = readdir(d)) != NULL) {
+        if (index++ < cookie)
+            continue;
+        uint8_t head[24];
+        size_t name_len = strlen(e->d_name);
+        put64(head, index);
+        put64(head + 8, (uint64_t)e->d_ino);
+        put32(head + 16, (uint32_t)name_len);
+        memset(head + 20, 0, 4);
+        head[20] = dirent_type(dirfd(d), e);
+        uint32_t n = len - used < 24 ? len - used : 24;
+        memcpy(p + used, head, n);
+        used += n;
+        n = len - used < name_len ? len - used : (uint32_t)name_len;
+        memcpy(p + used, e->d_name, n);
+        used += n;
+    }
+    err = errno ? fail() : 0;
+    closedir(d);
+    if (err)
+        LEAVE(err);
+    LEAVE(store32(w, out, used));
+}
+
+uint32_t w2p_wasi_fd_renumber(w2p_ctx *ctx, uint32_t from, uint32_t to)
+{
+    ENTER(w);
+    uint32_t err;
+    wasi_fd *f = fd_get(w, from, 0, &err);
+    if (!f || !fd_get(w, to, 0, &err))
+        LEAVE(err);
+    if (from != to) {
+        fd_release(&w->fds[to]);
+        w->fds[to] = *f;
+        memset(f, 0, sizeof *f);
+    }
+    LEAVE(0);
+}
+
+static uint32_t fd_seek(w2p_ctx *ctx, uint32_t fd, uint64_t offset, uint32_t whence, uint32_t out, int unstable)
+{
+    ENTER(w);
+    uint32_t err;
+    /* wasi_unstable numbers whence CUR, END, SET. */
+    static const int preview1[] = {SEEK_SET, SEEK_CUR, SEEK_END}, old[] = {SEEK_CUR, SEEK_END, SEEK_SET};
+    if (whence > 2)
+        LEAVE(E_INVAL);
+    int how = unstable ? old[whence] : preview1[whence];
+    uint64_t rights = how == SEEK_CUR && offset == 0 ? R_FD_TELL : R_FD_SEEK | R_FD_TELL;
+    wasi_fd *f = fd_get(w, fd, 0, &err);
+    if (!f)
+        LEAVE(err);
+    if (f->filetype == FT_DIR)
+        LEAVE(E_BADF);
+    if ((f->base & rights) == 0 || f->kind != FD_HOST)
+        LEAVE(f->kind != FD_HOST || f->filetype != FT_FILE ? E_SPIPE : E_NOTCAPABLE);
+    if (!guest(w, out, 8))
+        LEAVE(E_FAULT);
+    off_t r = lseek(f->host, (off_t)(int64_t)offset, how);
+    if (r < 0)
+        LEAVE(fail());
+    LEAVE(store64(w, out, (uint64_t)r));
+}
+
+uint32_t w2p_wasi_fd_seek(w2p_ctx *ctx, uint32_t fd, uint64_t offset, uint32_t whence, uint32_t out)
+{
+    return fd_seek(ctx, fd, offset, whence, out, 0);
+}
+
+uint32_t w2p_wasi_unstable_fd_seek(w2p_ctx *ctx, uint32_t fd, uint64_t offset, uint32_t whence, uint32_t out)
+{
+    return fd_seek(ctx, fd, offset, whence, out, 1);
+}
+
+uint32_t w2p_wasi_fd_tell(w2p_ctx *ctx, uint32_t fd, uint32_t out)
+{
+    return fd_seek(ctx, fd, 0, 1, out, 0);
+}
