@@ -43,8 +43,8 @@ SEMANTIC_FLAGS = ("-fPIC", "-fvisibility=hidden", "-ffp-contract=off", "-fsignal
 # returning int, truncating a pointer: make it, and that conversion, compile errors.
 STRICT_FLAGS = ("-Werror=implicit-function-declaration", "-Werror=int-conversion")
 
-# Whether modules built here default to guard pages (runtime_c/w2p_rt.c, W2P_GUARD_PAGES)
-# rather than explicit bounds checks.
+# Whether modules built here default to guard pages (runtime_c/w2p_rt_guard.c; W2P_GUARD_PAGES
+# in w2p_rt.h) rather than explicit bounds checks.
 GUARD_PAGES_NATIVE = (sys.platform.startswith("linux") and platform.machine() in ("x86_64", "aarch64")
                       and sys.maxsize > 2**32)
 # So builds default to explicit bounds checks only where guard pages are unavailable.
