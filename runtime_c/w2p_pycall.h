@@ -71,8 +71,7 @@ static PyObject *w2p_function_vectorcall(PyObject *self, PyObject *const *args, 
         const char *where = NULL;
         PyObject *r = w2p_fast_call(w2p_function_func(self), args, w2p_vectorcall_nargs(nargsf), &kind, &where);
         if (r != W2P_CALL_GENERAL)
-            return r != NULL || kind == W2P_TRAP_NONE ? r
-                                                      : (PyObject *)w2p_runtime_api->raise_trap(self, kind, where);
+            return r != NULL || kind == W2P_TRAP_NONE ? r : w2p_raise_trap(self, kind, where);
     }
     return w2p_pycall_general(self, args, nargsf, kwnames);
 }

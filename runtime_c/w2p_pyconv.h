@@ -147,6 +147,16 @@ static inline PyObject *w2p_pycall_general(PyObject *self, PyObject *const *args
     return (PyObject *)w2p_runtime_api->general_call(self, (void *const *)args, nargsf, kwnames);
 }
 
+/* Raises the Trap of a call of self that trapped (kind): NULL. A host function's exception
+   is raised already; it goes on as it is, its traceback going from the caller's frame to
+   the host function's, with none of the shim's in between. */
+static inline PyObject *w2p_raise_trap(PyObject *self, int kind, const char *where)
+{
+    if (kind != W2P_TRAP_HOST_EXCEPTION)
+        w2p_runtime_api->raise_trap(self, kind, where);
+    return NULL;
+}
+
 /* Calls f, the function of self, under the boundary (args in vals, results over them):
    0, or -1 with the Trap (or a host function's exception) raised. */
 static inline int w2p_pycall_invoke(PyObject *self, const w2p_func *f, w2p_val *vals)
@@ -155,7 +165,7 @@ static inline int w2p_pycall_invoke(PyObject *self, const w2p_func *f, w2p_val *
     int kind = w2p_runtime_api->invoke(f, vals, vals, &where);
     if (kind == W2P_TRAP_NONE)
         return 0;
-    w2p_runtime_api->raise_trap(self, kind, where);
+    w2p_raise_trap(self, kind, where);
     return -1;
 }
 

@@ -221,6 +221,21 @@ def test_host_exception_is_not_wrapped_in_a_wasm2pyext_error():
     assert not isinstance(info.value, wasm2pyext.Error)
 
 
+def test_host_exception_traceback_goes_from_the_call_to_the_host_function():
+    """No frame of the runtime's own (shim/*.pxi) between the caller's and the host's."""
+    def add(a, b):
+        raise KeyError("k")
+
+    exports = host_instance(add=add).exports
+    for call in (lambda: exports.call_add(1, 2), lambda: exports.deep_add(1, 2)):
+        with pytest.raises(KeyError) as info:
+            call()
+        frames = [entry.name for entry in info.traceback]
+        files = [str(entry.path) for entry in info.traceback]
+        assert frames[-2:] == ["<lambda>", "add"], frames
+        assert not any("shim" in f or ".pxi" in f for f in files), files
+
+
 def test_instance_usable_after_a_host_exception():
     calls = []
 
