@@ -203,6 +203,11 @@ static inline W2P_CODE w2p_ctx *enter(const w2p_func *f, const Instance *inst)
    never wraps. A function using memory keeps its base in a local: the data never moves,
    its address space being reserved. */
 
+/* The 8 bytes v128.load8x8_s and its kind, load64_zero and load64_splat read: a uint64_t,
+   but one a forced load takes in a vector register, where those instructions use it
+   (through a general register, each such load took two more instructions). */
+typedef uint64_t w2p_v64;
+
 #if W2P_BOUNDS_CHECKS
 /* Every access checked. The size is in a local too, reloaded after every call and
    memory.grow, the only points where it can change. The check compares the address with
@@ -234,6 +239,7 @@ W2P_CHECKED_LOAD(int16_t)
 W2P_CHECKED_LOAD(uint32_t)
 W2P_CHECKED_LOAD(int32_t)
 W2P_CHECKED_LOAD(uint64_t)
+W2P_CHECKED_LOAD(w2p_v64)
 W2P_CHECKED_LOAD(float)
 W2P_CHECKED_LOAD(double)
 W2P_CHECKED_LOAD(w2p_v128)
@@ -256,6 +262,11 @@ W2P_CHECKED_STORE(w2p_v128)
    keeps the compiler from deleting it (LOAD_FORCED; the generator uses plain LOAD where
    the value surely flows into a store). */
 #define FORCE_READ_INT(v) __asm__("" : : "r"(v))
+#define FORCE_READ_VECTOR(v)                                            \
+    do {                                                                \
+        w2p_v128 in_vector_ = {(v), 0};                                 \
+        FORCE_READ_FLOAT(in_vector_);                                   \
+    } while (0)
 #if defined(__x86_64__)
 #define FORCE_READ_FLOAT(v) __asm__("" : : "x"(v))
 #else
@@ -273,7 +284,7 @@ W2P_CHECKED_STORE(w2p_v128)
 #ifndef STORE_MADE
 #define STORE_MADE() __asm__ volatile("" : : : "memory")
 #endif
-/* KIND: INT or FLOAT, the register class FORCE_READ takes T's values in. */
+/* KIND: INT, FLOAT or VECTOR, the register class FORCE_READ takes T's values in. */
 #define W2P_GUARDED_LOAD(T, KIND)                                                                         \
     static inline W2P_CODE T load_##T(const uint8_t *base, uint64_t ea)                                  \
     {                                                                                                     \
@@ -300,6 +311,7 @@ W2P_GUARDED_LOAD(int16_t, INT)
 W2P_GUARDED_LOAD(uint32_t, INT)
 W2P_GUARDED_LOAD(int32_t, INT)
 W2P_GUARDED_LOAD(uint64_t, INT)
+W2P_GUARDED_LOAD(w2p_v64, VECTOR)
 W2P_GUARDED_LOAD(float, FLOAT)
 W2P_GUARDED_LOAD(double, FLOAT)
 W2P_GUARDED_LOAD(w2p_v128, FLOAT)

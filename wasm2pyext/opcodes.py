@@ -259,16 +259,16 @@ _TABLE = """
 # Fixed-width SIMD (the 0xFD prefix): 0x9A, 0xA2, 0xA5, 0xA6, 0xAF, 0xB0, 0xB2-0xB4, 0xBB,
 # 0xC2, 0xC5, 0xC6, 0xCF, 0xD0, 0xD2-0xD4, 0xE2 and 0xEE are unassigned.
 0xFD_0      v128.load                         memarg       i32->v128             LOAD(w2p_v128,{mem},{ea})
-0xFD_1      v128.load8x8_s                    memarg       i32->v128             w2p_v128_load8x8_s(LOAD(uint64_t,{mem},{ea}))
-0xFD_2      v128.load8x8_u                    memarg       i32->v128             w2p_v128_load8x8_u(LOAD(uint64_t,{mem},{ea}))
-0xFD_3      v128.load16x4_s                   memarg       i32->v128             w2p_v128_load16x4_s(LOAD(uint64_t,{mem},{ea}))
-0xFD_4      v128.load16x4_u                   memarg       i32->v128             w2p_v128_load16x4_u(LOAD(uint64_t,{mem},{ea}))
-0xFD_5      v128.load32x2_s                   memarg       i32->v128             w2p_v128_load32x2_s(LOAD(uint64_t,{mem},{ea}))
-0xFD_6      v128.load32x2_u                   memarg       i32->v128             w2p_v128_load32x2_u(LOAD(uint64_t,{mem},{ea}))
+0xFD_1      v128.load8x8_s                    memarg       i32->v128             w2p_v128_load8x8_s(LOAD(w2p_v64,{mem},{ea}))
+0xFD_2      v128.load8x8_u                    memarg       i32->v128             w2p_v128_load8x8_u(LOAD(w2p_v64,{mem},{ea}))
+0xFD_3      v128.load16x4_s                   memarg       i32->v128             w2p_v128_load16x4_s(LOAD(w2p_v64,{mem},{ea}))
+0xFD_4      v128.load16x4_u                   memarg       i32->v128             w2p_v128_load16x4_u(LOAD(w2p_v64,{mem},{ea}))
+0xFD_5      v128.load32x2_s                   memarg       i32->v128             w2p_v128_load32x2_s(LOAD(w2p_v64,{mem},{ea}))
+0xFD_6      v128.load32x2_u                   memarg       i32->v128             w2p_v128_load32x2_u(LOAD(w2p_v64,{mem},{ea}))
 0xFD_7      v128.load8_splat                  memarg       i32->v128             w2p_i8x16_splat(LOAD(uint8_t,{mem},{ea}))
 0xFD_8      v128.load16_splat                 memarg       i32->v128             w2p_i16x8_splat(LOAD(uint16_t,{mem},{ea}))
 0xFD_9      v128.load32_splat                 memarg       i32->v128             w2p_i32x4_splat(LOAD(uint32_t,{mem},{ea}))
-0xFD_10     v128.load64_splat                 memarg       i32->v128             w2p_i64x2_splat(LOAD(uint64_t,{mem},{ea}))
+0xFD_10     v128.load64_splat                 memarg       i32->v128             w2p_i64x2_splat(LOAD(w2p_v64,{mem},{ea}))
 0xFD_11     v128.store                        memarg       i32,v128->            STORE(w2p_v128,{mem},{ea},{1})
 0xFD_12     v128.const                        v128         ->v128                *
 0xFD_13     i8x16.shuffle                     shuffle      v128,v128->v128       *
@@ -351,7 +351,7 @@ _TABLE = """
 0xFD_90     v128.store32_lane                 memarg_lane  i32,v128->            STORE(uint32_t,{mem},{ea},w2p_i32x4_extract_lane({1}, {imm.lane}))
 0xFD_91     v128.store64_lane                 memarg_lane  i32,v128->            STORE(uint64_t,{mem},{ea},w2p_i64x2_extract_lane({1}, {imm.lane}))
 0xFD_92     v128.load32_zero                  memarg       i32->v128             w2p_v128_load32_zero(LOAD(uint32_t,{mem},{ea}))
-0xFD_93     v128.load64_zero                  memarg       i32->v128             w2p_v128_load64_zero(LOAD(uint64_t,{mem},{ea}))
+0xFD_93     v128.load64_zero                  memarg       i32->v128             w2p_v128_load64_zero(LOAD(w2p_v64,{mem},{ea}))
 0xFD_94     f32x4.demote_f64x2_zero           -            v128->v128            w2p_f32x4_demote_f64x2_zero({0})
 0xFD_95     f64x2.promote_low_f32x4           -            v128->v128            w2p_f64x2_promote_low_f32x4({0})
 0xFD_96     i8x16.abs                         -            v128->v128            w2p_i8x16_abs({0})
