@@ -1,10 +1,12 @@
 """A Wasm module as an installable wheel (PEP 427): the built extension as the package's
 __init__, its type stubs and a py.typed marker. The wheel is tagged for the interpreter
-and platform it was built on, and needs nothing at run time."""
+it was built for and, on Linux with glibc, manylinux (PEP 600) for the oldest glibc its
+extensions run on, as PyPI requires; it needs nothing at run time."""
 from __future__ import annotations
 
 import base64
 import hashlib
+import platform as host
 import re
 import sys
 import sysconfig
@@ -13,7 +15,7 @@ import zipfile
 from pathlib import Path
 from typing import Optional
 
-from . import __version__
+from . import __version__, elf
 from .build import BuildOptions, build_extension, front_end
 from .stubs import generate_stub
 from .toolchain import ext_suffix
@@ -28,6 +30,37 @@ def wheel_tags(abi3: bool = False) -> tuple[str, str, str]:
     abi = "abi3" if abi3 else python + getattr(sys, "abiflags", "")
     platform = re.sub(r"[-.]", "_", sysconfig.get_platform())
     return python, abi, platform
+
+
+# The system libraries a manylinux wheel may need (of the manylinux policies' lists, the
+# ones C code links with); versions of glibc's symbols come from these.
+MANYLINUX_LIBRARIES = frozenset({"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1",
+                                 "libgcc_s.so.1"})
+_GLIBC_VERSION = re.compile(r"^GLIBC_(\d+)\.(\d+)(\.\d+)?$")
+# The oldest glibc a manylinux tag of the architecture names (manylinux1 on x86, 2014 else).
+_OLDEST_GLIBC = {"x86_64": (2, 5), "i686": (2, 5)}
+
+
+def platform_tag(extensions: list[bytes], platform: str) -> str:
+    """The platform tag of a wheel of these extensions, built on `platform` ("linux_x86_64"
+    ...): manylinux_2_Y_ARCH when they need only libraries of MANYLINUX_LIBRARIES and this
+    is a glibc system, Y the newest glibc symbol version any requires (as auditwheel
+    decides it); else `platform` itself (musl, another system library, another OS)."""
+    if not platform.startswith("linux_") or host.libc_ver()[0] != "glibc":
+        return platform
+    arch = platform[len("linux_"):]
+    newest = _OLDEST_GLIBC.get(arch, (2, 17))
+    for data in extensions:
+        needed = elf.needs(data)
+        if not set(needed.libraries) <= MANYLINUX_LIBRARIES:
+            return platform
+        for version in set().union(*needed.versions.values()):
+            found = _GLIBC_VERSION.match(version)
+            if version.startswith("GLIBC_") and not found:  # GLIBC_PRIVATE
+                return platform
+            if found:
+                newest = max(newest, (int(found.group(1)), int(found.group(2))))
+    return f"manylinux_{newest[0]}_{newest[1]}_{arch}"
 
 
 def _record_hash(data: bytes) -> str:
@@ -62,8 +95,6 @@ def write_wheel(distribution: str, version: str, modules: dict[str, bytes], dist
     if not _VERSION.match(version):
         raise ValueError(f"{version!r} is not a valid version")
     abi3 = bool(options and options.abi3)
-    python, abi, platform = wheel_tags(abi3)
-    tag = f"{python}-{abi}-{platform}"
     dist_name = normalized_distribution(distribution)
     dist_info = f"{dist_name}-{version}.dist-info"
     summary = summary or f"WebAssembly compiled by wasm2pyext: {', '.join(modules)}"
@@ -77,6 +108,9 @@ def write_wheel(distribution: str, version: str, modules: dict[str, bytes], dist
             files[f"{name}/__init__{ext_suffix(abi3)}"] = ext.read_bytes()
             files[f"{name}/__init__.pyi"] = generate_stub(module, name).encode()
             files[f"{name}/py.typed"] = b""
+    python, abi, platform = wheel_tags(abi3)
+    extensions = [data for path, data in files.items() if path.endswith(ext_suffix(abi3))]
+    tag = f"{python}-{abi}-{platform_tag(extensions, platform)}"
     files[f"{dist_info}/METADATA"] = _metadata(distribution, version, summary, abi3).encode()
     files[f"{dist_info}/WHEEL"] = (f"Wheel-Version: 1.0\nGenerator: wasm2pyext {__version__}\n"
                                    f"Root-Is-Purelib: false\nTag: {tag}\n").encode()
