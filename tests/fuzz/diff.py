@@ -4,13 +4,15 @@
     python -m tests.fuzz.diff --seed 4711 --count 1 -v                 # one module, in detail
     python -m tests.fuzz.diff --count 500 --bounds-checks --out DIR    # the bounds-checks build
     python -m tests.fuzz.diff --wasm repro.wat -v                      # a module of one's own
+    python -m tests.fuzz.diff --simd --seed 200001 --count 1000        # modules with SIMD
 
 Module number N is made by smith from `random.Random(N).randbytes(--size)` with
-smith_flags(N) (no imports, terminating, NaNs canonicalized, WebAssembly 2.0 without SIMD).
-Both engines instantiate it on fresh instances, round by round (call_plan), and call its
-exported functions with arguments derived from N; after each call the results (bit for
-bit), the trap kind, and the exported memories (bytes), globals (bits) and tables (length
-and which entries are null) must agree, and so must each instantiation. What the comparer
+smith_flags(N) (no imports, terminating, NaNs canonicalized, WebAssembly 2.0 without SIMD,
+or with it (not relaxed SIMD) under --simd). Both engines instantiate it on fresh
+instances, round by round (call_plan), and call its exported functions with arguments
+derived from N; after each call the results (bit for bit, v128 too), the trap kind, and
+the exported memories (bytes), globals (bits) and tables (length and which entries are
+null) must agree, and so must each instantiation. What the comparer
 lets differ, and why: compare() and the functions it calls. wasmtime runs in this process; wasm2pyext runs in worker processes (one per job),
 so a crash or a hang of ours is reported against its module instead of ending the run, and
 the two engines' signal handlers never meet. Each disagreement's .wasm, .wat and a .txt
