@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import base64
 import collections
+import functools
 import ctypes
 import hashlib
 import json
@@ -78,6 +79,7 @@ class Setup:
     of the scalar one) and which build of ours."""
     size: int = DEFAULT_SIZE               # bytes of smith input per module
     simd: bool = False                     # smith with SIMD
+    simd_ops: bool = False                 # simd_ops_module() instead of smith's (N: the arguments)
     bounds_checks: Optional[bool] = None   # None: this platform's default build
     march: Optional[str] = None            # the CPU our C may assume; None: the build's default
 
@@ -88,7 +90,9 @@ class Setup:
     def flags(self) -> str:
         """This setup as command-line options of this program."""
         return ((f" --size {self.size}" if self.size != DEFAULT_SIZE else "") + (" --simd" if self.simd else "")
+                + (" --simd-ops" if self.simd_ops else "")
                 + (" --bounds-checks" if self.bounds_checks else "") + (f" --march {self.march}" if self.march else ""))
+
 
 # wasmtime's trap codes as our Trap.kind. wasmtime has one code for an out-of-range table
 # index, which the spec calls "undefined element" at call_indirect and "out of bounds table
@@ -155,6 +159,16 @@ def smith_module(seed: int, size: int = DEFAULT_SIZE, simd: bool = False) -> Opt
     if proc.returncode != 0:
         raise RuntimeError(f"wasm-tools smith failed on seed {seed}: {proc.stderr.decode()[-500:]}")
     return proc.stdout
+
+
+def wat_binary(wat: str) -> bytes:
+    return subprocess.run([wasm_tools(), "parse", "-", "-o", "/dev/stdout"], input=wat.encode(),
+                          capture_output=True, check=True).stdout
+
+
+@functools.lru_cache(maxsize=1)
+def simd_ops_wasm() -> bytes:
+    return wat_binary(simd_ops_module())
 
 
 def wat_text(wasm: bytes) -> str:
@@ -227,13 +241,61 @@ def v128_argument(rng: random.Random) -> int:
     return value
 
 
-def call_plan(seed: int, functions: list[tuple[str, tuple[str, ...]]]) -> list[list]:
+SIMD_OPS_ROUNDS = 4  # calls of each function of simd_ops_module per module number
+
+# f32x4/f64x2 instructions whose NaN results the spec leaves open: simd_ops_module
+# canonicalizes their lanes, as smith does
+_NAN_OPEN = ("add", "sub", "mul", "div", "min", "max", "sqrt", "ceil", "floor", "trunc", "nearest")
+
+
+def simd_ops_module() -> str:
+    """WAT: one exported function per SIMD instruction without a memory operand, which
+    applies it to its parameters (every lane of each lane instruction, a few shuffles).
+    smith's modules pass a lane's value through so much else (conversions, addresses,
+    loads of zeroed memory) that a wrong lane often goes unseen; here each result is one
+    instruction's, compared bit for bit (NaN lanes of the instructions in _NAN_OPEN made
+    canonical first). Instructions from wasm2pyext's opcode table, wasmtime the judge."""
+    from wasm2pyext.opcodes import OPS
+    rng = random.Random("simd-ops")
+    funcs = []
+    for op in OPS:
+        if op.code != 0xFD or op.imm not in ("-", "lane", "shuffle") or op.params is None:
+            continue
+        shape, _, what = op.name.partition(".")
+        if op.imm == "lane":
+            immediates = [str(i) for i in range(128 // int(shape[1:].split("x")[0]))]
+        elif op.imm == "shuffle":
+            immediates = [" ".join(str(rng.randrange(32)) for _ in range(16)) for _ in range(4)]
+        else:
+            immediates = [""]
+        for i, imm in enumerate(immediates):
+            params = " ".join(map(str, op.params))
+            body = " ".join(f"local.get {n}" for n in range(len(op.params))) + f" {op.name} {imm}"
+            locals_ = ""
+            if shape in ("f32x4", "f64x2") and what.split("_")[0] in _NAN_OPEN:
+                nan = "i32x4 0x7fc00000 0x7fc00000 0x7fc00000 0x7fc00000" if shape == "f32x4" else \
+                      "i64x2 0x7ff8000000000000 0x7ff8000000000000"
+                n = len(op.params)
+                locals_ = " (local v128)"
+                body += f" local.tee {n} v128.const {nan} local.get {n} local.get {n} {shape}.eq v128.bitselect"
+            results = " ".join(map(str, op.results))
+            funcs.append(f'(func (export "{op.name}{"/" + str(i) if len(immediates) > 1 else ""}")'
+                         f' (param {params}) (result {results}){locals_} {body})')
+    return "(module\n  " + "\n  ".join(funcs) + ")\n"
+
+
+def call_plan(seed: int, functions: list[tuple[str, tuple[str, ...]]], repeat: int = 0) -> list[list]:
     """Rounds, each [[export name, [[type, bits], ...]], ...] and run on a fresh instance:
     every function in export order, then each function alone, then all in reverse order.
     Fresh instances because smith's fuel (--ensure-termination) is a global every call
-    spends: once a loop has used it up, every later call of that instance traps at once."""
+    spends: once a loop has used it up, every later call of that instance traps at once.
+    With `repeat`, that many rounds of every function in order (for functions that keep
+    no state, such as simd_ops_module's)."""
     order = list(range(len(functions)))
-    rounds = [order] + [[i] for i in order] + [order[::-1]] if functions else [[]]
+    if repeat:
+        rounds = [order] * repeat
+    else:
+        rounds = [order] + [[i] for i in order] + [order[::-1]] if functions else [[]]
     plan = []
     for r, indices in enumerate(rounds):
         calls = []
@@ -304,13 +366,13 @@ class WasmtimeRun:
     go through those raw values too (their 16 bytes, lane 0 first): wasmtime-py's Val has
     no v128, though wasmtime's C API has."""
 
-    def __init__(self, wasm: bytes, types: Optional[ExportTypes] = None):
+    def __init__(self, wasm: bytes, types: Optional[ExportTypes] = None, module: Optional[tuple] = None):
         import wasmtime
         from wasmtime import _ffi
         self.wt, self.ffi = wasmtime, _ffi
         self.types = types or ExportTypes.of(wasm)
-        self.store = wasmtime.Store()
-        self.module = wasmtime.Module(self.store.engine, wasm)
+        self.engine, self.module = module or (engine := wasmtime.Engine(), wasmtime.Module(engine, wasm))
+        self.store = wasmtime.Store(self.engine)
         self.exports: dict[str, Any] = {}
 
     def outcome_of(self, exc: BaseException) -> list:
@@ -398,8 +460,10 @@ def wasmtime_trace(wasm: bytes, plan: list) -> list:
     """[{"inst": outcome, "calls": [{"out": outcome, "state": state}, ...]}, ...], a round each."""
     trace = []
     types = ExportTypes.of(wasm)
+    module = None  # compiled once, instantiated in a fresh store each round
     for calls in plan:
-        run = WasmtimeRun(wasm, types)
+        run = WasmtimeRun(wasm, types, module)
+        module = run.engine, run.module
         round_: dict[str, Any] = {"inst": run.instantiate(), "calls": []}
         if round_["inst"][0] == "ok":
             for name, args in calls:
@@ -656,14 +720,14 @@ def compare(seed: int, plan: list, theirs: list, ours: Any) -> Verdict:
 def check_module(seed: int, worker: Worker, setup: Setup, timeout: float = MODULE_TIMEOUT,
                  wasm: Optional[bytes] = None) -> tuple[Verdict, Optional[bytes]]:
     """Module number `seed` (or the given `wasm`, with arguments from `seed`) on both engines."""
-    wasm = wasm or smith_module(seed, setup.size, setup.simd)
+    wasm = wasm or (simd_ops_wasm() if setup.simd_ops else smith_module(seed, setup.size, setup.simd))
     if wasm is None:
         return Verdict(seed, "skipped", "smith made no module from this input"), None
     try:
         functions = wasmtime_functions(wasm)
     except Exception as exc:  # smith's output is valid by construction; say so if not
-        return Verdict(seed, "disagree", f"wasmtime rejects the module: {exc}"), wasm
-    plan = call_plan(seed, functions)
+        return Verdict(seed, "disagree", f"wasmtime rejects the module (or it has imports): {exc}"), wasm
+    plan = call_plan(seed, functions, SIMD_OPS_ROUNDS if setup.simd_ops else 0)
     theirs = wasmtime_trace(wasm, plan)
     ours = worker.run(wasm, plan, setup.build(), timeout)
     return compare(seed, plan, theirs, ours), wasm
@@ -765,6 +829,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--size", type=int, default=DEFAULT_SIZE, help="bytes of smith input per module")
     parser.add_argument("--simd", action="store_true", help="modules with SIMD (their own series: "
                         "module N differs from module N without)")
+    parser.add_argument("--simd-ops", action="store_true", help="one module, each SIMD instruction "
+                        "alone in a function; --seed and --count pick the arguments")
     parser.add_argument("--bounds-checks", action="store_true", help="build with explicit bounds checks")
     parser.add_argument("--march", metavar="CPU", help="the CPU our C may assume, as BuildOptions.march "
                         "(x86-64: the SSE2 baseline)")
@@ -780,7 +846,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.worker:
         worker_main()
         return 0
-    setup = Setup(args.size, args.simd, True if args.bounds_checks else None, args.march)
+    setup = Setup(args.size, args.simd, args.simd_ops, True if args.bounds_checks else None, args.march)
     if args.wasm:
         return check_file(args.wasm, args.seed, setup, args.verbose)
     seeds = list(range(args.seed, args.seed + args.count))
@@ -813,12 +879,12 @@ def check_file(path: Path, seed: int, setup: Setup, verbose: bool) -> int:
 
 def explain(seed: int, setup: Setup, wasm: Optional[bytes] = None) -> None:
     """-v: the module and both engines' outcome of each call, side by side."""
-    wasm = wasm or smith_module(seed, setup.size, setup.simd)
+    wasm = wasm or (simd_ops_wasm() if setup.simd_ops else smith_module(seed, setup.size, setup.simd))
     if wasm is None:
         print(f"seed {seed}: smith made no module")
         return
     print(wat_text(wasm))
-    plan = call_plan(seed, wasmtime_functions(wasm))
+    plan = call_plan(seed, wasmtime_functions(wasm), SIMD_OPS_ROUNDS if setup.simd_ops else 0)
     theirs = wasmtime_trace(wasm, plan)
     worker = Worker(None)
     try:
