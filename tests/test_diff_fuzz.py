@@ -30,8 +30,8 @@ BOUNDS_CHECKS_CHUNKS = 3  # modules 100001 .. 100120, built with explicit bounds
 # SIMD modules (their own series): 200001 .. 200120 in the default build (which assumes
 # this machine's CPU: SSE4.1 paths), 300001 .. 300040 with explicit bounds checks, and
 # 400001 .. 400040 built for the x86-64 baseline (SSE2 paths); and each SIMD instruction
-# alone (--simd-ops) on the arguments of numbers 1 .. 40, in the default build and the
-# baseline's.
+# alone (--simd-ops; loads and stores for every fourth number) on the arguments of
+# numbers 1 .. 40, in the default build and the baseline's.
 SIMD_CHUNKS = 3
 BASELINE = "x86-64"
 
@@ -95,6 +95,16 @@ def test_simd_ops_module_has_every_simd_instruction_without_memory():
     # (the types by our decoder: wasmtime, and its signal handlers, stay out of this process)
     plan = diff.call_plan(5, diff.ExportTypes.of(diff.simd_ops_wasm()).functions(), diff.SIMD_OPS_ROUNDS)
     assert len(plan) == diff.SIMD_OPS_ROUNDS and plan[0] != plan[1]
+
+
+def test_simd_ops_memory_module_has_every_simd_load_and_store():
+    from wasm2pyext.opcodes import OPS
+    wanted = {op.name for op in OPS if op.code == 0xFD and op.imm in ("memarg", "memarg_lane")}
+    wat = diff.simd_ops_module(memory=True)
+    assert set(re.findall(r'\(export "([^"/]+)/', wat)) == wanted and len(wanted) == 22
+    assert wat.count('(export "v128.store8_lane/') == 32 and '(memory (export "mem") 1 1)' in wat
+    types = diff.ExportTypes.of(diff.simd_ops_wasm(True))
+    assert types.funcs["v128.store/1"] == (("i32", "v128"), ()) and types.funcs["v128.load/0"] == (("i32",), ("v128",))
 
 
 # ---- the comparer itself, on made-up traces: each kind of difference is caught -------------

@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import struct
@@ -166,9 +167,9 @@ def wat_binary(wat: str) -> bytes:
                           capture_output=True, check=True).stdout
 
 
-@functools.lru_cache(maxsize=1)
-def simd_ops_wasm() -> bytes:
-    return wat_binary(simd_ops_module())
+@functools.lru_cache(maxsize=2)
+def simd_ops_wasm(memory: bool = False) -> bytes:
+    return wat_binary(simd_ops_module(memory))
 
 
 def wat_text(wasm: bytes) -> str:
@@ -248,9 +249,11 @@ SIMD_OPS_ROUNDS = 4  # calls of each function of simd_ops_module per module numb
 _NAN_OPEN = ("add", "sub", "mul", "div", "min", "max", "sqrt", "ceil", "floor", "trunc", "nearest")
 
 
-def simd_ops_module() -> str:
+def simd_ops_module(memory: bool = False) -> str:
     """WAT: one exported function per SIMD instruction without a memory operand, which
-    applies it to its parameters (every lane of each lane instruction, a few shuffles).
+    applies it to its parameters (every lane of each lane instruction, a few shuffles);
+    or, with `memory`, per SIMD load and store (offsets 0 and 7, every lane of the lane
+    ones) on an exported one-page memory whose first and last 256 bytes hold data.
     smith's modules pass a lane's value through so much else (conversions, addresses,
     loads of zeroed memory) that a wrong lane often goes unseen; here each result is one
     instruction's, compared bit for bit (NaN lanes of the instructions in _NAN_OPEN made
@@ -258,16 +261,20 @@ def simd_ops_module() -> str:
     from wasm2pyext.opcodes import OPS
     rng = random.Random("simd-ops")
     funcs = []
+    kinds = ("memarg", "memarg_lane") if memory else ("-", "lane", "shuffle")
     for op in OPS:
-        if op.code != 0xFD or op.imm not in ("-", "lane", "shuffle") or op.params is None:
+        if op.code != 0xFD or op.imm not in kinds or op.params is None:
             continue
         shape, _, what = op.name.partition(".")
-        if op.imm == "lane":
-            immediates = [str(i) for i in range(128 // int(shape[1:].split("x")[0]))]
-        elif op.imm == "shuffle":
+        lanes = [str(i) for i in range(128 // int(shape[1:].split("x")[0]))] if op.imm == "lane" else \
+            [str(i) for i in range(128 // int(re.sub(r"\D", "", what.split("_")[0])))] if op.imm == "memarg_lane" \
+            else [""]
+        if op.imm == "shuffle":
             immediates = [" ".join(str(rng.randrange(32)) for _ in range(16)) for _ in range(4)]
+        elif op.imm.startswith("memarg"):
+            immediates = [f"offset={offset} {lane}" for offset in (0, 7) for lane in lanes]
         else:
-            immediates = [""]
+            immediates = lanes
         for i, imm in enumerate(immediates):
             params = " ".join(map(str, op.params))
             body = " ".join(f"local.get {n}" for n in range(len(op.params))) + f" {op.name} {imm}"
@@ -278,9 +285,15 @@ def simd_ops_module() -> str:
                 n = len(op.params)
                 locals_ = " (local v128)"
                 body += f" local.tee {n} v128.const {nan} local.get {n} local.get {n} {shape}.eq v128.bitselect"
-            results = " ".join(map(str, op.results))
+            results = f" (result {' '.join(map(str, op.results))})" if op.results else ""
             funcs.append(f'(func (export "{op.name}{"/" + str(i) if len(immediates) > 1 else ""}")'
-                         f' (param {params}) (result {results}){locals_} {body})')
+                         f' (param {params}){results}{locals_} {body})')
+    if memory:
+        data = random.Random("simd-ops memory").randbytes(512).hex()
+        segments = [(0, data[:512]), (65536 - 256, data[512:])]
+        funcs[:0] = ['(memory (export "mem") 1 1)'] + [
+            f'(data (i32.const {at}) "' + "".join("\\" + hexes[i:i + 2] for i in range(0, 512, 2)) + '")'
+            for at, hexes in segments]
     return "(module\n  " + "\n  ".join(funcs) + ")\n"
 
 
@@ -720,7 +733,7 @@ def compare(seed: int, plan: list, theirs: list, ours: Any) -> Verdict:
 def check_module(seed: int, worker: Worker, setup: Setup, timeout: float = MODULE_TIMEOUT,
                  wasm: Optional[bytes] = None) -> tuple[Verdict, Optional[bytes]]:
     """Module number `seed` (or the given `wasm`, with arguments from `seed`) on both engines."""
-    wasm = wasm or (simd_ops_wasm() if setup.simd_ops else smith_module(seed, setup.size, setup.simd))
+    wasm = wasm or (simd_ops_wasm(seed % 4 == 0) if setup.simd_ops else smith_module(seed, setup.size, setup.simd))
     if wasm is None:
         return Verdict(seed, "skipped", "smith made no module from this input"), None
     try:
@@ -879,7 +892,7 @@ def check_file(path: Path, seed: int, setup: Setup, verbose: bool) -> int:
 
 def explain(seed: int, setup: Setup, wasm: Optional[bytes] = None) -> None:
     """-v: the module and both engines' outcome of each call, side by side."""
-    wasm = wasm or (simd_ops_wasm() if setup.simd_ops else smith_module(seed, setup.size, setup.simd))
+    wasm = wasm or (simd_ops_wasm(seed % 4 == 0) if setup.simd_ops else smith_module(seed, setup.size, setup.simd))
     if wasm is None:
         print(f"seed {seed}: smith made no module")
         return
