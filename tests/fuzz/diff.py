@@ -4,13 +4,15 @@
     python -m tests.fuzz.diff --seed 4711 --count 1 -v                 # one module, in detail
     python -m tests.fuzz.diff --count 500 --bounds-checks --out DIR    # the bounds-checks build
     python -m tests.fuzz.diff --wasm repro.wat -v                      # a module of one's own
+    python -m tests.fuzz.diff --simd --seed 200001 --count 1000        # modules with SIMD
 
 Module number N is made by smith from `random.Random(N).randbytes(--size)` with
-smith_flags(N) (no imports, terminating, NaNs canonicalized, WebAssembly 2.0 without SIMD).
-Both engines instantiate it on fresh instances, round by round (call_plan), and call its
-exported functions with arguments derived from N; after each call the results (bit for
-bit), the trap kind, and the exported memories (bytes), globals (bits) and tables (length
-and which entries are null) must agree, and so must each instantiation. What the comparer
+smith_flags(N) (no imports, terminating, NaNs canonicalized, WebAssembly 2.0 without SIMD,
+or with it (not relaxed SIMD) under --simd). Both engines instantiate it on fresh
+instances, round by round (call_plan), and call its exported functions with arguments
+derived from N; after each call the results (bit for bit, v128 too), the trap kind, and
+the exported memories (bytes), globals (bits) and tables (length and which entries are
+null) must agree, and so must each instantiation. What the comparer
 lets differ, and why: compare() and the functions it calls. wasmtime runs in this process; wasm2pyext runs in worker processes (one per job),
 so a crash or a hang of ours is reported against its module instead of ending the run, and
 the two engines' signal handlers never meet. Each disagreement's .wasm, .wat and a .txt
@@ -24,11 +26,13 @@ from __future__ import annotations
 import argparse
 import base64
 import collections
+import functools
 import ctypes
 import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import struct
@@ -69,6 +73,28 @@ MODULE_TIMEOUT = 120.0   # seconds for our worker to build and run one module
 
 STACK = "call stack exhausted"
 
+
+@dataclass(frozen=True)
+class Setup:
+    """What a run compares: which modules (module N of the SIMD series differs from module N
+    of the scalar one) and which build of ours."""
+    size: int = DEFAULT_SIZE               # bytes of smith input per module
+    simd: bool = False                     # smith with SIMD
+    simd_ops: bool = False                 # simd_ops_module() instead of smith's (N: the arguments)
+    bounds_checks: Optional[bool] = None   # None: this platform's default build
+    march: Optional[str] = None            # the CPU our C may assume; None: the build's default
+
+    def build(self) -> dict[str, Any]:
+        """Our BuildOptions that differ from the default."""
+        return {k: v for k, v in (("bounds_checks", self.bounds_checks), ("march", self.march)) if v is not None}
+
+    def flags(self) -> str:
+        """This setup as command-line options of this program."""
+        return ((f" --size {self.size}" if self.size != DEFAULT_SIZE else "") + (" --simd" if self.simd else "")
+                + (" --simd-ops" if self.simd_ops else "")
+                + (" --bounds-checks" if self.bounds_checks else "") + (f" --march {self.march}" if self.march else ""))
+
+
 # wasmtime's trap codes as our Trap.kind. wasmtime has one code for an out-of-range table
 # index, which the spec calls "undefined element" at call_indirect and "out of bounds table
 # access" elsewhere, so either of ours matches it.
@@ -85,7 +111,8 @@ WASMTIME_KINDS = {
 }
 
 NUMERIC = ("i32", "i64", "f32", "f64")
-WIDTH = {"i32": 32, "i64": 64, "f32": 32, "f64": 64}
+BITS = NUMERIC + ("v128",)  # the types a trace holds as bits
+WIDTH = {"i32": 32, "i64": 64, "f32": 32, "f64": 64, "v128": 128}
 
 
 # ---- modules and arguments -------------------------------------------------------------
@@ -99,11 +126,21 @@ def wasm_tools() -> str:
     return found
 
 
-def smith_flags(seed: int) -> tuple[str, ...]:
+def smith_flags(seed: int, simd: bool = False) -> tuple[str, ...]:
     """SMITH_FLAGS, and by the module's number: one in four without traps (smith guards each
     load, division and conversion), so that more calls run to the end and compare results
-    and memory; one in four with bigger functions (deeper nesting, more live values)."""
+    and memory; one in four with bigger functions (deeper nesting, more live values).
+
+    `simd`: with SIMD (not relaxed SIMD). smith's NaN canonicalization covers the v128
+    float lanes too (installed wasm-tools 1.262: after each f32x4/f64x2 add, sub, mul, div,
+    min, max, sqrt, ceil, floor, trunc and nearest it selects the canonical NaN per lane
+    with v128.bitselect), so v128 results compare bit for bit like the scalar ones. What it
+    leaves alone is what it leaves alone in scalar code too: f32x4.demote_f64x2_zero and
+    f64x2.promote_low_f32x4 pass a NaN's payload on (the spec allows any arithmetic NaN
+    there, both engines keep the payload and set the quiet bit, as x86 does)."""
     flags = list(SMITH_FLAGS)
+    if simd:
+        flags[flags.index("--simd-enabled") + 1] = "true"
     if seed % 4 == 1:
         flags[flags.index("--max-instructions") + 1] = "400"
         flags[flags.index("--max-funcs") + 1] = "16"
@@ -112,17 +149,27 @@ def smith_flags(seed: int) -> tuple[str, ...]:
     return tuple(flags)
 
 
-def smith_module(seed: int, size: int = DEFAULT_SIZE) -> Optional[bytes]:
-    """Module number `seed`, or None when smith cannot make one from this input (its exit
-    status 2, which it documents as happening now and then)."""
+def smith_module(seed: int, size: int = DEFAULT_SIZE, simd: bool = False) -> Optional[bytes]:
+    """Module number `seed` (of the SIMD series if `simd`), or None when smith cannot make
+    one from this input (its exit status 2, which it documents as happening now and then)."""
     data = random.Random(seed).randbytes(size)
-    proc = subprocess.run([wasm_tools(), "smith", *smith_flags(seed), "-o", "/dev/stdout"],
+    proc = subprocess.run([wasm_tools(), "smith", *smith_flags(seed, simd), "-o", "/dev/stdout"],
                           input=data, capture_output=True)
     if proc.returncode == 2:
         return None
     if proc.returncode != 0:
         raise RuntimeError(f"wasm-tools smith failed on seed {seed}: {proc.stderr.decode()[-500:]}")
     return proc.stdout
+
+
+def wat_binary(wat: str) -> bytes:
+    return subprocess.run([wasm_tools(), "parse", "-", "-o", "/dev/stdout"], input=wat.encode(),
+                          capture_output=True, check=True).stdout
+
+
+@functools.lru_cache(maxsize=2)
+def simd_ops_wasm(memory: bool = False) -> bytes:
+    return wat_binary(simd_ops_module(memory))
 
 
 def wat_text(wasm: bytes) -> str:
@@ -155,6 +202,8 @@ def is_nan(ty: str, bits: int) -> bool:
 def argument(rng: random.Random, ty: str) -> Optional[int]:
     """One argument: the bits of a number (edge values half the time), or None, the null
     reference, for funcref and externref."""
+    if ty == "v128":
+        return v128_argument(rng)
     if ty not in NUMERIC:
         return None
     bits = WIDTH[ty]
@@ -175,13 +224,91 @@ def argument(rng: random.Random, ty: str) -> Optional[int]:
     return CANONICAL_NAN[ty] if is_nan(ty, value) else value
 
 
-def call_plan(seed: int, functions: list[tuple[str, tuple[str, ...]]]) -> list[list]:
+# a v128's lanes: the argument() type of a lane, and its width (i8 and i16: an i32's low bits)
+V128_SHAPES = (("i32", 8), ("i32", 16), ("i32", 32), ("i64", 64), ("f32", 32), ("f64", 64))
+
+
+def v128_argument(rng: random.Random) -> int:
+    """A v128 as an int in 0 .. 2**128-1 (lane 0 in the low bits): a quarter of them random
+    bits (NaN lanes with any payload among them: nothing converts a v128 on the way in),
+    the rest lanes of one shape, each lane an argument() of its type (edge values, small
+    numbers)."""
+    if rng.random() < 0.25:
+        return rng.getrandbits(128)
+    lane_type, width = rng.choice(V128_SHAPES)
+    value = 0
+    for lane in range(128 // width):
+        value |= (argument(rng, lane_type) & ((1 << width) - 1)) << (lane * width)
+    return value
+
+
+SIMD_OPS_ROUNDS = 4  # calls of each function of simd_ops_module per module number
+
+# f32x4/f64x2 instructions whose NaN results the spec leaves open: simd_ops_module
+# canonicalizes their lanes, as smith does
+_NAN_OPEN = ("add", "sub", "mul", "div", "min", "max", "sqrt", "ceil", "floor", "trunc", "nearest")
+
+
+def simd_ops_module(memory: bool = False) -> str:
+    """WAT: one exported function per SIMD instruction without a memory operand, which
+    applies it to its parameters (every lane of each lane instruction, a few shuffles);
+    or, with `memory`, per SIMD load and store (offsets 0 and 7, every lane of the lane
+    ones) on an exported one-page memory whose first and last 256 bytes hold data.
+    smith's modules pass a lane's value through so much else (conversions, addresses,
+    loads of zeroed memory) that a wrong lane often goes unseen; here each result is one
+    instruction's, compared bit for bit (NaN lanes of the instructions in _NAN_OPEN made
+    canonical first). Instructions from wasm2pyext's opcode table, wasmtime the judge."""
+    from wasm2pyext.opcodes import OPS
+    rng = random.Random("simd-ops")
+    funcs = []
+    kinds = ("memarg", "memarg_lane") if memory else ("-", "lane", "shuffle")
+    for op in OPS:
+        if op.code != 0xFD or op.imm not in kinds or op.params is None:
+            continue
+        shape, _, what = op.name.partition(".")
+        lanes = [str(i) for i in range(128 // int(shape[1:].split("x")[0]))] if op.imm == "lane" else \
+            [str(i) for i in range(128 // int(re.sub(r"\D", "", what.split("_")[0])))] if op.imm == "memarg_lane" \
+            else [""]
+        if op.imm == "shuffle":
+            immediates = [" ".join(str(rng.randrange(32)) for _ in range(16)) for _ in range(4)]
+        elif op.imm.startswith("memarg"):
+            immediates = [f"offset={offset} {lane}" for offset in (0, 7) for lane in lanes]
+        else:
+            immediates = lanes
+        for i, imm in enumerate(immediates):
+            params = " ".join(map(str, op.params))
+            body = " ".join(f"local.get {n}" for n in range(len(op.params))) + f" {op.name} {imm}"
+            locals_ = ""
+            if shape in ("f32x4", "f64x2") and what.split("_")[0] in _NAN_OPEN:
+                nan = "i32x4 0x7fc00000 0x7fc00000 0x7fc00000 0x7fc00000" if shape == "f32x4" else \
+                      "i64x2 0x7ff8000000000000 0x7ff8000000000000"
+                n = len(op.params)
+                locals_ = " (local v128)"
+                body += f" local.tee {n} v128.const {nan} local.get {n} local.get {n} {shape}.eq v128.bitselect"
+            results = f" (result {' '.join(map(str, op.results))})" if op.results else ""
+            funcs.append(f'(func (export "{op.name}{"/" + str(i) if len(immediates) > 1 else ""}")'
+                         f' (param {params}){results}{locals_} {body})')
+    if memory:
+        data = random.Random("simd-ops memory").randbytes(512).hex()
+        segments = [(0, data[:512]), (65536 - 256, data[512:])]
+        funcs[:0] = ['(memory (export "mem") 1 1)'] + [
+            f'(data (i32.const {at}) "' + "".join("\\" + hexes[i:i + 2] for i in range(0, 512, 2)) + '")'
+            for at, hexes in segments]
+    return "(module\n  " + "\n  ".join(funcs) + ")\n"
+
+
+def call_plan(seed: int, functions: list[tuple[str, tuple[str, ...]]], repeat: int = 0) -> list[list]:
     """Rounds, each [[export name, [[type, bits], ...]], ...] and run on a fresh instance:
     every function in export order, then each function alone, then all in reverse order.
     Fresh instances because smith's fuel (--ensure-termination) is a global every call
-    spends: once a loop has used it up, every later call of that instance traps at once."""
+    spends: once a loop has used it up, every later call of that instance traps at once.
+    With `repeat`, that many rounds of every function in order (for functions that keep
+    no state, such as simd_ops_module's)."""
     order = list(range(len(functions)))
-    rounds = [order] + [[i] for i in order] + [order[::-1]] if functions else [[]]
+    if repeat:
+        rounds = [order] * repeat
+    else:
+        rounds = [order] + [[i] for i in order] + [order[::-1]] if functions else [[]]
     plan = []
     for r, indices in enumerate(rounds):
         calls = []
@@ -204,39 +331,61 @@ def _memory_state(data: bytes) -> list:
 
 # ---- wasmtime (the reference), in this process ------------------------------------------
 
+@dataclass
+class ExportTypes:
+    """The types of a module's exports: {name: (params, results)} of its functions and
+    {name: type} of its globals, as type names ("i32", "v128", "funcref", ...). Read from
+    the module by wasm2pyext's decoder, not asked of wasmtime-py: its ValType cannot name
+    v128 (the C API's wasm_valtype_kind aborts the process on one). A misread type cannot
+    pass unseen: wasmtime checks each call's argument and result types against its own."""
+    funcs: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
+    globals: dict[str, str]
+
+    @classmethod
+    def of(cls, wasm: bytes) -> "ExportTypes":
+        from wasm2pyext import decode, ir
+        module = decode.decode(wasm)
+        if module.imports:  # smith's have none (--max-imports 0); the index spaces start at 0
+            raise ValueError("modules with imports are not compared")
+        funcs, globals_ = {}, {}
+        for export in module.exports:
+            if export.kind == ir.ExternKind.FUNC:
+                ty = module.types[module.funcs[export.index].type_index]
+                funcs[export.name] = (tuple(map(str, ty.params)), tuple(map(str, ty.results)))
+            elif export.kind == ir.ExternKind.GLOBAL:
+                globals_[export.name] = str(module.globals[export.index].type.valtype)
+        return cls(funcs, globals_)
+
+    def functions(self) -> list[tuple[str, tuple[str, ...]]]:
+        """The exported functions and their parameter types, in export order (call_plan's)."""
+        return [(name, params) for name, (params, _) in self.funcs.items()]
+
+
 def wasmtime_functions(wasm: bytes) -> list[tuple[str, tuple[str, ...]]]:
-    """The exported functions and their parameter types, as wasmtime reads the module."""
+    """The exported functions and their parameter types; raises if wasmtime rejects the module."""
     import wasmtime
-    module = wasmtime.Module(wasmtime.Engine(), wasm)
-    out = []
-    for export in module.exports:
-        if isinstance(export.type, wasmtime.FuncType):
-            out.append((export.name, tuple(_wasmtime_type(t) for t in export.type.params)))
-    return out
-
-
-def _wasmtime_type(valtype: Any) -> str:
-    # wasmtime-py names externref "anyref" (GC is off here, so it cannot mean anyref)
-    name = str(valtype)
-    return "externref" if name == "anyref" else name
+    wasmtime.Module(wasmtime.Engine(), wasm)
+    return ExportTypes.of(wasm).functions()
 
 
 def _raw_bits(raw: Any, ty: str) -> int:
-    ctype = ctypes.c_uint32 if WIDTH[ty] == 32 else ctypes.c_uint64
-    return ctype.from_buffer_copy(bytes(raw.of)[:ctypes.sizeof(ctype)]).value
+    return int.from_bytes(bytes(raw.of)[:WIDTH[ty] // 8], "little")
 
 
 class WasmtimeRun:
     """wasmtime-py's view of one module. Results and globals are read from wasmtime's raw
     values, so an f32 comes back with its exact bits (wasmtime-py's own conversion widens it
-    to a Python float, which quiets a signalling NaN)."""
+    to a Python float, which quiets a signalling NaN). v128 arguments, results and globals
+    go through those raw values too (their 16 bytes, lane 0 first): wasmtime-py's Val has
+    no v128, though wasmtime's C API has."""
 
-    def __init__(self, wasm: bytes):
+    def __init__(self, wasm: bytes, types: Optional[ExportTypes] = None, module: Optional[tuple] = None):
         import wasmtime
         from wasmtime import _ffi
         self.wt, self.ffi = wasmtime, _ffi
-        self.store = wasmtime.Store()
-        self.module = wasmtime.Module(self.store.engine, wasm)
+        self.types = types or ExportTypes.of(wasm)
+        self.engine, self.module = module or (engine := wasmtime.Engine(), wasmtime.Module(engine, wasm))
+        self.store = wasmtime.Store(self.engine)
         self.exports: dict[str, Any] = {}
 
     def outcome_of(self, exc: BaseException) -> list:
@@ -258,15 +407,15 @@ class WasmtimeRun:
     def call(self, name: str, args: list) -> list:
         from wasmtime._func import enter_wasm
         func = self.exports[name]
-        ty = func.type(self.store)
+        result_types = self.types.funcs[name][1]
         params = (self.ffi.wasmtime_val_t * len(args))()
-        for i, ((t, bits), param_ty) in enumerate(zip(args, ty.params)):
-            params[i] = self.wt.Val._convert_to_raw(self.store, param_ty, self._python(t, bits))
-        results = (self.ffi.wasmtime_val_t * len(ty.results))()
+        for i, (t, bits) in enumerate(args):
+            params[i] = self._raw(t, bits)
+        results = (self.ffi.wasmtime_val_t * len(result_types))()
         try:
             with enter_wasm(self.store) as trap:
                 error = self.ffi.wasmtime_func_call(self.store._context(), ctypes.byref(func._func),
-                                                    params, len(args), results, len(ty.results), trap)
+                                                    params, len(args), results, len(result_types), trap)
                 if error:
                     raise self.wt.WasmtimeError._from_ptr(error)
         except (self.wt.Trap, self.wt.WasmtimeError) as exc:
@@ -274,7 +423,15 @@ class WasmtimeRun:
         finally:
             for i in range(len(args)):
                 self.ffi.wasmtime_val_unroot(ctypes.byref(params[i]))
-        return ["ok", [self._value(results[i], _wasmtime_type(t)) for i, t in enumerate(ty.results)]]
+        return ["ok", [self._value(results[i], t) for i, t in enumerate(result_types)]]
+
+    def _raw(self, ty: str, bits: Optional[int]) -> Any:
+        if ty == "v128":
+            raw = self.ffi.wasmtime_val_t()
+            raw.kind = self.ffi.WASMTIME_V128.value
+            ctypes.memmove(raw.of.v128, bits.to_bytes(16, "little"), 16)
+            return raw
+        return self.wt.Val._convert_to_raw(self.store, getattr(self.wt.ValType, ty)(), self._python(ty, bits))
 
     @staticmethod
     def _python(ty: str, bits: Optional[int]) -> Any:
@@ -287,7 +444,7 @@ class WasmtimeRun:
         return None
 
     def _value(self, raw: Any, ty: str) -> list:
-        if ty in NUMERIC:
+        if ty in BITS:
             return [ty, _raw_bits(raw, ty)]
         return [ty, self.wt.Val._from_raw(self.store, raw).value is None]
 
@@ -304,7 +461,7 @@ class WasmtimeRun:
             elif isinstance(item, wt.Global):
                 raw = self.ffi.wasmtime_val_t()
                 self.ffi.wasmtime_global_get(self.store._context(), ctypes.byref(item._global), ctypes.byref(raw))
-                state["glob"][name] = self._value(raw, _wasmtime_type(item.type(self.store).content))
+                state["glob"][name] = self._value(raw, self.types.globals[name])
             elif isinstance(item, wt.Table):
                 size = item.size(self.store)
                 state["tab"][name] = [size, "".join("0" if self._null(item.get(self.store, i)) else "1"
@@ -315,8 +472,11 @@ class WasmtimeRun:
 def wasmtime_trace(wasm: bytes, plan: list) -> list:
     """[{"inst": outcome, "calls": [{"out": outcome, "state": state}, ...]}, ...], a round each."""
     trace = []
+    types = ExportTypes.of(wasm)
+    module = None  # compiled once, instantiated in a fresh store each round
     for calls in plan:
-        run = WasmtimeRun(wasm)
+        run = WasmtimeRun(wasm, types, module)
+        module = run.engine, run.module
         round_: dict[str, Any] = {"inst": run.instantiate(), "calls": []}
         if round_["inst"][0] == "ok":
             for name, args in calls:
@@ -327,7 +487,7 @@ def wasmtime_trace(wasm: bytes, plan: list) -> list:
 
 # ---- wasm2pyext, in a worker process ----------------------------------------------------
 
-def our_trace(wasm: bytes, plan: list, bounds_checks: Optional[bool]) -> list:
+def our_trace(wasm: bytes, plan: list, build: dict[str, Any]) -> list:
     import wasm2pyext
     from wasm2pyext.build import BuildOptions
 
@@ -336,7 +496,7 @@ def our_trace(wasm: bytes, plan: list, bounds_checks: Optional[bool]) -> list:
             return ["trap", exc.kind]
         return ["error", f"{type(exc).__name__}: {exc}"[:500]]
 
-    options = None if bounds_checks is None else BuildOptions(bounds_checks=bounds_checks)
+    options = BuildOptions(**build) if build else None
     try:
         module = wasm2pyext.Module(wasm, options=options)
     except Exception as exc:
@@ -366,11 +526,13 @@ def _our_argument(value_class: Any, ty: str, bits: Optional[int]) -> Any:
         return getattr(value_class, ty)(_signed(bits, WIDTH[ty]))
     if ty in ("f32", "f64"):
         return getattr(value_class, ty + "_bits")(bits)
+    if ty == "v128":
+        return value_class.v128(bits)
     return None
 
 
 def _our_value(value: Any) -> list:
-    if value.type in NUMERIC:
+    if value.type in BITS:
         return [value.type, value.bits & ((1 << WIDTH[value.type]) - 1)]
     return [value.type, value.value is None]
 
@@ -389,14 +551,14 @@ def _our_state(exports: dict) -> dict:
 
 
 def worker_main() -> None:
-    """`--worker`: read one job per line ({"wasm", "plan", "bounds_checks"}), answer one
+    """`--worker`: read one job per line ({"wasm", "plan", "build"}), answer one
     trace per line. fd 1 goes to stderr so a compiler's chatter cannot corrupt the answers."""
     sys.stdout.flush()
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
     for line in sys.stdin:
         job = json.loads(line)
-        trace = our_trace(base64.b64decode(job["wasm"]), job["plan"], job["bounds_checks"])
+        trace = our_trace(base64.b64decode(job["wasm"]), job["plan"], job["build"])
         answers.write(json.dumps(trace) + "\n")
         answers.flush()
 
@@ -418,10 +580,11 @@ class Worker:
                 err.close()
         return self.proc
 
-    def run(self, wasm: bytes, plan: list, bounds_checks: Optional[bool], timeout: float) -> Any:
-        """Our trace, or {"died": why} when the worker crashed or timed out on it."""
+    def run(self, wasm: bytes, plan: list, build: dict[str, Any], timeout: float) -> Any:
+        """Our trace (built with BuildOptions(**build)), or {"died": why} when the worker
+        crashed or timed out on it."""
         proc = self.start()
-        job = {"wasm": base64.b64encode(wasm).decode("ascii"), "plan": plan, "bounds_checks": bounds_checks}
+        job = {"wasm": base64.b64encode(wasm).decode("ascii"), "plan": plan, "build": build}
         answer: list[str] = []
         reader = threading.Thread(target=lambda: answer.append(proc.stdout.readline()), daemon=True)
         try:
@@ -480,7 +643,7 @@ def _outcome_text(out: list) -> str:
 
 def _show(ty: str, v: Any) -> str:
     """A value of a trace (bits, or whether a reference is null) or of a plan (None: null)."""
-    if ty in NUMERIC:
+    if ty in BITS:
         return f"{v:#x}"
     return "null" if v in (True, None) else "non-null"
 
@@ -567,42 +730,40 @@ def compare(seed: int, plan: list, theirs: list, ours: Any) -> Verdict:
 
 # ---- one module, many modules --------------------------------------------------------
 
-def check_module(seed: int, worker: Worker, size: int, bounds_checks: Optional[bool],
-                 timeout: float = MODULE_TIMEOUT, wasm: Optional[bytes] = None) -> tuple[Verdict, Optional[bytes]]:
+def check_module(seed: int, worker: Worker, setup: Setup, timeout: float = MODULE_TIMEOUT,
+                 wasm: Optional[bytes] = None) -> tuple[Verdict, Optional[bytes]]:
     """Module number `seed` (or the given `wasm`, with arguments from `seed`) on both engines."""
-    wasm = wasm or smith_module(seed, size)
+    wasm = wasm or (simd_ops_wasm(seed % 4 == 0) if setup.simd_ops else smith_module(seed, setup.size, setup.simd))
     if wasm is None:
         return Verdict(seed, "skipped", "smith made no module from this input"), None
     try:
         functions = wasmtime_functions(wasm)
     except Exception as exc:  # smith's output is valid by construction; say so if not
-        return Verdict(seed, "disagree", f"wasmtime rejects the module: {exc}"), wasm
-    plan = call_plan(seed, functions)
+        return Verdict(seed, "disagree", f"wasmtime rejects the module (or it has imports): {exc}"), wasm
+    plan = call_plan(seed, functions, SIMD_OPS_ROUNDS if setup.simd_ops else 0)
     theirs = wasmtime_trace(wasm, plan)
-    ours = worker.run(wasm, plan, bounds_checks, timeout)
+    ours = worker.run(wasm, plan, setup.build(), timeout)
     return compare(seed, plan, theirs, ours), wasm
 
 
-def repro_command(seed: int, size: int, bounds_checks: Optional[bool]) -> str:
-    extra = "" if size == DEFAULT_SIZE else f" --size {size}"
-    extra += " --bounds-checks" if bounds_checks else ""
-    return f"python -m tests.fuzz.diff --seed {seed} --count 1{extra} -v"
+def repro_command(seed: int, setup: Setup) -> str:
+    return f"python -m tests.fuzz.diff --seed {seed} --count 1{setup.flags()} -v"
 
 
-def save(out: Path, verdict: Verdict, wasm: Optional[bytes], size: int, bounds_checks: Optional[bool]) -> None:
+def save(out: Path, verdict: Verdict, wasm: Optional[bytes], setup: Setup) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    stem = out / f"seed-{verdict.seed}{'-bc' if bounds_checks else ''}"
+    stem = out / (f"seed-{verdict.seed}{'-simd' if setup.simd else ''}{'-bc' if setup.bounds_checks else ''}"
+                  f"{'-' + setup.march if setup.march else ''}")
     if wasm is not None:
         stem.with_suffix(".wasm").write_bytes(wasm)
         stem.with_suffix(".wat").write_text(wat_text(wasm))
     stem.with_suffix(".txt").write_text(f"seed {verdict.seed}: {verdict.detail}\n"
-                                        f"rerun: {repro_command(verdict.seed, size, bounds_checks)}\n")
+                                        f"rerun: {repro_command(verdict.seed, setup)}\n")
 
 
 @dataclass
 class Summary:
-    size: int = DEFAULT_SIZE
-    bounds_checks: Optional[bool] = None
+    setup: Setup = Setup()
     verdicts: list = field(default_factory=list)
     seconds: float = 0.0
 
@@ -624,16 +785,16 @@ class Summary:
             lines.append("traps compared: " + ", ".join(f"{k} {n}" for k, n in traps.most_common()))
         for v in self.disagreements:
             lines.append(f"DISAGREE seed {v.seed}: {v.detail}\n    rerun: "
-                         f"{repro_command(v.seed, self.size, self.bounds_checks)}")
+                         f"{repro_command(v.seed, self.setup)}")
         return "\n".join(lines)
 
 
-def run_many(seeds: list[int], jobs: int = 2, size: int = DEFAULT_SIZE, bounds_checks: Optional[bool] = None,
-             out: Optional[Path] = None, log: Optional[Path] = None, progress: bool = False,
-             timeout: float = MODULE_TIMEOUT, worker_env: Optional[dict[str, str]] = None) -> Summary:
+def run_many(seeds: list[int], jobs: int = 2, setup: Setup = Setup(), out: Optional[Path] = None,
+             log: Optional[Path] = None, progress: bool = False, timeout: float = MODULE_TIMEOUT,
+             worker_env: Optional[dict[str, str]] = None) -> Summary:
     """Check every seed, `jobs` at a time; each disagreement saved to `out` when given. Our
     side runs in workers with `worker_env` as their environment (default: ours)."""
-    summary = Summary(size, bounds_checks)
+    summary = Summary(setup)
     pending = iter(seeds)
     lock = threading.Lock()
     started = time.monotonic()
@@ -647,13 +808,13 @@ def run_many(seeds: list[int], jobs: int = 2, size: int = DEFAULT_SIZE, bounds_c
         try:
             while (seed := next_seed()) is not None:
                 try:
-                    verdict, wasm = check_module(seed, worker, size, bounds_checks, timeout)
+                    verdict, wasm = check_module(seed, worker, setup, timeout)
                 except Exception as exc:
                     verdict, wasm = Verdict(seed, "disagree", f"driver error: {type(exc).__name__}: {exc}"), None
                 with lock:
                     summary.verdicts.append(verdict)
                     if verdict.status == "disagree" and out is not None:
-                        save(out, verdict, wasm, size, bounds_checks)
+                        save(out, verdict, wasm, setup)
                     if progress and (len(summary.verdicts) % 100 == 0 or verdict.status == "disagree"):
                         c = summary.counts()
                         print(f"[{time.monotonic() - started:6.0f} s] {len(summary.verdicts)} modules, "
@@ -679,7 +840,13 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--count", type=int, default=100, help="how many modules (default 100)")
     parser.add_argument("--jobs", type=int, default=2, help="modules at a time (default 2)")
     parser.add_argument("--size", type=int, default=DEFAULT_SIZE, help="bytes of smith input per module")
+    parser.add_argument("--simd", action="store_true", help="modules with SIMD (their own series: "
+                        "module N differs from module N without)")
+    parser.add_argument("--simd-ops", action="store_true", help="one module, each SIMD instruction "
+                        "alone in a function; --seed and --count pick the arguments")
     parser.add_argument("--bounds-checks", action="store_true", help="build with explicit bounds checks")
+    parser.add_argument("--march", metavar="CPU", help="the CPU our C may assume, as BuildOptions.march "
+                        "(x86-64: the SSE2 baseline)")
     parser.add_argument("--out", type=Path, default=Path("fuzz-disagreements"),
                         help="folder for each disagreement's .wasm/.wat/.txt")
     parser.add_argument("--log", type=Path, help="append the workers' stderr to this file")
@@ -692,14 +859,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.worker:
         worker_main()
         return 0
-    bounds = True if args.bounds_checks else None
+    setup = Setup(args.size, args.simd, args.simd_ops, True if args.bounds_checks else None, args.march)
     if args.wasm:
-        return check_file(args.wasm, args.seed, bounds, args.verbose)
+        return check_file(args.wasm, args.seed, setup, args.verbose)
     seeds = list(range(args.seed, args.seed + args.count))
     if args.verbose:
         for seed in seeds:
-            explain(seed, args.size, bounds)
-    summary = run_many(seeds, args.jobs, args.size, bounds, args.out, args.log, progress=not args.verbose,
+            explain(seed, setup)
+    summary = run_many(seeds, args.jobs, setup, args.out, args.log, progress=not args.verbose,
                        timeout=args.timeout)
     print(summary.text())
     if summary.disagreements:
@@ -707,34 +874,34 @@ def main(argv: Optional[list[str]] = None) -> int:
     return 1 if summary.disagreements else 0
 
 
-def check_file(path: Path, seed: int, bounds_checks: Optional[bool], verbose: bool) -> int:
+def check_file(path: Path, seed: int, setup: Setup, verbose: bool) -> int:
     """--wasm: one module of one's own (a minimised repro, say) compared as smith's are."""
     wasm = path.read_bytes()
     if not wasm.startswith(b"\0asm"):
         wasm = subprocess.run([wasm_tools(), "parse", str(path)], capture_output=True, check=True).stdout
     if verbose:
-        explain(seed, DEFAULT_SIZE, bounds_checks, wasm)
+        explain(seed, setup, wasm)
     worker = Worker(None)
     try:
-        verdict, _ = check_module(seed, worker, DEFAULT_SIZE, bounds_checks, MODULE_TIMEOUT, wasm)
+        verdict, _ = check_module(seed, worker, setup, MODULE_TIMEOUT, wasm)
     finally:
         worker.stop()
     print(f"{path}: {verdict.status}" + (f": {verdict.detail}" if verdict.detail else ""))
     return 1 if verdict.status == "disagree" else 0
 
 
-def explain(seed: int, size: int, bounds_checks: Optional[bool], wasm: Optional[bytes] = None) -> None:
+def explain(seed: int, setup: Setup, wasm: Optional[bytes] = None) -> None:
     """-v: the module and both engines' outcome of each call, side by side."""
-    wasm = wasm or smith_module(seed, size)
+    wasm = wasm or (simd_ops_wasm(seed % 4 == 0) if setup.simd_ops else smith_module(seed, setup.size, setup.simd))
     if wasm is None:
         print(f"seed {seed}: smith made no module")
         return
     print(wat_text(wasm))
-    plan = call_plan(seed, wasmtime_functions(wasm))
+    plan = call_plan(seed, wasmtime_functions(wasm), SIMD_OPS_ROUNDS if setup.simd_ops else 0)
     theirs = wasmtime_trace(wasm, plan)
     worker = Worker(None)
     try:
-        ours = worker.run(wasm, plan, bounds_checks, MODULE_TIMEOUT)
+        ours = worker.run(wasm, plan, setup.build(), MODULE_TIMEOUT)
     finally:
         worker.stop()
     if isinstance(ours, dict):

@@ -155,7 +155,7 @@ def run_spec(work: Path, kind: str, names: Optional[list[str]], jobs: int) -> st
 def run_fuzz(work: Path, kind: str, count: int, seed: int, jobs: int) -> str:
     _, loading = environments(work, kind)
     # the parent (smith, wasmtime) runs as it is; only our workers load instrumented code
-    summary = diff.run_many(list(range(seed, seed + count)), jobs, bounds_checks=KINDS[kind],
+    summary = diff.run_many(list(range(seed, seed + count)), jobs, diff.Setup(bounds_checks=KINDS[kind]),
                             out=work / kind / "fuzz-disagreements", log=work / kind / "logs" / "fuzz-workers.stderr",
                             timeout=600, worker_env=loading)
     return "diff-fuzz: " + summary.text().replace("\n", "\n  ")
