@@ -14,13 +14,13 @@ import sys
 
 import pytest
 
-from tests.fuzz import diff
+from tests.fuzz import diff, inputs
 from wasm2pyext.build import BuildOptions
 from wasm2pyext.toolchain import DEFAULT_BOUNDS_CHECKS
 
 pytest.importorskip("wasmtime", reason="the reference engine: pip install -e '.[test]'")
 try:
-    diff.wasm_tools()
+    inputs.wasm_tools()
 except RuntimeError as exc:
     pytest.skip(f"{exc} (or pip install -e '.[test]')", allow_module_level=True)
 
@@ -83,7 +83,7 @@ def test_diff_fuzz_simd_baseline_cpu(first, mode, tmp_path):
 def test_simd_ops_module_has_every_simd_instruction_without_memory():
     from wasm2pyext.opcodes import OPS
     wanted = {op.name for op in OPS if op.code == 0xFD and op.imm in ("-", "lane", "shuffle")}
-    wat = diff.simd_ops_module()
+    wat = inputs.simd_ops_module()
     exported = set(re.findall(r'\(export "([^"/]+)', wat))
     assert exported == wanted and len(wanted) > 200
     assert wat.count('(export "i8x16.extract_lane_u/') == 16 and wat.count('(export "i64x2.replace_lane/') == 2
@@ -93,17 +93,17 @@ def test_simd_ops_module_has_every_simd_instruction_without_memory():
     assert not any("v128.bitselect" in line for line in wat.splitlines()
                    if '"f32x4.abs"' in line or '"f32x4.pmin"' in line)
     # (the types by our decoder: wasmtime, and its signal handlers, stay out of this process)
-    plan = diff.call_plan(5, diff.ExportTypes.of(diff.simd_ops_wasm()).functions(), diff.SIMD_OPS_ROUNDS)
-    assert len(plan) == diff.SIMD_OPS_ROUNDS and plan[0] != plan[1]
+    plan = inputs.call_plan(5, diff.ExportTypes.of(inputs.simd_ops_wasm()).functions(), inputs.SIMD_OPS_ROUNDS)
+    assert len(plan) == inputs.SIMD_OPS_ROUNDS and plan[0] != plan[1]
 
 
 def test_simd_ops_memory_module_has_every_simd_load_and_store():
     from wasm2pyext.opcodes import OPS
     wanted = {op.name for op in OPS if op.code == 0xFD and op.imm in ("memarg", "memarg_lane")}
-    wat = diff.simd_ops_module(memory=True)
+    wat = inputs.simd_ops_module(memory=True)
     assert set(re.findall(r'\(export "([^"/]+)/', wat)) == wanted and len(wanted) == 22
     assert wat.count('(export "v128.store8_lane/') == 32 and '(memory (export "mem") 1 1)' in wat
-    types = diff.ExportTypes.of(diff.simd_ops_wasm(True))
+    types = diff.ExportTypes.of(inputs.simd_ops_wasm(True))
     assert types.funcs["v128.store/1"] == (("i32", "v128"), ()) and types.funcs["v128.load/0"] == (("i32",), ("v128",))
 
 
@@ -113,7 +113,7 @@ PLAN = [[["f", [["i32", 7]]]]]
 
 
 def trace(out=("ok", [["f32", 0x7FC00000]]), memory=b"\0" * 32, value=1, nulls="01", inst=("ok", [])):
-    state = {"mem": {"m": diff._memory_state(memory)}, "glob": {"g": ["i32", value]}, "tab": {"t": [2, nulls]}}
+    state = {"mem": {"m": inputs._memory_state(memory)}, "glob": {"g": ["i32", value]}, "tab": {"t": [2, nulls]}}
     return [{"inst": list(inst), "calls": [{"out": list(out), "state": state}]}]
 
 
@@ -164,8 +164,8 @@ def test_comparer_compares_v128_bit_for_bit():
 
 
 def test_v128_arguments_are_deterministic_and_fill_all_lanes():
-    plan = diff.call_plan(7, [("v", ("v128",) * 200)])
-    assert plan == diff.call_plan(7, [("v", ("v128",) * 200)])
+    plan = inputs.call_plan(7, [("v", ("v128",) * 200)])
+    assert plan == inputs.call_plan(7, [("v", ("v128",) * 200)])
     values = [bits for round_ in plan for _, args in round_ for ty, bits in args]
     assert all(ty == "v128" for round_ in plan for _, args in round_ for ty, _ in args)
     assert all(0 <= v < 1 << 128 for v in values)
@@ -175,14 +175,14 @@ def test_v128_arguments_are_deterministic_and_fill_all_lanes():
 
 def test_arguments_are_deterministic_and_nans_canonical():
     functions = [("a", ("i32", "i64", "f32", "f64", "funcref")), ("b", ())]
-    plan = diff.call_plan(99, functions)
-    assert plan == diff.call_plan(99, functions) != diff.call_plan(100, functions)
+    plan = inputs.call_plan(99, functions)
+    assert plan == inputs.call_plan(99, functions) != inputs.call_plan(100, functions)
     assert [len(r) for r in plan] == [2, 1, 1, 2]  # all, each alone, all reversed
     for round_ in plan:
         for _, args in round_:
             for ty, bits in args:
-                if ty in ("f32", "f64") and diff.is_nan(ty, bits):
-                    assert bits == diff.CANONICAL_NAN[ty]
+                if ty in ("f32", "f64") and inputs.is_nan(ty, bits):
+                    assert bits == inputs.CANONICAL_NAN[ty]
                 if ty == "funcref":
                     assert bits is None
 
@@ -223,9 +223,9 @@ def test_v128_crosses_both_engines_bit_for_bit(tmp_path):
         assert ours == theirs == want, (name, arg, ours, theirs)
     assert len({arg for _, arg, _, _ in calls}) > 1
     # the global as each side reads it after each call: the last `inc` argument
-    script = ("import json, sys; from tests.fuzz import diff; wasm = diff.subprocess.run("
-              "[diff.wasm_tools(), 'parse', sys.argv[1]], capture_output=True, check=True).stdout; "
-              "plan = diff.call_plan(3, diff.wasmtime_functions(wasm)); "
+    script = ("import json, sys; from tests.fuzz import diff, inputs; wasm = diff.subprocess.run("
+              "[inputs.wasm_tools(), 'parse', sys.argv[1]], capture_output=True, check=True).stdout; "
+              "plan = inputs.call_plan(3, diff.wasmtime_functions(wasm)); "
               "worker = diff.Worker(None); ours = worker.run(wasm, plan, {}, 600); worker.stop(); "
               "print(json.dumps([plan, diff.wasmtime_trace(wasm, plan), ours]))")
     proc = subprocess.run([sys.executable, "-c", script, str(wat)], cwd=diff.REPO_ROOT, capture_output=True,
