@@ -1,7 +1,7 @@
 """The SIMD part (`python bench/run.py --only simd`): bench/simd/simd.c's kernels (an
 image blend and an int16 dot product) built by clang for wasm32 with SIMD (-msimd128:
-simd.wasm) and without (simd_scalar.wasm; bench/build_simd.sh), run by wasm2pyext and
-wasmtime-py, beside the same C built natively by clang and gcc (shared libraries through
+simd.wasm) and without (simd_scalar.wasm; bench/build_simd.sh), run by wasm2pyext,
+wasmext and wasmtime-py, beside the same C built natively by clang and gcc (shared libraries through
 ctypes), interleaved; results checked against native clang.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from .builds import build_ours
+from .builds import build_ours, build_wasmext
 from .common import BENCH, BUILD, NATIVE_CFLAGS, NATIVE_LABELS, NATIVE_SHARED, log, run
 from .report import header
 from .runtimes import import_from
@@ -87,6 +87,10 @@ def runners(suite) -> dict:
             module = f"w2p_{name}" + march.replace("-", "_")
             build_ours(SIMD_DIR / f"{name}.wasm", out, module, extra=("--march", march) if march else ())
             found[label] = Wasm(import_from(out, module).Instance().exports)
+        if "wasmext" in suite.peers:  # wasm2c's SIMD (simde) as wasmext builds it, by default
+            build_wasmext(SIMD_DIR / "simd.wasm", out / "wasmext", "wx_simd")
+            inst = import_from(out / "wasmext", "wx_simd").Instance()
+            found["wasmext, SIMD"] = Wasm({k: getattr(inst, k) for k in ("simd_init", *KERNELS)})
     except subprocess.CalledProcessError as e:
         suite.failures.append(f"SIMD: a build failed: {e.stderr.strip()[-300:]}")
         return None
