@@ -89,6 +89,37 @@ typedef uint64_t w2p_v128_unaligned __attribute__((vector_size(16), aligned(1), 
 #if defined(__clang__)
 #define W2P_I8X16_SHUFFLE(a, b, ...) \
     ((w2p_v128)__builtin_shufflevector((w2p_u8x16)(a), (w2p_u8x16)(b), __VA_ARGS__))
+#elif W2P_SSE2 && !W2P_SSSE3
+/* SSE2 has no byte shuffle, and GCC builds one byte by byte; it does not see that the
+   lanes a shuffle takes from a zero vector (which clang's code interleaves with bytes to
+   widen them) could be any of its lanes. Where one operand is a zero the compiler knows,
+   the other is shuffled alone, each zero lane taking a neighbour's index, and the zero
+   lanes masked off: (0,0,1,1,...) and the like are unpacks. */
+#define W2P_I8X16_SHUFFLE(a, b, ...) \
+    w2p_i8x16_shuffle_sse2((w2p_u8x16)(a), (w2p_u8x16)(b), (w2p_u8x16){__VA_ARGS__})
+__attribute__((always_inline)) static inline W2P_CODE w2p_v128 w2p_shuffle_one_with_zeros(w2p_u8x16 x, w2p_u8x16 lanes, int from_x)
+{
+    w2p_u8x16 pick, keep;
+#pragma GCC unroll 16 /* so that pick and keep are constants */
+    for (int i = 0; i < 16; i++) {
+#define W2P_FROM_X(lane) ((lane) < 16 ? from_x : !from_x)
+        int near = i > 0 && W2P_FROM_X(lanes[i - 1]) ? i - 1 : i < 15 && W2P_FROM_X(lanes[i + 1]) ? i + 1 : i;
+        pick[i] = (W2P_FROM_X(lanes[i]) ? lanes[i] : lanes[near]) & 15;
+        keep[i] = W2P_FROM_X(lanes[i]) ? 0xFF : 0;
+#undef W2P_FROM_X
+    }
+    return (w2p_v128)(__builtin_shuffle(x, pick) & keep);
+}
+/* Inlined always: where the zero is seen is at the call. */
+__attribute__((always_inline)) static inline W2P_CODE w2p_v128 w2p_i8x16_shuffle_sse2(w2p_u8x16 a, w2p_u8x16 b, w2p_u8x16 lanes)
+{
+    w2p_v128 va = (w2p_v128)a, vb = (w2p_v128)b;
+    if (__builtin_constant_p(va[0] | va[1]) && (va[0] | va[1]) == 0)
+        return w2p_shuffle_one_with_zeros(b, lanes, 0);
+    if (__builtin_constant_p(vb[0] | vb[1]) && (vb[0] | vb[1]) == 0)
+        return w2p_shuffle_one_with_zeros(a, lanes, 1);
+    return (w2p_v128)__builtin_shuffle(a, b, lanes);
+}
 #else
 #define W2P_I8X16_SHUFFLE(a, b, ...) \
     ((w2p_v128)__builtin_shuffle((w2p_u8x16)(a), (w2p_u8x16)(b), (w2p_u8x16){__VA_ARGS__}))
@@ -242,19 +273,37 @@ static inline W2P_CODE uint32_t w2p_trunc_sat_u32(double x)
             r[i] = (L)(bits >> (i * (64 / (n))));                       \
         return (w2p_v128)r;                                             \
     }
+#if W2P_SSE2
+/* Widening the low 8 bytes of a register: pmovsx and pmovzx with SSE4.1; with SSE2 alone
+   the lanes interleaved with zeros, or with themselves and shifted back with their sign
+   (for 32-bit lanes, interleaved with their signs). */
 #if W2P_SSE41
-/* pmovsx and pmovzx widen the low 8 bytes of a register. */
+#define w2p_widen_s8 _mm_cvtepi8_epi16
+#define w2p_widen_u8 _mm_cvtepu8_epi16
+#define w2p_widen_s16 _mm_cvtepi16_epi32
+#define w2p_widen_u16 _mm_cvtepu16_epi32
+#define w2p_widen_s32 _mm_cvtepi32_epi64
+#define w2p_widen_u32 _mm_cvtepu32_epi64
+#else
+#define w2p_widen_s8(v) _mm_srai_epi16(_mm_unpacklo_epi8((v), (v)), 8)
+#define w2p_widen_u8(v) _mm_unpacklo_epi8((v), _mm_setzero_si128())
+#define w2p_widen_s16(v) _mm_srai_epi32(_mm_unpacklo_epi16((v), (v)), 16)
+#define w2p_widen_u16(v) _mm_unpacklo_epi16((v), _mm_setzero_si128())
+#define w2p_widen_s32(v) _mm_unpacklo_epi32((v), _mm_srai_epi32((v), 31))
+#define w2p_widen_u32(v) _mm_unpacklo_epi32((v), _mm_setzero_si128())
+#endif
 #define W2P_SSE_LOAD_EXTEND(name, widen)                                \
     static inline W2P_CODE w2p_v128 name(uint64_t bits)                 \
     {                                                                   \
-        return (w2p_v128)widen(_mm_cvtsi64_si128((long long)bits));     \
+        __m128i v = _mm_cvtsi64_si128((long long)bits);                 \
+        return (w2p_v128)widen(v);                                      \
     }
-W2P_SSE_LOAD_EXTEND(w2p_v128_load8x8_s, _mm_cvtepi8_epi16)
-W2P_SSE_LOAD_EXTEND(w2p_v128_load8x8_u, _mm_cvtepu8_epi16)
-W2P_SSE_LOAD_EXTEND(w2p_v128_load16x4_s, _mm_cvtepi16_epi32)
-W2P_SSE_LOAD_EXTEND(w2p_v128_load16x4_u, _mm_cvtepu16_epi32)
-W2P_SSE_LOAD_EXTEND(w2p_v128_load32x2_s, _mm_cvtepi32_epi64)
-W2P_SSE_LOAD_EXTEND(w2p_v128_load32x2_u, _mm_cvtepu32_epi64)
+W2P_SSE_LOAD_EXTEND(w2p_v128_load8x8_s, w2p_widen_s8)
+W2P_SSE_LOAD_EXTEND(w2p_v128_load8x8_u, w2p_widen_u8)
+W2P_SSE_LOAD_EXTEND(w2p_v128_load16x4_s, w2p_widen_s16)
+W2P_SSE_LOAD_EXTEND(w2p_v128_load16x4_u, w2p_widen_u16)
+W2P_SSE_LOAD_EXTEND(w2p_v128_load32x2_s, w2p_widen_s32)
+W2P_SSE_LOAD_EXTEND(w2p_v128_load32x2_u, w2p_widen_u32)
 #else
 W2P_LOAD_EXTEND(w2p_v128_load8x8_s, w2p_i16x8, 8, int8_t)
 W2P_LOAD_EXTEND(w2p_v128_load8x8_u, w2p_u16x8, 8, uint8_t)

@@ -48,6 +48,24 @@ static uint64_t lane64(w2p_v128 v, int i) { return w2p_i64x2_extract_lane(v, i);
 #define F32_SNAN 0x7FA00000u
 #define F32_IS_QUIET_NAN(u) (((u) & 0x7FC00000u) == 0x7FC00000u)
 
+/* Shuffles with a zero vector, each in a function of its own, as generated code has them
+   (the compiler sees the zero). */
+__attribute__((noinline)) static w2p_v128 widen_low(w2p_v128 x)
+{
+    w2p_v128 zero = {0, 0};
+    return W2P_I8X16_SHUFFLE(zero, x, 16, 1, 17, 3, 18, 5, 19, 7, 20, 9, 21, 11, 22, 13, 23, 15);
+}
+__attribute__((noinline)) static w2p_v128 widen_high(w2p_v128 x)
+{
+    w2p_v128 zero = {0, 0};
+    return W2P_I8X16_SHUFFLE(x, zero, 8, 17, 9, 19, 10, 21, 11, 23, 12, 25, 13, 27, 14, 29, 15, 31);
+}
+__attribute__((noinline)) static w2p_v128 zeros_at_ends(w2p_v128 x)
+{
+    w2p_v128 zero = {0, 0};
+    return W2P_I8X16_SHUFFLE(zero, x, 0, 20, 21, 2, 3, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 15);
+}
+
 static void lanes_and_shuffles(void)
 {
     uint8_t a[16], b[16];
@@ -70,6 +88,15 @@ static void lanes_and_shuffles(void)
     w2p_v128 sh = W2P_I8X16_SHUFFLE(va, vb, 31, 0, 16, 15, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 30);
     CHECK(lane8(sh, 0) == 0x8F && lane8(sh, 1) == 0x10 && lane8(sh, 2) == 0x80 && lane8(sh, 3) == 0x1F);
     CHECK(lane8(sh, 15) == 0x8E);
+    /* A zero operand the compiler knows (without SSSE3 the other is shuffled alone, the
+       zero lanes masked): clang's byte widening, low and high half, and zero lanes at
+       the ends. */
+    w2p_v128 lo = widen_low(va), hi = widen_high(va), ends = zeros_at_ends(va);
+    for (int i = 0; i < 16; i++) {
+        CHECK(lane8(lo, i) == (uint32_t)(i % 2 ? 0 : 0x10 + i / 2));
+        CHECK(lane8(hi, i) == (uint32_t)(i % 2 ? 0 : 0x18 + i / 2));
+        CHECK(lane8(ends, i) == (uint32_t)(i == 0 || i == 3 || i == 4 || i == 15 ? 0 : i <= 2 ? 0x13 + i : 0x10 + i + 1));
+    }
     w2p_v128 r = w2p_i16x8_replace_lane(va, 7, 0x12345);
     CHECK(lane16(r, 7) == 0x2345 && lane16(r, 6) == 0x1D1C);
     CHECK(w2p_i8x16_bitmask(vb) == 0xFFFF && w2p_i8x16_bitmask(va) == 0);
