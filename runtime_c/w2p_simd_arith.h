@@ -153,18 +153,30 @@ W2P_LANES2(w2p_i16x8_narrow_i32x4_u, w2p_u16x8, 8, w2p_i32x4,
 
 /* extend_low/high and extmul_low/high for one pair of shapes: the wide one (R, n lanes of
    type W) from the narrow one (S signed, U unsigned). */
+#if W2P_SSE2
+/* Widened as the extending loads widen (w2p_widen_*, w2p_simd.h): the low half, or the
+   high one moved down first. */
+#define W2P_SSE_EXTEND(wide, narrow, s, u)                                                               \
+    W2P_SSE_UNARY(w2p_##wide##_extend_low_##narrow##_s, w2p_widen_##s(a))                                 \
+    W2P_SSE_UNARY(w2p_##wide##_extend_high_##narrow##_s, w2p_widen_##s(_mm_unpackhi_epi64(a, a)))         \
+    W2P_SSE_UNARY(w2p_##wide##_extend_low_##narrow##_u, w2p_widen_##u(a))                                 \
+    W2P_SSE_UNARY(w2p_##wide##_extend_high_##narrow##_u, w2p_widen_##u(_mm_unpackhi_epi64(a, a)))
+W2P_SSE_EXTEND(i16x8, i8x16, s8, u8)
+W2P_SSE_EXTEND(i32x4, i16x8, s16, u16)
+W2P_SSE_EXTEND(i64x2, i32x4, s32, u32)
+#else
+#define W2P_LANES_EXTEND(wide, narrow, Ri, Ru, n, Si, Su, Wi, Wu)                                           \
+    W2P_LANES1(w2p_##wide##_extend_low_##narrow##_s, Ri, n, Si, (Wi)a[i])                                \
+    W2P_LANES1(w2p_##wide##_extend_high_##narrow##_s, Ri, n, Si, (Wi)a[i + (n)])                         \
+    W2P_LANES1(w2p_##wide##_extend_low_##narrow##_u, Ru, n, Su, (Wu)a[i])                                \
+    W2P_LANES1(w2p_##wide##_extend_high_##narrow##_u, Ru, n, Su, (Wu)a[i + (n)])
+W2P_LANES_EXTEND(i16x8, i8x16, w2p_i16x8, w2p_u16x8, 8, w2p_i8x16, w2p_u8x16, int16_t, uint16_t)
+W2P_LANES_EXTEND(i32x4, i16x8, w2p_i32x4, w2p_u32x4, 4, w2p_i16x8, w2p_u16x8, int32_t, uint32_t)
+W2P_LANES_EXTEND(i64x2, i32x4, w2p_i64x2, w2p_u64x2, 2, w2p_i32x4, w2p_u32x4, int64_t, uint64_t)
+#endif
 #if W2P_SSE41
-/* pmovsx and pmovzx widen the low half (the high one moved down first); the products of
-   widened lanes are a vector multiply (pmullw, pmulld), but for 64-bit lanes, which
-   pmuldq and pmuludq make from the even 32-bit lanes. */
-#define W2P_SSE_EXTEND(wide, narrow, signed_cvt, unsigned_cvt)                                               \
-    W2P_SSE_UNARY(w2p_##wide##_extend_low_##narrow##_s, signed_cvt(a))                                       \
-    W2P_SSE_UNARY(w2p_##wide##_extend_high_##narrow##_s, signed_cvt(_mm_unpackhi_epi64(a, a)))               \
-    W2P_SSE_UNARY(w2p_##wide##_extend_low_##narrow##_u, unsigned_cvt(a))                                     \
-    W2P_SSE_UNARY(w2p_##wide##_extend_high_##narrow##_u, unsigned_cvt(_mm_unpackhi_epi64(a, a)))
-W2P_SSE_EXTEND(i16x8, i8x16, _mm_cvtepi8_epi16, _mm_cvtepu8_epi16)
-W2P_SSE_EXTEND(i32x4, i16x8, _mm_cvtepi16_epi32, _mm_cvtepu16_epi32)
-W2P_SSE_EXTEND(i64x2, i32x4, _mm_cvtepi32_epi64, _mm_cvtepu32_epi64)
+/* The products of widened lanes are a vector multiply (pmullw, pmulld), but for 64-bit
+   lanes, which pmuldq and pmuludq make from the even 32-bit lanes. */
 #define W2P_EXTMUL(wide, narrow, Ru)                                                                         \
     static inline W2P_CODE w2p_v128 w2p_##wide##_extmul_low_##narrow##_s(w2p_v128 a, w2p_v128 b)               \
     {                                                                                                        \
@@ -189,18 +201,14 @@ W2P_SSE_BINARY(w2p_i64x2_extmul_high_i32x4_s, _mm_mul_epi32(_mm_unpackhi_epi32(a
 W2P_SSE_BINARY(w2p_i64x2_extmul_low_i32x4_u, _mm_mul_epu32(_mm_unpacklo_epi32(a, a), _mm_unpacklo_epi32(b, b)))
 W2P_SSE_BINARY(w2p_i64x2_extmul_high_i32x4_u, _mm_mul_epu32(_mm_unpackhi_epi32(a, a), _mm_unpackhi_epi32(b, b)))
 #else
-#define W2P_WIDEN(wide, narrow, Ri, Ru, n, Si, Su, Wi, Wu)                                                    \
-    W2P_LANES1(w2p_##wide##_extend_low_##narrow##_s, Ri, n, Si, (Wi)a[i])                                    \
-    W2P_LANES1(w2p_##wide##_extend_high_##narrow##_s, Ri, n, Si, (Wi)a[i + (n)])                             \
-    W2P_LANES1(w2p_##wide##_extend_low_##narrow##_u, Ru, n, Su, (Wu)a[i])                                    \
-    W2P_LANES1(w2p_##wide##_extend_high_##narrow##_u, Ru, n, Su, (Wu)a[i + (n)])                             \
+#define W2P_LANES_EXTMUL(wide, narrow, Ru, n, Si, Su, Wi, Wu)                                               \
     W2P_LANES2(w2p_##wide##_extmul_low_##narrow##_s, Ru, n, Si, (Wu)((Wi)a[i] * (Wi)b[i]))                    \
     W2P_LANES2(w2p_##wide##_extmul_high_##narrow##_s, Ru, n, Si, (Wu)((Wi)a[i + (n)] * (Wi)b[i + (n)]))       \
     W2P_LANES2(w2p_##wide##_extmul_low_##narrow##_u, Ru, n, Su, (Wu)a[i] * (Wu)b[i])                          \
     W2P_LANES2(w2p_##wide##_extmul_high_##narrow##_u, Ru, n, Su, (Wu)a[i + (n)] * (Wu)b[i + (n)])
-W2P_WIDEN(i16x8, i8x16, w2p_i16x8, w2p_u16x8, 8, w2p_i8x16, w2p_u8x16, int16_t, uint16_t)
-W2P_WIDEN(i32x4, i16x8, w2p_i32x4, w2p_u32x4, 4, w2p_i16x8, w2p_u16x8, int32_t, uint32_t)
-W2P_WIDEN(i64x2, i32x4, w2p_i64x2, w2p_u64x2, 2, w2p_i32x4, w2p_u32x4, int64_t, uint64_t)
+W2P_LANES_EXTMUL(i16x8, i8x16, w2p_u16x8, 8, w2p_i8x16, w2p_u8x16, int16_t, uint16_t)
+W2P_LANES_EXTMUL(i32x4, i16x8, w2p_u32x4, 4, w2p_i16x8, w2p_u16x8, int32_t, uint32_t)
+W2P_LANES_EXTMUL(i64x2, i32x4, w2p_u64x2, 2, w2p_i32x4, w2p_u32x4, int64_t, uint64_t)
 #endif
 
 #if W2P_SSSE3
