@@ -1,6 +1,5 @@
 """The C runtime on its own: compiled warning-free, and its edge cases (tests/c/test_rt.c,
 tests/c/test_simd.c)."""
-import platform
 import shutil
 import subprocess
 from pathlib import Path
@@ -8,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from wasm2pyext.resources import runtime_dir
-from wasm2pyext.toolchain import RUNTIME_HEADERS, RUNTIME_SOURCES, SEMANTIC_FLAGS, Toolchain
+from wasm2pyext.toolchain import RUNTIME_HEADERS, RUNTIME_SOURCES, SEMANTIC_FLAGS, Toolchain, cpu_flags
 
 HERE = Path(__file__).resolve().parent
 # The runtime's files free of Python, which C tests link alone.
@@ -48,13 +47,8 @@ def _flags_for(cc: tuple[str, ...], flags: list[str]) -> list[str]:
 def _isas() -> list[str]:
     """The baseline, and where this CPU runs them x86-64-v2 (SSSE3, SSE4.1: w2p_simd.h uses
     them) and x86-64-v3 (AVX2: the poll's stub saves the vector registers whole)."""
-    isas = [""]
-    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").is_file() else ""
-    if platform.machine() == "x86_64" and " sse4_1 " in flags:
-        isas.append("-march=x86-64-v2")
-    if platform.machine() == "x86_64" and " avx2 " in flags:
-        isas.append("-march=x86-64-v3")
-    return isas
+    flags = cpu_flags()
+    return [""] + (["-march=x86-64-v2"] if "sse4_1" in flags else []) + (["-march=x86-64-v3"] if "avx2" in flags else [])
 
 
 @pytest.mark.parametrize("isa", _isas(), ids=lambda isa: isa or "baseline")

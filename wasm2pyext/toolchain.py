@@ -184,15 +184,19 @@ X86_64_V2_FLAGS = frozenset({"cx16", "lahf_lm", "popcnt", "pni", "sse4_1", "sse4
 
 
 @lru_cache(maxsize=1)
-def _cpu_runs_x86_64_v2() -> bool:
+def cpu_flags() -> frozenset[str]:
+    """The flags Linux reports for this x86-64 CPU (/proc/cpuinfo); empty elsewhere."""
     if platform.machine() not in ("x86_64", "AMD64"):
-        return False
+        return frozenset()
     try:
         with open("/proc/cpuinfo") as f:
-            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+            return frozenset(next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), []))
     except OSError:
-        return False
-    return X86_64_V2_FLAGS.issubset(flags)
+        return frozenset()
+
+
+def _cpu_runs_x86_64_v2() -> bool:
+    return X86_64_V2_FLAGS <= cpu_flags()
 
 
 @lru_cache(maxsize=None)
