@@ -313,8 +313,13 @@ class FunctionWriter(ControlOps, ValueOps, SimdOps):
             self.end_run()
 
 
-def write_function(ctx: ModuleContext, index: int, func: ir.Func, storage: str = "static") -> list[str]:
-    writer = FunctionWriter(ctx, index, func, storage)
+# Where write_function's lines have the function's signature (after a comment naming it).
+FUNCTION_SIGNATURE_LINE = 1
+
+
+def write_function(ctx: ModuleContext, index: int, func: ir.Func) -> list[str]:
+    """The C of a defined function, static (see FUNCTION_SIGNATURE_LINE for the rest)."""
+    writer = FunctionWriter(ctx, index, func)
     lines = writer.write()
     if writer.uses_fp:
         lines.insert(3, "    const w2p_func *fp;")

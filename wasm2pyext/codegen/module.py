@@ -15,7 +15,7 @@ from . import names
 
 # The value types a generated vectorcall converts itself (references take the general path).
 _NUMBERS = (ValType.I32, ValType.I64, ValType.F32, ValType.F64)
-from .function import ModuleContext, c_return_type, prototype, write_function
+from .function import FUNCTION_SIGNATURE_LINE, ModuleContext, c_return_type, prototype, write_function
 from .literals import constant
 from .traps import functions_that_cannot_trap
 
@@ -74,13 +74,15 @@ class ModuleWriter:
 
     # ---- pieces ----
 
-    def functions(self, storage: str) -> tuple[list[str], list[str]]:
+    def functions(self) -> list[list[str]]:
+        """Each defined function's lines of C, written once: static, as in a module of one
+        file (a module in parts gives them external linkage through `prototypes`)."""
         n_imp = self.module.num_imported_funcs
-        protos, bodies = [], []
-        for k, func in enumerate(self.module.funcs):
-            protos.append(prototype(self.ctx, n_imp + k, func, storage))
-            bodies.append("\n".join(write_function(self.ctx, n_imp + k, func, storage)))
-        return protos, bodies
+        return [write_function(self.ctx, n_imp + k, func) for k, func in enumerate(self.module.funcs)]
+
+    def prototypes(self, storage: str) -> list[str]:
+        n_imp = self.module.num_imported_funcs
+        return [prototype(self.ctx, n_imp + k, func, storage) for k, func in enumerate(self.module.funcs)]
 
     def instance_fields(self) -> list[str]:
         m = self.module
@@ -315,10 +317,13 @@ class ModuleWriter:
         about part_size each, to compile in parallel. The functions in `unoptimised` (by
         index) go into parts of their own, named NAME_O0_K.c (see UNOPTIMISED_PART)."""
         m = self.module
-        protos, bodies = self.functions("static")
-        split = bool(unoptimised) or (part_size is not None and sum(map(len, bodies)) > part_size)
+        lines = self.functions()
+        split = bool(unoptimised) or (part_size is not None and sum(len(line) + 1 for func_lines in lines for line in func_lines) > part_size)
+        protos = self.prototypes("" if split else "static")
         if split:
-            protos, bodies = self.functions("")
+            for func_lines, proto in zip(lines, protos):
+                func_lines[FUNCTION_SIGNATURE_LINE] = proto[:-1]
+        bodies = ["\n".join(func_lines) for func_lines in lines]
         instantiate = self.instantiate_body()
         sigs = self.signatures()
         entries = [self.entry(ft) for ft in sigs]
