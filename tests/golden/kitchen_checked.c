@@ -57,22 +57,18 @@ static W2P_CODE void fn10_init(Instance *inst);
 /* func 1 'add' */
 static W2P_CODE uint32_t fn1_add(Instance *inst, uint32_t v0, uint32_t v1)
 {
-    uint32_t i0, i1;
-    STACK_CHECK(160);
-    i0 = v0;
-    i1 = v1;
-    i0 = i0 + i1;
+    uint32_t i0;
+    STACK_CHECK(152);
+    i0 = v0 + v1;
     return i0;
 }
 
 /* func 2 'sub' */
 static W2P_CODE uint32_t fn2_sub(Instance *inst, uint32_t v0, uint32_t v1)
 {
-    uint32_t i0, i1;
-    STACK_CHECK(160);
-    i0 = v0;
-    i1 = v1;
-    i0 = i0 - i1;
+    uint32_t i0;
+    STACK_CHECK(152);
+    i0 = v0 - v1;
     return i0;
 }
 
@@ -80,18 +76,15 @@ static W2P_CODE uint32_t fn2_sub(Instance *inst, uint32_t v0, uint32_t v1)
 static W2P_CODE uint64_t fn3_fac(Instance *inst, uint64_t v0_n)
 {
     uint32_t i0;
-    uint64_t j0, j1, j2;
-    STACK_CHECK(168);
+    uint64_t j0, j1;
+    STACK_CHECK(160);
     POLL();
-    j0 = v0_n;
-    i0 = j0 == 0;
+    i0 = v0_n == 0;
     if (i0) {
         j0 = 1ull;
     } else {
         j0 = v0_n;
-        j1 = v0_n;
-        j2 = 1ull;
-        j1 = j1 - j2;
+        j1 = v0_n - 1ull;
         j1 = fn3_fac(inst, j1);
         j0 = j0 * j1;
     }
@@ -102,23 +95,16 @@ static W2P_CODE uint64_t fn3_fac(Instance *inst, uint64_t v0_n)
 static W2P_CODE uint32_t fn4_sum_to(Instance *inst, uint32_t v0_n)
 {
     uint32_t v1_acc = 0;
-    uint32_t i0, i1;
-    STACK_CHECK(160);
+    uint32_t i0;
+    STACK_CHECK(152);
 L3:;
     POLL();
-    i0 = v0_n;
-    i0 = i0 == 0;
+    i0 = v0_n == 0;
     if (i0) {
         goto L2;
     }
-    i0 = v1_acc;
-    i1 = v0_n;
-    i0 = i0 + i1;
-    v1_acc = i0;
-    i0 = v0_n;
-    i1 = 1u;
-    i0 = i0 - i1;
-    v0_n = i0;
+    v1_acc = v1_acc + v0_n;
+    v0_n = v0_n - 1u;
     goto L3;
 L2:;
     i0 = v1_acc;
@@ -128,14 +114,10 @@ L2:;
 /* func 5 'divmod' */
 static W2P_CODE res_ii fn5_divmod(Instance *inst, uint32_t v0_a, uint32_t v1_b)
 {
-    uint32_t i0, i1, i2;
-    STACK_CHECK(168);
-    i0 = v0_a;
-    i1 = v1_b;
-    i0 = I32_DIV_U(i0, i1);
-    i1 = v0_a;
-    i2 = v1_b;
-    i1 = I32_REM_U(i1, i2);
+    uint32_t i0, i1;
+    STACK_CHECK(160);
+    i0 = I32_DIV_U(v0_a, v1_b);
+    i1 = I32_REM_U(v0_a, v1_b);
     return (res_ii){i0, i1};
 }
 
@@ -157,8 +139,8 @@ static W2P_CODE uint32_t fn6_apply(Instance *inst, uint32_t v0_op, uint32_t v1_a
 /* func 7 'classify' */
 static W2P_CODE uint32_t fn7_classify(Instance *inst, uint32_t v0_x)
 {
-    uint32_t i0, i1, i2, i3;
-    STACK_CHECK(168);
+    uint32_t i0, i1, i2;
+    STACK_CHECK(160);
     i0 = v0_x;
     switch (i0) {
     case 0:
@@ -177,9 +159,7 @@ L3:;
 L2:;
     i0 = 1u;
     i1 = 0xffffffffu;
-    i2 = v0_x;
-    i3 = 0u;
-    i2 = (int32_t)i2 > (int32_t)i3;
+    i2 = (int32_t)v0_x > (int32_t)0u;
     i0 = i2 ? i0 : i1;
     return i0;
 }
@@ -191,8 +171,7 @@ static W2P_CODE uint32_t fn8_peek(Instance *inst, uint32_t v0_addr)
     uint64_t mem0_size = inst->mem0->size;
     uint32_t i0;
     STACK_CHECK(144);
-    i0 = v0_addr;
-    i0 = LOAD(uint8_t,mem0,(uint64_t)i0 + 16u);
+    i0 = LOAD(uint8_t,mem0,(uint64_t)v0_addr + 16u);
     return i0;
 }
 
@@ -200,15 +179,14 @@ static W2P_CODE uint32_t fn8_peek(Instance *inst, uint32_t v0_addr)
 static W2P_CODE uint32_t fn9_bump(Instance *inst)
 {
     const w2p_func *fp;
-    uint32_t i0, i1;
-    STACK_CHECK(144);
+    uint32_t i0;
+    STACK_CHECK(136);
     POLL();
     i0 = inst->g0;
-    i1 = 1u;
-    i0 = i0 + i1;
+    i0 = i0 + 1u;
     inst->g0 = i0;
     i0 = inst->g0;
-    STACK_ROOM(144);
+    STACK_ROOM(136);
     fp = inst->funcs[0];
     ((fn_i_v)fp->fn)(enter(fp, inst), i0);
     i0 = inst->g0;
@@ -220,11 +198,8 @@ static W2P_CODE void fn10_init(Instance *inst)
 {
     uint8_t *const mem0_base = inst->mem0->data;
     uint64_t mem0_size = inst->mem0->size;
-    uint32_t i0, i1;
-    STACK_CHECK(144);
-    i0 = 0u;
-    i1 = 42u;
-    STORE(uint32_t,mem0,i0,i1);
+    STACK_CHECK(128);
+    STORE(uint32_t,mem0,0u,42u);
     return;
 }
 /* ---- Instantiation: globals, element and data segments, start (may trap) ---- */

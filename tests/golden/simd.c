@@ -35,15 +35,11 @@ static W2P_CODE w2p_v128 fn0_axpy(Instance *inst, uint32_t v0_p, float v1_k)
 {
     uint8_t *const mem0_base = inst->mem0->data;
     w2p_v128 v2_acc = {0};
-    float f1;
     uint32_t i0;
     w2p_v128 q0 = {0}, q1 = {0}, q2 = {0};
-    i0 = v0_p;
-    q0 = LOAD_FORCED(w2p_v128,mem0,(uint64_t)i0 + 16u);
-    f1 = v1_k;
-    q1 = w2p_f32x4_splat(f1);
-    q0 = w2p_f32x4_mul(q0, q1);
-    v2_acc = q0;
+    q0 = LOAD_FORCED(w2p_v128,mem0,(uint64_t)v0_p + 16u);
+    q1 = w2p_f32x4_splat(v1_k);
+    v2_acc = w2p_f32x4_mul(q0, q1);
     i0 = v0_p;
     q1 = v2_acc;
     q2 = inst->g0;
@@ -58,14 +54,10 @@ static W2P_CODE res_iV fn1_lanes(Instance *inst, w2p_v128 v0_v, uint32_t v1_p)
 {
     uint8_t *const mem0_base = inst->mem0->data;
     uint32_t i0, i1;
-    w2p_v128 q0 = {0}, q1 = {0}, q2 = {0}, q3 = {0};
-    i0 = v1_p;
-    q1 = v0_v;
-    STORE(uint8_t,mem0,i0,w2p_i8x16_extract_lane_u(q1, 15));
-    q0 = v0_v;
-    i0 = w2p_i8x16_extract_lane_u(q0, 3);
-    q1 = v0_v;
-    i1 = w2p_i8x16_bitmask(q1);
+    w2p_v128 q1 = {0}, q2 = {0}, q3 = {0};
+    STORE(uint8_t,mem0,v1_p,w2p_i8x16_extract_lane_u(v0_v, 15));
+    i0 = w2p_i8x16_extract_lane_u(v0_v, 3);
+    i1 = w2p_i8x16_bitmask(v0_v);
     i0 = i0 + i1;
     i1 = v1_p;
     q2 = v0_v;
@@ -80,11 +72,8 @@ static W2P_CODE w2p_v128 fn2_pick(Instance *inst, w2p_v128 v0, w2p_v128 v1, uint
 {
     uint32_t i2;
     w2p_v128 q0 = {0}, q1 = {0};
-    q0 = v0;
-    q1 = v1;
-    q0 = w2p_i16x8_add_sat_s(q0, q1);
-    q1 = v1;
-    q1 = w2p_i32x4_trunc_sat_f32x4_u(q1);
+    q0 = w2p_i16x8_add_sat_s(v0, v1);
+    q1 = w2p_i32x4_trunc_sat_f32x4_u(v1);
     i2 = v2;
     q0 = i2 ? q0 : q1;
     return q0;

@@ -20,7 +20,7 @@ class ValueOps:
         """An instruction with a C expression in the opcode table."""
         op = instr.op
         n = len(op.params)
-        args = [self.slot(t, h - n + k) for k, t in enumerate(op.params)]
+        args = [self.operand(t, h - n + k) for k, t in enumerate(op.params)]
         if op.is_memory_access:
             ea = args[0] if instr.imm.offset == 0 else f"(uint64_t){args[0]} + {instr.imm.offset}u"
             expr = op.c.format(*args, mem=names.memory(0), ea=ea, imm=instr.imm)
@@ -28,14 +28,16 @@ class ValueOps:
             expr = op.c.format(*args, imm=instr.imm)
         if self.load_uses:
             self.load_uses.simple(h, op, len(self.lines) if op.is_memory_access else None)
-        if op.results:
+        if op.results and op.is_memory_access:  # where it is, for _LoadUses
             self.emit(f"{self.slot(op.results[0], h - n)} = {expr};")
+        elif op.results:
+            self.defer(h - n, op.results[0], expr, result=True)
         else:
             self.emit(f"{expr};")
 
     @VALUE_EMITTERS.handles("drop")
     def op_drop(self, instr, h):
-        pass
+        self.deferred.pop(h - 1, None)
 
     @VALUE_EMITTERS.handles("select")
     def op_select(self, instr, h):
@@ -52,17 +54,19 @@ class ValueOps:
 
     @VALUE_EMITTERS.handles("local.get")
     def op_local_get(self, instr, h):
-        t = self.local_types[instr.imm]
-        self.emit(f"{self.slot(t, h)} = {self.local_names[instr.imm]};")
+        self.defer(h, self.local_types[instr.imm], self.local_names[instr.imm], instr.imm)
 
     @VALUE_EMITTERS.handles("local.set")
     def op_local_set(self, instr, h):
         t = self.local_types[instr.imm]
-        self.emit(f"{self.local_names[instr.imm]} = {self.slot(t, h - 1)};")
+        deferred = self.deferred.pop(h - 1, None)
+        value = deferred.expr if deferred is not None else self.slot(t, h - 1)
+        self.emit(f"{self.local_names[instr.imm]} = {value};")
 
     @VALUE_EMITTERS.handles("local.tee")
     def op_local_tee(self, instr, h):
         self.op_local_set(instr, h)
+        self.defer(h - 1, self.local_types[instr.imm], self.local_names[instr.imm], instr.imm)
 
     @VALUE_EMITTERS.handles("global.get")
     def op_global_get(self, instr, h):
@@ -152,7 +156,11 @@ class ValueOps:
     @VALUE_EMITTERS.handles("i32.const", "i64.const", "f32.const", "f64.const", "v128.const")
     def op_const(self, instr, h):
         t = instr.op.results[0]
-        self.emit(f"{self.slot(t, h)} = {constant(t, instr.imm)};")
+        literal = constant(t, instr.imm)
+        if t == ValType.V128:  # a compound literal: its commas would split a macro's arguments
+            self.emit(f"{self.slot(t, h)} = {literal};")
+        else:
+            self.defer(h, t, f"({literal})" if literal.startswith("-") else literal)
 
     @VALUE_EMITTERS.handles("ref.null")
     def op_ref_null(self, instr, h):
