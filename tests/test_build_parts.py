@@ -67,3 +67,47 @@ def test_cli_reports_progress_when_asked(tmp_path):
     assert proc.returncode == 0, proc.stderr
     for step in ("decoding and validating", "generating C", "compiling", "linking"):
         assert step in proc.stderr
+
+
+def _functions_module(nonce: int, changed: int = -1) -> bytes:
+    """Twelve exported functions, f3 returning nonce + 3 (+ 1000 for the one `changed`):
+    a module of its own for each nonce, so that no earlier run's objects are in the cache."""
+    from wat import wat
+    funcs = "".join(f'(func (export "f{k}") (param i32) (result i32) '
+                    f'(i32.add (local.get 0) (i32.const {nonce + k + (1000 if k == changed else 0)})))\n'
+                    for k in range(12))
+    return wat(f"(module {funcs})")
+
+
+def test_parts_compiled_before_come_from_the_cache(tmp_path, small_parts, monkeypatch):
+    """A second Python version, an --abi3 build, another name or one function changed:
+    only the parts that differ (and the part with the Python calls) are compiled again."""
+    import os
+    import shutil
+    import time
+    from wasm2pyext.toolchain import Toolchain, runtime_object
+    log = tmp_path / "cc.log"
+    cc = tmp_path / "cc"
+    cc.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec {shutil.which("gcc")} "$@"\n')
+    cc.chmod(0o755)
+    monkeypatch.setattr(build, "runtime_object", lambda toolchain, abi3=False: runtime_object(Toolchain.default(), abi3))
+    options = BuildOptions(toolchain=Toolchain((str(cc),)))
+
+    def compiled(name: str, wasm: bytes, **kw) -> list[str]:
+        log.write_text("")
+        path = build_extension(wasm, name, tmp_path / f"{name}{ext_suffix(kw.get('abi3', False))}",
+                               BuildOptions(toolchain=options.toolchain, **kw))
+        module = load(path, name)
+        assert module.Instance().exports.f3(1) == 1 + nonce + 3 + (1000 if wasm is changed else 0)
+        commands = [f" {line} " for line in log.read_text().splitlines()]
+        return sorted(Path(c.split(" -c ")[1].split()[0]).name for c in commands if " -c " in c)
+
+    nonce = (os.getpid() * 7919 + time.time_ns()) % 1_000_000
+    first, changed = _functions_module(nonce), _functions_module(nonce, changed=3)
+    everything = compiled("cached_a", first)
+    parts = [unit for unit in everything if unit.startswith("part-")]
+    assert len(parts) >= 2 and "cached_a.c" in everything, everything
+    assert compiled("cached_b", first) == ["cached_b.c"]  # another name
+    assert compiled("cached_b", first, abi3=True) == ["cached_b.c"]  # the stable ABI
+    again = compiled("cached_c", changed)
+    assert "cached_c.c" in again and len(again) == 2, again  # the changed function's part

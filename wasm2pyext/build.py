@@ -19,9 +19,9 @@ from .frontend import front_end
 from .resources import templates_dir
 from .stubs import generate_stub
 from .limits import Limits, check_function_sizes, unoptimised_functions
-from .toolchain import (DEFAULT_BOUNDS_CHECKS, SEMANTIC_FLAGS, STRICT_FLAGS, ProcessLimits, Toolchain, cache_entry_ok,
-                        digest, ext_suffix, link_shared, python_cflags, record_cache_entry,
-                        runtime_inputs, runtime_object)
+from .toolchain import (DEFAULT_BOUNDS_CHECKS, SEMANTIC_FLAGS, STRICT_FLAGS, ProcessLimits, Toolchain, atomic_install,
+                        cache_entry_ok, digest, ext_suffix, link_shared, module_include_flags, python_cflags,
+                        record_cache_entry, runtime_inputs, runtime_object)
 from .workdir import build_folder, cache_root
 
 OPT_LEVELS = ("-O0", "-O1", "-O2", "-O3")
@@ -111,21 +111,26 @@ def build_extension(wasm: bytes, name: str, out_path: Path, options: Optional[Bu
 
 def _compile_parallel(units: list[Path], options: BuildOptions, name: str, work: Path) -> list[Path]:
     """Compiles each translation unit to an object, options.jobs at a time; the parts of
-    functions too big for the optimiser (limits.py) at -O0."""
+    functions too big for the optimiser (limits.py) at -O0. The parts of functions come
+    from the cache of objects when compiled before (see _compile_part)."""
     from .codegen.module import UNOPTIMISED_PART
 
-    flags = [*SEMANTIC_FLAGS, *options.toolchain.module_flags(), *STRICT_FLAGS, *python_cflags(options.abi3),
-             *([f"-march={options.march}"] if options.march else []), *(["-g"] if options.debug else []),
-             *options.toolchain.cflags]
+    common = [*SEMANTIC_FLAGS, *options.toolchain.module_flags(), *STRICT_FLAGS,
+              *([f"-march={options.march}"] if options.march else []), *(["-g"] if options.debug else []),
+              *options.toolchain.cflags]
     done = [0]
     lock = threading.Lock()
     options.report("compiling", 0, len(units))
 
     def compile_one(unit: Path) -> Path:
-        obj = unit.with_suffix(".o")
         opt = "-O0" if UNOPTIMISED_PART in unit.name else options.opt
-        options.toolchain.run(["-c", str(unit), "-o", str(obj), opt, *flags], f"compiling {name} ({unit.name})",
-                              work, options.process_limits)
+        what = f"compiling {name} ({unit.name})"
+        if _is_function_part(unit, name) and not options.debug:
+            obj = _compile_part(unit, [opt, *common, *module_include_flags()], options, what, work)
+        else:
+            obj = unit.with_suffix(".o")
+            options.toolchain.run(["-c", str(unit), "-o", str(obj), opt, *common, *python_cflags(options.abi3)],
+                                  what, work, options.process_limits)
         with lock:
             done[0] += 1
             options.report("compiling", done[0], len(units))
@@ -135,6 +140,37 @@ def _compile_parallel(units: list[Path], options: BuildOptions, name: str, work:
         return [compile_one(units[0])]
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
         return list(pool.map(compile_one, units))
+
+
+def _is_function_part(unit: Path, name: str) -> bool:
+    """A part holding only functions (NAME_K.c, NAME_O0_K.c): C without Python.h."""
+    return unit.name.startswith(f"{name}_")
+
+
+def _compile_part(unit: Path, flags: list[str], options: BuildOptions, what: str, work: Path) -> Path:
+    """The object of a part of functions, from the cache of objects when the same C was
+    compiled the same way before: a second Python version, an --abi3 build, another name
+    for the module, or a change to other functions finds every part it has in common.
+    The part is keyed and compiled as preprocessed C without line markers, which holds
+    neither the module's name nor where it was built."""
+    toolchain = options.toolchain
+    preprocessed = unit.with_suffix(".i")
+    toolchain.run(["-E", "-P", str(unit), "-o", str(preprocessed), *flags], what, work, options.process_limits)
+    key = digest(toolchain.identity(), *flags, preprocessed.read_bytes())
+    cached = cache_root() / "objects" / key[:2] / f"{key[:32]}.o"
+    if cache_entry_ok(cached, key):
+        return cached
+    # Named by its key: the object's file symbol then names no module either.
+    source = preprocessed.with_name(f"part-{key[:16]}.i")
+    preprocessed.rename(source)
+    obj = unit.with_suffix(".o")
+    toolchain.run(["-c", str(source), "-o", str(obj), *flags], what, work, options.process_limits)
+    staged = cached.with_name(f".{cached.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(obj, staged)
+    atomic_install(staged, cached)
+    record_cache_entry(cached, key)
+    return obj
 
 
 @lru_cache(maxsize=1)

@@ -296,12 +296,18 @@ def runtime_object(toolchain: Toolchain, abi3: bool = False) -> Path:
     return final
 
 
+def module_include_flags() -> list[str]:
+    """Flags for a module's C that does not include Python.h (its parts of functions):
+    the runtime's headers, the same for every Python."""
+    return [f"-I{runtime_dir()}", "-DNDEBUG"]
+
+
 def python_cflags(abi3: bool = False) -> list[str]:
     """Flags for C that includes Python.h (the runtime, and generated modules for their
     vectorcalls): Python's headers and the runtime's, and with abi3 the limited API."""
     # NDEBUG as Python's own build has it: else the inline functions of its headers keep
     # their asserts (3.13's PyUnstable_Long_IsCompact on every argument, say).
-    flags = [f"-I{sysconfig.get_paths()['include']}", f"-I{runtime_dir()}", "-DNDEBUG"]
+    flags = [f"-I{sysconfig.get_paths()['include']}", *module_include_flags()]
     if abi3:
         flags.append(f"-DPy_LIMITED_API={LIMITED_API}")
     return flags
