@@ -16,7 +16,8 @@ and repeating:
   - the same for two larger real programs: lz4 and zstd compress/decompress round trips;
   - whole-process start-up: new interpreter -> import -> instantiate -> first result
     (and its instructions under callgrind);
-  - build time of each kernel module, ours beside wasmext's;
+  - build time of each kernel module, ours beside wasmext's, and of a big module people
+    ship (PyPI's QuickJS reactor), first and again for the stable ABI;
   - memory copy throughput in and out, through the buffer and through typed views;
   - control: the cost of the polls that let Wasm code be stopped, two calls on two
     threads against one thread, a Python thread's stall beside a long call, and how
@@ -25,7 +26,7 @@ and repeating:
     wasmtime-py and native C;
   - SIMD: kernels built with and without wasm32 SIMD, beside wasmtime-py and native C.
 
-`--only control` (or wasi, simd; comma-separated) runs just those parts, building only
+`--only control` (or wasi, simd, bigbuild; comma-separated) runs just those parts, building only
 what they need: a quick way to work on them.
 
 Each part is a module of bench/suite/ (its __init__ says which does what).
@@ -42,8 +43,8 @@ import sys
 import time
 from pathlib import Path
 
-from suite import (buildtime, calls, control, hostcalls, kernels, memory, programs, report, simd, startup,
-                   wasi)
+from suite import (bigbuild, buildtime, calls, control, hostcalls, kernels, memory, programs, report, simd,
+                   startup, wasi)
 from suite.builds import build_all, build_core
 from suite.common import BENCH, BUILD, KERNEL_ROUNDS, log
 from suite.install import build_wasm_if_missing, ensure_peers, ensure_tools, ensure_wasm2pyext
@@ -52,9 +53,10 @@ from suite.timing import pin_to_quietest_cpu
 
 # The parts of a run, in their order (--only takes a comma-separated list of them).
 PARTS = {"kernels": kernels, "programs": programs, "calls": calls, "host": hostcalls, "startup": startup,
-         "build": buildtime, "memory": memory, "control": control, "wasi": wasi, "simd": simd}
+         "build": buildtime, "bigbuild": bigbuild, "memory": memory, "control": control, "wasi": wasi,
+         "simd": simd}
 # The parts that need only builds.build_core (and build the rest they need themselves).
-LIGHT_PARTS = {"control", "wasi", "simd"}
+LIGHT_PARTS = {"control", "wasi", "simd", "bigbuild"}
 
 
 def arguments(argv):

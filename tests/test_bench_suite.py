@@ -19,8 +19,8 @@ from suite.state import Suite  # noqa: E402
 
 
 def test_every_part_has_a_measure():
-    assert list(run.PARTS) == ["kernels", "programs", "calls", "host", "startup", "build", "memory", "control",
-                               "wasi", "simd"]
+    assert list(run.PARTS) == ["kernels", "programs", "calls", "host", "startup", "build", "bigbuild", "memory",
+                               "control", "wasi", "simd"]
     for name, module in run.PARTS.items():
         assert callable(module.measure), name
     assert run.LIGHT_PARTS <= set(run.PARTS)
@@ -85,3 +85,9 @@ def test_a_table_is_dedented_under_its_heading():
         |---|---|
         """, ["| 1 | 2 |"])
     assert suite.tables == ["## A table\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"]
+
+
+def test_big_build_times_a_process_and_its_largest_childs_memory():
+    from suite import bigbuild
+    out = bigbuild.timed([sys.executable, "-c", "import time; x = bytearray(60_000_000); time.sleep(0.2)"])
+    assert out["seconds"] >= 0.2 and 60 <= out["peak_mb"] < 200, out

@@ -9,6 +9,6 @@ carries between its parts) and report (tables and RESULTS.md).
 
 The parts, each a module with measure(suite): kernels, programs, calls (sum(5, 37)
 from Python), hostcalls (Wasm calling Python), startup (a new interpreter to a first
-result, and instantiation), buildtime, memory, control (polls, threads, stopping a
-call), wasi and simd.
+result, and instantiation), buildtime, bigbuild (PyPI's QuickJS reactor), memory,
+control (polls, threads, stopping a call), wasi and simd.
 """
