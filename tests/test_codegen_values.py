@@ -45,6 +45,11 @@ ORDER = wat("""(module
   (func (export "negatives") (param $x f64) (result f64)
     (drop (i32.add (i32.const 1) (i32.const 2)))
     (f64.sub (f64.neg (f64.const -1.5)) (f64.mul (local.get $x) (f64.const -2))))
+  ;; a trapping operator whose result is a br_table's index, or dropped: it still traps
+  (func (export "div_as_index") (param $a i32) (param $b i32) (result i32)
+    (block $out (br_table $out $out (i32.div_u (local.get $a) (local.get $b)))) (i32.const 1))
+  (func (export "div_dropped") (param $a i32) (param $b i32) (result i32)
+    (drop (i32.rem_s (local.get $a) (local.get $b))) (i32.const 2))
   ;; a trapping operator whose result goes to a local: it traps before the store after it
   (func (export "div_then_store") (param $a i32) (param $b i32) (result i32) (local $q i32)
     (local.set $q (i32.div_s (local.get $a) (local.get $b)))
@@ -69,6 +74,10 @@ def test_values_keep_wasm_order(options):
     assert e.div_then_store(9, 2) == 4
     with pytest.raises(wasm2pyext.Trap, match="divide by zero"):
         e.div_then_store(1, 0)
+    assert e.div_as_index(7, 2) == 1 and e.div_dropped(7, 2) == 2
+    for f in (e.div_as_index, e.div_dropped):
+        with pytest.raises(wasm2pyext.Trap, match="divide by zero"):
+            f(1, 0)
     assert inst.memory.uint32_view(0)[0] == 4
 
 
@@ -81,3 +90,17 @@ def test_a_local_set_from_an_operator_is_one_statement():
     body = body[:body.index("\n}\n")]
     assert "v1_y = v0_x + 1.0;" in body
     assert body.count(" = ") == 3, body  # the local's zero, the set, the result's copy
+
+
+def test_conditions_written_into_ifs_nested_past_the_braces():
+    """Past MAX_BRACES an `if` becomes `if (!(cond)) goto ..._else;`: a comparison written
+    into it must keep its meaning (`!a == 0` would not)."""
+    depth = 40
+    body = "(local.set 1 (i32.const 1000))"
+    for k in reversed(range(depth)):
+        body = f"(if (i32.eq (i32.gt_s (local.get 0) (i32.const {k})) (i32.const 1)) (then {body}) " \
+               f"(else (local.set 1 (i32.const {k}))))"
+    wasm = wat(f'(module (func (export "f") (param i32) (result i32) (local i32) {body} (local.get 1)))')
+    assert "if (!(" in compile_to_c(wasm, "m")
+    f = wasm2pyext.Module(wasm).instantiate().exports.f
+    assert [f(x) for x in (-5, 0, 1, 17, 39, 40, 41)] == [0, 0, 1, 17, 39, 1000, 1000]

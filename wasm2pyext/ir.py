@@ -211,7 +211,8 @@ class Module:
 
     @property
     def func_types(self) -> list[FuncType]:
-        """The type of every function in the function index space."""
+        """The type of every function in the function index space (made anew each time:
+        for one defined function, types[func.type_index])."""
         imported = [self.types[i.desc] for i in self.imports if i.kind == ExternKind.FUNC]
         return imported + [self.types[f.type_index] for f in self.funcs]
 

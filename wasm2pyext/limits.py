@@ -40,7 +40,7 @@ class FunctionSize:
 def function_size(module: ir.Module, index: int) -> FunctionSize:
     """Of the function at `index` in the function index space (a defined one)."""
     func = module.funcs[index - module.num_imported_funcs]
-    n_params = len(module.func_types[index].params)
+    n_params = len(module.types[func.type_index].params)
     return FunctionSize(n_params + len(func.locals), sum(1 for instr in func.body if instr.op.name in _BLOCKS))
 
 

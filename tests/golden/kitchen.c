@@ -73,11 +73,9 @@ static W2P_CODE uint32_t fn2_sub(Instance *inst, uint32_t v0, uint32_t v1)
 /* func 3 'fac' */
 static W2P_CODE uint64_t fn3_fac(Instance *inst, uint64_t v0_n)
 {
-    uint32_t i0;
     uint64_t j0, j1;
     POLL();
-    i0 = v0_n == 0;
-    if (i0) {
+    if (v0_n == 0) {
         j0 = 1ull;
     } else {
         j0 = v0_n;
@@ -95,8 +93,7 @@ static W2P_CODE uint32_t fn4_sum_to(Instance *inst, uint32_t v0_n)
     uint32_t i0;
 L3:;
     POLL();
-    i0 = v0_n == 0;
-    if (i0) {
+    if (v0_n == 0) {
         goto L2;
     }
     v1_acc = v1_acc + v0_n;
@@ -134,8 +131,7 @@ static W2P_CODE uint32_t fn6_apply(Instance *inst, uint32_t v0_op, uint32_t v1_a
 static W2P_CODE uint32_t fn7_classify(Instance *inst, uint32_t v0_x)
 {
     uint32_t i0, i1, i2;
-    i0 = v0_x;
-    switch (i0) {
+    switch (v0_x) {
     case 0:
         goto L4;
     case 1:

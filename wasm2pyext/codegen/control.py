@@ -116,10 +116,10 @@ class ControlOps:
             if dead:
                 return
             self.charge()
-            cond = self.slot(ValType.I32, h - 1)
+            cond = self.take(ValType.I32, h - 1)
             if self.braces >= MAX_BRACES:
                 frame.flat = True
-                self.emit(f"if (!{cond}) goto {names.label(frame.label)}_else;")
+                self.emit(f"if (!({cond})) goto {names.label(frame.label)}_else;")
             else:
                 self.braces += 1
                 self.emit(f"if ({cond}) {{")
@@ -181,7 +181,7 @@ class ControlOps:
 
     @CONTROL_EMITTERS.handles("br_if")
     def op_br_if(self, instr, h):
-        self.emit(f"if ({self.slot(ValType.I32, h - 1)}) {{")
+        self.emit(f"if ({self.take(ValType.I32, h - 1)}) {{")
         self.indent += 1
         self.branch(instr.imm, h - 1)
         self.indent -= 1
@@ -190,14 +190,15 @@ class ControlOps:
     @CONTROL_EMITTERS.handles("br_table")
     def op_br_table(self, instr, h):
         labels, default = instr.imm
-        cond = self.slot(ValType.I32, h - 1)
         targets: dict[int, list[int]] = {}
         for i, depth in enumerate(labels):
             if depth != default:
                 targets.setdefault(depth, []).append(i)
-        if not targets:
+        if not targets:  # the index is not read, but computing it may trap
+            self.slot(ValType.I32, h - 1)
             self.branch(default, h - 1)
             return
+        cond = self.take(ValType.I32, h - 1)
         self.emit(f"switch ({cond}) {{")
         for depth, cases in targets.items():
             self.emit(" ".join(f"case {c}:" for c in cases))

@@ -165,6 +165,10 @@ class _Deferred:
 _KEEPS_DEFERRED = frozenset({"local.get", "local.set", "local.tee", "drop", "i32.const", "i64.const",
                              "f32.const", "f64.const"})
 
+# The instructions that take the top value (by FunctionWriter.take) as an operator takes
+# its operands, but whatever it is: the value set, or the condition tested.
+_TAKES_TOP = frozenset({"local.set", "local.tee", "if", "br_if", "br_table"})
+
 # After these a run of instructions ends (see FunctionWriter.charge).
 _ENDS_RUN = frozenset({"br", "br_if", "br_table", "return", "unreachable", "call", "call_indirect"})
 
@@ -280,20 +284,26 @@ class FunctionWriter(ControlOps, ValueOps, SimdOps):
         a constant, or (result) an operator's result."""
         self.deferred[height] = _Deferred(expr, valtype, local, result)
 
+    def take(self, valtype: ValType, height: int) -> str:
+        """The C of the stack value at `height`, whatever it is, for an instruction that
+        uses it once, as the next thing it does (see _TAKES_TOP)."""
+        deferred = self.deferred.pop(height, None)
+        return deferred.expr if deferred is not None else self.slot(valtype, height)
+
     def settle(self, instr: ir.Instr) -> None:
         """Before an instruction: assigns the deferred values it may not leave waiting."""
         if not self.deferred:
             return
         name = instr.op.name
+        top = instr.height - 1 if name in _TAKES_TOP else None
         if name in _KEEPS_DEFERRED or instr.op.c is not None:
-            # Results wait for nothing but the local.set or local.tee of their value; a
-            # local's value no longer than the local keeps it.
+            # Results wait for nothing but the instruction that takes them; a local's
+            # value no longer than the local keeps it.
             sets = name in ("local.set", "local.tee")
-            top = instr.height - 1 if sets else None
             waiting = [h for h, d in self.deferred.items()
                        if h != top and (d.result or (sets and d.local == instr.imm))]
         else:
-            waiting = list(self.deferred)
+            waiting = [h for h in self.deferred if h != top]
         for h in sorted(waiting):
             self.slot(self.deferred[h].valtype, h)
 

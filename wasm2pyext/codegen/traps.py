@@ -68,7 +68,7 @@ def functions_that_cannot_trap(module: ir.Module, fuel: bool = False) -> set[int
             return None, False
         pending.append(index)
         func = module.funcs[index - n_imported]
-        frame = frame_bound(func, len(module.func_types[index].params))
+        frame = frame_bound(func, len(module.types[func.type_index].params))
         result: tuple[int, int] | None = (0, frame)
         final = True
         for instr in func.body:

@@ -58,9 +58,7 @@ class ValueOps:
 
     @VALUE_EMITTERS.handles("local.set")
     def op_local_set(self, instr, h):
-        t = self.local_types[instr.imm]
-        deferred = self.deferred.pop(h - 1, None)
-        value = deferred.expr if deferred is not None else self.slot(t, h - 1)
+        value = self.take(self.local_types[instr.imm], h - 1)
         self.emit(f"{self.local_names[instr.imm]} = {value};")
 
     @VALUE_EMITTERS.handles("local.tee")
