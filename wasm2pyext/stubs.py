@@ -110,14 +110,7 @@ def _is_dunder(name: str) -> bool:
 
 
 def _param_names(module: ir.Module, func_index: int, count: int) -> list[str]:
-    local_names = module.names.locals.get(func_index, {})
-    names: list[str] = []
-    for i in range(count):
-        name = local_names.get(i)
-        if not _identifier(name) or name in names or name == "self":
-            name = f"p{i}"
-        names.append(name)
-    return names
+    return module.names.param_names(func_index, count, "p") or [f"p{i}" for i in range(count)]
 
 
 def _result_type(results: tuple[ValType, ...]) -> str:

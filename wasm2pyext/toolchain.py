@@ -30,7 +30,7 @@ from typing import Optional
 from .resources import prebuilt_dir, runtime_dir, shim_dir
 from .workdir import build_folder, cache_root, record_process_group
 
-RUNTIME_MODULE = "_wasm2pyext_rt_5"  # "_wasm2pyext_rt_" + W2P_ABI_VERSION (runtime_c/w2p_rt.h)
+RUNTIME_MODULE = "_wasm2pyext_rt_6"  # "_wasm2pyext_rt_" + W2P_ABI_VERSION (runtime_c/w2p_rt.h)
 # In runtime_c/, beside the shim; the w2p_rt* files are the part free of Python.
 RUNTIME_SOURCES = ("w2p_rt.c", "w2p_rt_memory.c", "w2p_rt_guard.c", "w2p_rt_watchdog.c", "w2p_glue.c", "w2p_wasi.c",
                    "w2p_wasi_proc.c", "w2p_wasi_fd.c", "w2p_wasi_path.c", "w2p_wasi_poll.c", "w2p_control.c")
