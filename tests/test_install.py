@@ -195,7 +195,7 @@ def test_an_installed_runtime_is_used_only_whole_and_for_its_key(prebuilt):
     assert runtime_object(toolchain) == cached
 
 
-def test_mismatch_messages_say_why(prebuilt, tmp_path):
+def test_mismatch_messages_say_why(prebuilt, tmp_path, monkeypatch):
     toolchain = Toolchain.default()
     key, _ = runtime_key(toolchain)
     assert tc._prebuilt_mismatch(toolchain, key) is None  # no install: a source tree
@@ -206,6 +206,10 @@ def test_mismatch_messages_say_why(prebuilt, tmp_path):
     described = tc._describe(toolchain)
     record = {"python": sys.version, "sources": sources, "keys": {"full": key}, **described}
     manifest.write_text(json.dumps(dict(record, sources="0")))
+    assert tc._prebuilt_mismatch(toolchain, key) is None  # a source tree: an editable install, edited
+    installed_shim = prebuilt.parent / "shim"
+    shutil.copytree(tc.shim_dir(), installed_shim)
+    monkeypatch.setattr(tc, "shim_dir", lambda: installed_shim)
     assert "sources changed" in tc._prebuilt_mismatch(toolchain, key)
     manifest.write_text(json.dumps(dict(record, python="2.7")))
     assert "another Python" in tc._prebuilt_mismatch(toolchain, key)

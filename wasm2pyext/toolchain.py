@@ -392,7 +392,7 @@ def prebuild_runtime(target: Path, toolchain: Optional[Toolchain] = None) -> tup
 
 def _prebuilt_mismatch(toolchain: Toolchain, key: str) -> Optional[str]:
     """Why no runtime compiled at install is the one of this key; None where none was (a
-    source tree)."""
+    source tree) or where the tree of an editable install changed."""
     try:
         manifest = json.loads((prebuilt_dir() / PREBUILT_MANIFEST).read_text())
     except (OSError, ValueError):
@@ -400,6 +400,8 @@ def _prebuilt_mismatch(toolchain: Toolchain, key: str) -> Optional[str]:
     if "skipped" in manifest:
         return f"the runtime was not compiled when wasm2pyext was installed ({manifest['skipped']})"
     if manifest.get("sources") != digest(*(p.read_bytes() for p in runtime_inputs())):
+        if not shim_dir().is_relative_to(prebuilt_dir().parent):
+            return None  # an editable install's tree, edited: compiling the runtime is expected
         return "the runtime's sources changed since wasm2pyext was installed"
     if manifest.get("python") != sys.version:
         return "the installed runtime was compiled for another Python"
