@@ -236,13 +236,21 @@ def test_the_runtime_key_ignores_where_the_sources_are_but_not_the_flags(tmp_pat
     assert runtime_key(toolchain)[0] != key
 
 
-def test_install_without_a_compiler_succeeds_and_the_front_end_works(tmp_path):
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(tmp_path)),
-           "CC": str(tmp_path / "no-such-cc")}
+@pytest.mark.parametrize("compiler", ["missing", "failing"])
+def test_install_without_a_working_compiler_succeeds_and_the_front_end_works(tmp_path, compiler):
+    """No compiler, or one that cannot compile the runtime (no Python headers, say)."""
+    cc = tmp_path / "cc"
+    if compiler == "failing":
+        cc.write_text('#!/bin/sh\n[ "$1" = --version ] && echo "cc 1.0" && exit 0\necho "Python.h: none" >&2\nexit 1\n')
+        cc.chmod(cc.stat().st_mode | stat.S_IXUSR)
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(tmp_path)), "CC": str(cc)}
     done = pip_install(tmp_path / "site", env)
     assert done.returncode == 0, done.stderr
-    manifest = json.loads((tmp_path / "site" / "wasm2pyext" / "prebuilt" / PREBUILT_MANIFEST).read_text())
-    assert "needs a C compiler" in manifest["skipped"] and "keys" not in manifest
+    prebuilt = tmp_path / "site" / "wasm2pyext" / "prebuilt"
+    manifest = json.loads((prebuilt / PREBUILT_MANIFEST).read_text())
+    reason = "needs a C compiler" if compiler == "missing" else "compiling the wasm2pyext runtime failed"
+    assert reason in manifest["skipped"] and "keys" not in manifest
+    assert [path.name for path in prebuilt.iterdir()] == [PREBUILT_MANIFEST]
     check = subprocess.run([sys.executable, "-m", "wasm2pyext", "validate", str(ROOT / "examples" / "simple.wasm")],
                            env=dict(env, PYTHONPATH=str(tmp_path / "site")), capture_output=True, text=True)
     assert check.stdout.strip() == "valid", check.stderr

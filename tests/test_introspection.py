@@ -87,8 +87,8 @@ def test_parameters_take_their_names_from_the_name_section(tmp_path):
     assert "add(left: i32, right: i32) -> i32" in done  # help(named.Instance)
     assert "plain(i32) -> None" in done
     stub = path.with_name("named.pyi").read_text()
-    assert "    def add(self, left: int | Value, right: int | Value) -> int: ..." in stub
-    assert "    def clash(self, a1: int | Value, p1: int | Value) -> None: ..." in stub
+    assert "    def add(self, left: int | Value, right: int | Value, /) -> int: ..." in stub
+    assert "    def clash(self, a1: int | Value, p1: int | Value, /) -> None: ..." in stub
 
 
 def test_a_name_section_cannot_put_code_into_the_c_or_the_python():

@@ -141,8 +141,10 @@ def generate_stub(module: ir.Module, name: str) -> str:
             continue  # reachable as exports["..."] (a dunder name is the object's own: __init__, __class__)
         if export.kind == ExternKind.FUNC:
             ft = func_types[export.index]
+            # Positional only, as calls take them (a Wasm function takes no keywords).
             params = ["self"] + [f"{p}: {_param_type(t)}"
                                  for p, t in zip(_param_names(module, export.index, len(ft.params)), ft.params)]
+            params += ["/"] if ft.params else []
             lines.append(f"    def {export.name}({', '.join(params)}) -> {_result_type(ft.results)}: ...")
         else:
             lines.append(f"    {export.name}: {_ATTRIBUTE_TYPES[export.kind]}")
