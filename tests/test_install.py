@@ -143,6 +143,23 @@ def test_install_compiles_the_runtime_so_the_first_build_compiles_only_the_modul
     assert not (cache / "runtime").exists()
 
 
+def test_without_a_compiler_the_installed_runtime_still_loads(installed, tmp_path):
+    """Modules built ahead of time and wasm2pyext's own classes need no compiler: only
+    building one does, and says so."""
+    work = work_folder(tmp_path)
+    assert installed.run(["-m", "wasm2pyext", "build", "simple.wasm"], work, tmp_path / "cache").returncode == 0
+    no_cc = str(tmp_path / "no-such-cc")
+    # wasm2pyext's classes first: after a built module, they would be that module's.
+    done = installed.run(["-c", "import sys, wasm2pyext; forty = wasm2pyext.Value.i32(40); "
+                          "assert 'simple' not in sys.modules; import simple; "
+                          "print(simple.Instance().exports.sum(forty, 2))"],
+                         work, tmp_path / "cache", CC=no_cc)
+    assert done.returncode == 0 and done.stdout.strip() == "42", done.stderr
+    build = installed.run(["-m", "wasm2pyext", "build", "simple.wasm", "-o", "again"], work, tmp_path / "cache",
+                          CC=no_cc)
+    assert build.returncode == 1 and "needs a C compiler" in build.stderr and "Traceback" not in build.stderr
+
+
 def test_a_runtime_installed_for_other_flags_is_not_used(installed, tmp_path):
     work = work_folder(tmp_path)
     build = installed.run(["-m", "wasm2pyext", "build", "simple.wasm"], work, tmp_path / "cache",

@@ -484,14 +484,30 @@ def _extension_name(obj: Path) -> str:
     return f"{obj.stem}_{RUNTIME_MODULE}{ext_suffix()}"
 
 
+def _installed_extension() -> Optional[Path]:
+    """The runtime extension linked at install, if it is whole and of these sources and
+    this Python. Whatever compiled it serves (modules only need the runtime's ABI), so it
+    loads with no compiler at hand."""
+    try:
+        manifest = json.loads((prebuilt_dir() / PREBUILT_MANIFEST).read_text())
+        key = manifest["keys"]["full"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if manifest.get("python") != sys.version or manifest.get("sources") != digest(
+            *(p.read_bytes() for p in runtime_inputs())):
+        return None
+    path = prebuilt_dir() / _extension_name(Path(_object_name(key)))
+    return path if entry_matches(path, Path(_object_name(key)).stem) else None
+
+
 def runtime_extension(toolchain: Optional[Toolchain] = None) -> Path:
     """wasm2pyext's own copy of the runtime module, as an extension: the one linked at
     install, or one linked once and cached."""
+    installed = _installed_extension()
+    if installed is not None:
+        return installed
     toolchain = toolchain or Toolchain.default()
     obj = runtime_object(toolchain)
-    installed = prebuilt_dir() / _extension_name(obj)
-    if obj.parent == prebuilt_dir() and entry_matches(installed, obj.stem):
-        return installed
     path = cache_root() / "runtime" / _extension_name(obj)
     if not cache_entry_ok(path, obj.stem):
         with build_folder("runtime") as work:
