@@ -21,7 +21,7 @@
 
 /* Bumped whenever a structure below changes layout: modules and the runtime they load
    must agree (the registered runtime's name carries it: _wasm2pyext_rt_<version>). */
-#define W2P_ABI_VERSION 5
+#define W2P_ABI_VERSION 6
 
 /* Whether the runtime's fault handler turns faults in Wasm code into traps, out-of-bounds
    accesses to guarded memories and stack exhaustion alike: 64-bit Linux on x86-64 and
@@ -222,6 +222,9 @@ typedef struct w2p_func_desc {
     w2p_fnptr fn;       /* the C function; NULL for imports */
     uint32_t flags;     /* W2P_FUNC_* */
     uint32_t name_len;  /* bytes of name: UTF-8, which may hold NUL */
+    /* Its parameters' Python names, from the name section's local names, each ending in
+       NUL ("left\0right\0"): ASCII identifiers, one per parameter. NULL when it names none. */
+    const char *param_names;
 } w2p_func_desc;
 
 typedef struct w2p_memory_desc {

@@ -88,13 +88,16 @@ cdef class Function:
 
     @property
     def __signature__(self):
-        """For inspect.signature and help(): positional parameters a0, a1, ... (Wasm has
-        no parameter names), annotated with their Wasm types."""
+        """For inspect.signature and help(): positional parameters annotated with their
+        Wasm types, named as the name section names them, else a0, a1, ..."""
         import inspect
         _made(self)
         t = type_of(self.f.type)
-        params = [inspect.Parameter(f"a{i}", inspect.Parameter.POSITIONAL_ONLY, annotation=p)
-                  for i, p in enumerate(t.params)]
+        owner = self.owner
+        names = (<InstanceState>owner).info.param_names(self.f.index) if isinstance(owner, InstanceState) else None
+        names = names or [f"a{i}" for i in range(len(t.params))]
+        params = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_ONLY, annotation=p)
+                  for name, p in zip(names, t.params)]
         result = (None if not t.results else t.results[0] if len(t.results) == 1
                   else f"tuple[{', '.join(t.results)}]")
         return inspect.Signature(params, return_annotation=result)

@@ -34,6 +34,20 @@ cdef class ModuleInfo:
                 return f"{name!r} (#{index})"
         return f"func[{index}]"
 
+    cdef object param_names(self, uint32_t index):
+        """The Python names of a function's parameters from the name section (a tuple),
+        or None where it names none."""
+        cdef const w2p_func_desc *d = &self.desc.funcs[index]
+        cdef const char *p = d.param_names
+        if p == NULL:
+            return None
+        names = []
+        for _ in (<FuncType>self.types[d.type]).params:
+            name = <bytes>p  # up to its NUL
+            names.append(name.decode("ascii"))
+            p += len(name) + 1
+        return tuple(names)
+
     cdef str display_name(self, const char *c_name):
         """func_label of the function whose C name is c_name (what a trap reports)."""
         if self.names_by_c_name is None:
@@ -124,10 +138,13 @@ cdef w2p_monitor *group_of(object source):
 
 # ======== Building the Python module of a generated module ========
 
-def _spell_extern(kind, typ):
-    """An import's or export's type as help() shows it: (i32, i32) -> i32, : global mut i64."""
+def _spell_extern(kind, typ, param_names=None):
+    """An import's or export's type as help() shows it: (i32, i32) -> i32, with parameter
+    names (left: i32, right: i32) -> i32, : global mut i64."""
     if kind == "func":
         params, results = typ
+        if param_names:
+            params = [f"{name}: {t}" for name, t in zip(param_names, params)]
         ret = "None" if not results else results[0] if len(results) == 1 else f"({', '.join(results)})"
         return f"({', '.join(params)}) -> {ret}"
     if kind == "global":
@@ -138,12 +155,13 @@ def _spell_extern(kind, typ):
     return f": memory of {limits} pages" if kind == "memory" else f": table of {limits} {typ[0]}"
 
 
-def _instance_doc(name, exports, imports):
-    """The Instance class's doc string: what help() shows, the exports among it."""
+def _instance_doc(name, exports, imports, param_names):
+    """The Instance class's doc string: what help() shows, the exports among it (with
+    param_names: export name -> its parameters' names, where the name section has them)."""
     lines = [f"An instance of the WebAssembly module {name}: Instance(imports=None, wasi=None).", ""]
     if exports:
         lines.append("Exports (instance.exports.NAME):")
-        lines += [f"    {export}{_spell_extern(kind, typ)}" for _, export, kind, typ in exports]
+        lines += [f"    {export}{_spell_extern(kind, typ, param_names.get(export))}" for _, export, kind, typ in exports]
     if imports:
         lines.append("Imports (Instance(imports={module: {name: object}})):")
         lines += [f"    {module} {field}{_spell_extern(kind, typ)}" for module, field, kind, typ in imports]
@@ -154,7 +172,10 @@ cdef object create_module_obj(const w2p_module *desc):
     info = make_info(desc)
     name = desc.name.decode()
     module = _types.ModuleType(name, f"WebAssembly module {name} (built by wasm2pyext)")
-    instance_class = w2p_subclass(Instance, f"{name}.Instance".encode(), _instance_doc(name, info.exports, info.imports).encode())
+    param_names = {export: info.param_names(index) for export, (kind, index) in info.export_index.items()
+                   if kind == 0}
+    doc = _instance_doc(name, info.exports, info.imports, param_names)
+    instance_class = w2p_subclass(Instance, f"{name}.Instance".encode(), doc.encode())
     instance_class._module_info = info
     module.Instance = instance_class
     module.wasm_sha256 = desc.wasm_sha256.decode()

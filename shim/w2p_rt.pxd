@@ -5,7 +5,7 @@ from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t, uintptr_t
 
 cdef extern from "w2p_rt.h":
     enum: W2P_GUARD_PAGES  # = 1
-    enum: W2P_ABI_VERSION  # = 5
+    enum: W2P_ABI_VERSION  # = 6
     ctypedef enum w2p_trap_kind:
         W2P_TRAP_NONE
         W2P_TRAP_UNREACHABLE
@@ -109,6 +109,7 @@ cdef extern from "w2p_rt.h":
         w2p_fnptr fn
         uint32_t flags
         uint32_t name_len
+        const char *param_names
     ctypedef struct w2p_memory_desc:
         w2p_limits limits
         size_t slot

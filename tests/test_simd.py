@@ -128,8 +128,8 @@ def test_v128_global_imported():
 
 def test_stubs_say_int_for_v128():
     stub = generate_stub(front_end(LANES), "lanes")
-    assert "    def add(self, p0: int, p1: int) -> int: ..." in stub
-    assert "    def split(self, p0: int) -> tuple[int, int, int]: ..." in stub
+    assert "    def add(self, p0: int, p1: int, /) -> int: ..." in stub
+    assert "    def split(self, p0: int, /) -> tuple[int, int, int]: ..." in stub
     assert "    def v128(x: Union[int, bytes]) -> Value: ..." in stub
 
 

@@ -24,8 +24,8 @@ def kitchen_stub() -> str:
 
 def test_exported_functions_are_typed_methods_with_named_parameters():
     stub = kitchen_stub()
-    assert "    def fac(self, n: int | Value) -> int: ..." in stub
-    assert "    def divmod(self, a: int | Value, b: int | Value) -> tuple[int, int]: ..." in stub
+    assert "    def fac(self, n: int | Value, /) -> int: ..." in stub
+    assert "    def divmod(self, a: int | Value, b: int | Value, /) -> tuple[int, int]: ..." in stub
     assert "    def bump(self) -> int: ..." in stub
 
 
@@ -39,7 +39,7 @@ def test_unnamed_parameters_and_names_that_are_not_identifiers():
     wasm = wat('(module (func (export "add two") (export "f") (param i32 f64) (result f32) (f32.const 1)))',
                names=False)
     stub = generate_stub(front_end(wasm), "m")
-    assert "    def f(self, p0: int | Value, p1: float | Value) -> float: ..." in stub
+    assert "    def f(self, p0: int | Value, p1: float | Value, /) -> float: ..." in stub
     assert "add two" not in stub
 
 
@@ -61,7 +61,8 @@ def test_mypy_checks_a_script_against_the_stub(tmp_path):
         "import kitchen\n"
         "inst = kitchen.Instance()\n"
         "s: str = inst.exports.fac(5)\n"
-        "inst.exports.fac('five')\n")
+        "inst.exports.fac('five')\n"
+        "inst.exports.fac(n=5)\n")  # positional only, as calls are
     def mypy(path: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "mypy", "--no-incremental", "--python-version", "3.11", path],
                               cwd=tmp_path, capture_output=True, text=True)
@@ -69,7 +70,7 @@ def test_mypy_checks_a_script_against_the_stub(tmp_path):
     assert good.returncode == 0, good.stdout
     bad = mypy("bad.py")
     assert bad.returncode == 1
-    assert bad.stdout.count("error:") == 2, bad.stdout
+    assert bad.stdout.count("error:") == 3, bad.stdout
 
 
 def test_exports_named_like_the_objects_own_attributes_stay_out_of_the_class():

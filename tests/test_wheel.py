@@ -63,7 +63,7 @@ def test_wheel_holds_stubs_and_py_typed(simple_wheel):
         names = whl.namelist()
         stub = whl.read("simple_adder/__init__.pyi").decode()
     assert "simple_adder/py.typed" in names
-    assert "def sum(self, x: int | Value, y: int | Value) -> int: ..." in stub
+    assert "def sum(self, x: int | Value, y: int | Value, /) -> int: ..." in stub
 
 
 def test_wheel_is_reproducible(simple_wheel, tmp_path):

@@ -19,9 +19,9 @@ from .frontend import front_end
 from .resources import templates_dir
 from .stubs import generate_stub
 from .limits import Limits, check_function_sizes, unoptimised_functions
-from .toolchain import (DEFAULT_BOUNDS_CHECKS, SEMANTIC_FLAGS, STRICT_FLAGS, ProcessLimits, Toolchain, atomic_install,
-                        cache_entry_ok, digest, ext_suffix, link_shared, module_include_flags, python_cflags,
-                        record_cache_entry, runtime_inputs, runtime_object)
+from .toolchain import (DEFAULT_BOUNDS_CHECKS, SEMANTIC_FLAGS, STRICT_FLAGS, ProcessLimits, Toolchain,
+                        cache_entry_ok, digest, ext_suffix, install_in_cache, link_shared, module_include_flags,
+                        python_cflags, record_cache_entry, runtime_inputs, runtime_object)
 from .workdir import build_folder, cache_root
 
 OPT_LEVELS = ("-O0", "-O1", "-O2", "-O3")
@@ -165,11 +165,7 @@ def _compile_part(unit: Path, flags: list[str], options: BuildOptions, what: str
     preprocessed.rename(source)
     obj = unit.with_suffix(".o")
     toolchain.run(["-c", str(source), "-o", str(obj), *flags], what, work, options.process_limits)
-    staged = cached.with_name(f".{cached.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    staged.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(obj, staged)
-    atomic_install(staged, cached)
-    record_cache_entry(cached, key)
+    install_in_cache(obj, cached, key)
     return obj
 
 

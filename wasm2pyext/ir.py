@@ -8,6 +8,7 @@ ValType is defined in valtypes.py (the opcode table needs it too) and used from 
 from __future__ import annotations
 
 import enum
+import keyword
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional, Union
 
@@ -182,6 +183,32 @@ class Names:
     module: Optional[str] = None
     funcs: dict[int, str] = field(default_factory=dict)  # by function index (imports included)
     locals: dict[int, dict[int, str]] = field(default_factory=dict)  # func index -> local index -> name
+
+    def param_names(self, func_index: int, count: int, fallback: str) -> Optional[list[str]]:
+        """Python names for a function's `count` parameters, from its local names, or None
+        when it names none. A name that is not a plain identifier (ASCII, no keyword, at
+        most MAX_PARAM_NAME characters), is `self`, or is taken, becomes fallback + its
+        index (made unique with underscores): safe in generated C and Python as it is."""
+        given = self.locals.get(func_index, {})
+        wanted = [given.get(i) for i in range(count)]
+        if not any(map(is_param_name, wanted)):
+            return None
+        names: list[str] = []
+        for i, name in enumerate(wanted):
+            if not is_param_name(name) or name in names:
+                name = f"{fallback}{i}"
+                while name in names or name in wanted[i + 1:]:
+                    name += "_"
+            names.append(name)
+        return names
+
+
+MAX_PARAM_NAME = 64
+
+
+def is_param_name(name: Optional[str]) -> bool:
+    return (bool(name) and name.isascii() and name.isidentifier() and not keyword.iskeyword(name)
+            and name != "self" and len(name) <= MAX_PARAM_NAME)
 
 
 @dataclass

@@ -27,3 +27,8 @@ def shim_dir() -> Path:
 
 def runtime_dir() -> Path:
     return _find("runtime_c")
+
+
+def prebuilt_dir() -> Path:
+    """Where an installed wasm2pyext keeps the runtime compiled at install (setup.py)."""
+    return _PACKAGE / "prebuilt"

@@ -110,14 +110,7 @@ def _is_dunder(name: str) -> bool:
 
 
 def _param_names(module: ir.Module, func_index: int, count: int) -> list[str]:
-    local_names = module.names.locals.get(func_index, {})
-    names: list[str] = []
-    for i in range(count):
-        name = local_names.get(i)
-        if not _identifier(name) or name in names or name == "self":
-            name = f"p{i}"
-        names.append(name)
-    return names
+    return module.names.param_names(func_index, count, "p") or [f"p{i}" for i in range(count)]
 
 
 def _result_type(results: tuple[ValType, ...]) -> str:
@@ -148,8 +141,10 @@ def generate_stub(module: ir.Module, name: str) -> str:
             continue  # reachable as exports["..."] (a dunder name is the object's own: __init__, __class__)
         if export.kind == ExternKind.FUNC:
             ft = func_types[export.index]
+            # Positional only, as calls take them (a Wasm function takes no keywords).
             params = ["self"] + [f"{p}: {_param_type(t)}"
                                  for p, t in zip(_param_names(module, export.index, len(ft.params)), ft.params)]
+            params += ["/"] if ft.params else []
             lines.append(f"    def {export.name}({', '.join(params)}) -> {_result_type(ft.results)}: ...")
         else:
             lines.append(f"    {export.name}: {_ATTRIBUTE_TYPES[export.kind]}")

@@ -1,12 +1,16 @@
 """The C toolchain, the cache directory, and the module-independent part of every build:
 the Cython shim, the C runtime and the loader glue, translated and compiled once into one
-object file, cached and keyed by the contents of its sources, the toolchain and the
-Python ABI. The same object, linked alone, is wasm2pyext's own copy of the runtime module.
+object file, keyed by the contents of its sources, the toolchain and the Python ABI.
+Installing wasm2pyext compiles it for the default toolchain (setup.py: prebuild_runtime,
+into the package's prebuilt/); a build whose toolchain that object does not match compiles
+its own once, into the cache. The same object, linked alone, is wasm2pyext's own copy of
+the runtime module.
 """
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import platform
 import re
@@ -16,21 +20,28 @@ import signal
 import subprocess
 import sys
 import sysconfig
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from .resources import runtime_dir, shim_dir
+from .resources import prebuilt_dir, runtime_dir, shim_dir
 from .workdir import build_folder, cache_root, record_process_group
 
-RUNTIME_MODULE = "_wasm2pyext_rt_5"  # "_wasm2pyext_rt_" + W2P_ABI_VERSION (runtime_c/w2p_rt.h)
+RUNTIME_MODULE = "_wasm2pyext_rt_6"  # "_wasm2pyext_rt_" + W2P_ABI_VERSION (runtime_c/w2p_rt.h)
 # In runtime_c/, beside the shim; the w2p_rt* files are the part free of Python.
 RUNTIME_SOURCES = ("w2p_rt.c", "w2p_rt_memory.c", "w2p_rt_guard.c", "w2p_rt_watchdog.c", "w2p_glue.c", "w2p_wasi.c",
                    "w2p_wasi_proc.c", "w2p_wasi_fd.c", "w2p_wasi_path.c", "w2p_wasi_poll.c", "w2p_control.c")
 RUNTIME_HEADERS = ("w2p_rt.h", "w2p_module.h", "w2p_pyconv.h", "w2p_pycall.h", "w2p_errors.h", "w2p_simd.h",
                    "w2p_simd_arith.h", "w2p_shim.h", "w2p_wasi.h", "w2p_control.h", "w2p_rt_impl.h", "w2p_wasi_impl.h")
 SHIM_MAIN = "runtime.pyx"  # in shim/, which holds the runtime module's Cython: it and what it includes
+SHIM_FILES = ("*.pyx", "*.pxd", "*.pxi")  # what of shim/ is the shim (and is installed: pyproject.toml)
+# How Cython translates the shim (translate_shim): part of the runtime's key.
+SHIM_OPTIONS = {"docstrings": True, "language_level": 3, "module_name": RUNTIME_MODULE}
+PREBUILT_MANIFEST = "runtime.json"  # in prebuilt/: for which toolchain the install compiled the runtime
 
 # Flags every compile gets. Exact Wasm float semantics forbid contracting a*b+c into an
 # FMA and folding away signalling-NaN quieting; call depth is measured on the C stack,
@@ -218,8 +229,9 @@ def digest(*parts: bytes | str) -> str:
 
 
 def runtime_inputs() -> list[Path]:
-    return ([runtime_dir() / h for h in RUNTIME_HEADERS] + [runtime_dir() / s for s in RUNTIME_SOURCES]
-            + sorted(shim_dir().iterdir()))
+    """The files the runtime is made from, the same in a source tree and an installed package."""
+    shim = sorted({path for pattern in SHIM_FILES for path in shim_dir().glob(pattern)})
+    return [runtime_dir() / h for h in RUNTIME_HEADERS] + [runtime_dir() / s for s in RUNTIME_SOURCES] + shim
 
 
 def _record_path(path: Path) -> Path:
@@ -235,19 +247,24 @@ def record_cache_entry(path: Path, source_digest: str = "") -> None:
     os.replace(staged, _record_path(path))
 
 
-def cache_entry_ok(path: Path, source_digest: str = "") -> bool:
-    """Whether a cached file is whole and the one wanted: present, with its record, of the
-    recorded size and digest, made from `source_digest`. One that is not is removed, to
-    be made again: loading a truncated shared object would end the process (SIGBUS), and
-    one made from other bytes would run the wrong code."""
+def entry_matches(path: Path, source_digest: str = "") -> bool:
+    """Whether a recorded file is whole and the one wanted: present, with its record, of
+    the recorded size and digest, made from `source_digest`."""
     try:
         size, file_digest, made_from = _record_path(path).read_text().split(" ")
         data = path.read_bytes()
-        if (int(size) == len(data) and made_from.strip() == source_digest
-                and hashlib.sha256(data).hexdigest() == file_digest):
-            return True
+        return (int(size) == len(data) and made_from.strip() == source_digest
+                and hashlib.sha256(data).hexdigest() == file_digest)
     except (OSError, ValueError):
-        pass
+        return False
+
+
+def cache_entry_ok(path: Path, source_digest: str = "") -> bool:
+    """Whether a cached file is whole and the one wanted (entry_matches). One that is not
+    is removed, to be made again: loading a truncated shared object would end the process
+    (SIGBUS), and one made from other bytes would run the wrong code."""
+    if entry_matches(path, source_digest):
+        return True
     for stale in (path, _record_path(path)):
         with contextlib.suppress(OSError):
             stale.unlink()
@@ -264,36 +281,143 @@ def atomic_install(tmp: Path, final: Path) -> None:
             raise
 
 
+def install_in_cache(built: Path, final: Path, source_digest: str) -> None:
+    """Puts a copy of a file just built at `final` in the cache (atomically: a reader
+    finds the whole file or none), with its record (see cache_entry_ok)."""
+    staged = final.with_name(f".{final.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(built, staged)
+    atomic_install(staged, final)
+    record_cache_entry(final, source_digest)
+
+
 # The stable ABI an --abi3 build targets: CPython 3.11 and every later version.
 LIMITED_API = "0x030B0000"
 
 
+def runtime_key(toolchain: Toolchain, abi3: bool = False) -> tuple[str, list[str]]:
+    """The key of the runtime object for this toolchain, and the flags it is compiled with.
+    The key digests what decides the object's code: the sources and how Cython is told to
+    translate them, the Python ABI, the compiler's identity and the flags. Not Cython's
+    version: pip installs in an environment of its own whose Cython may not be the one
+    installed beside wasm2pyext, and the C Cython makes stays inside the object (modules
+    reach the shim only through w2p_glue.c). Nor where runtime_c/ is (-I): a source tree
+    at install, the package later; its files are digested."""
+    flags = ["-O2", *SEMANTIC_FLAGS, *runtime_cflags(toolchain, abi3), *STRICT_FLAGS, *toolchain.cflags]
+    here = str(runtime_dir())
+    key = digest(*(p.read_bytes() for p in runtime_inputs()), json.dumps(SHIM_OPTIONS, sort_keys=True), sys.version,
+                 sysconfig.get_config_var("EXT_SUFFIX") or "", toolchain.identity(),
+                 *(flag.replace(here, "<runtime_c>") for flag in flags))
+    return key, flags
+
+
+def _object_name(key: str) -> str:
+    return f"{key[:24]}.o"
+
+
 @lru_cache(maxsize=None)
 def runtime_object(toolchain: Toolchain, abi3: bool = False) -> Path:
-    """The compiled shim + runtime + glue, as one object file (built once, cached); with
-    abi3, against the stable ABI (the limited API of CPython 3.11)."""
-    import Cython
-
-    flags = ["-O2", *SEMANTIC_FLAGS, *runtime_cflags(toolchain, abi3), *STRICT_FLAGS, *toolchain.cflags]
-    key = digest(*(p.read_bytes() for p in runtime_inputs()), Cython.__version__, sys.version,
-                 sysconfig.get_config_var("EXT_SUFFIX") or "", toolchain.identity(), *flags)
-    final = cache_root() / "runtime" / f"{key[:24]}.o"
+    """The compiled shim + runtime + glue, as one object file, with abi3 against the stable
+    ABI (the limited API of CPython 3.11): the one compiled at install if it was compiled
+    for this toolchain, else one compiled on first use and cached (saying why on stderr
+    where an installed one does not match)."""
+    key, flags = runtime_key(toolchain, abi3)
+    installed = prebuilt_dir() / _object_name(key)
+    if entry_matches(installed, key):
+        return installed
+    final = cache_root() / "runtime" / _object_name(key)
     if cache_entry_ok(final, key):
         return final
+    why = _prebuilt_mismatch(toolchain, key)
+    if why:
+        print(f"wasm2pyext: {why}; compiling the runtime for this toolchain once (about 15 s; cached in "
+              f"{final.parent})", file=sys.stderr, flush=True)
     with build_folder("runtime") as work:
         shim_c = work / "shim.c"
         translate_shim(shim_c)
-        unity = work / "runtime_unity.c"
-        unity.write_text("".join(f'#include "{p}"\n' for p in
-                                 [shim_c] + [runtime_dir() / s for s in RUNTIME_SOURCES]))
-        obj = work / "runtime.o"
-        toolchain.run(["-c", str(unity), "-o", str(obj), *flags], "compiling the wasm2pyext runtime", work)
-        staged = final.with_name(f"{final.name}.{os.getpid()}.tmp")
-        staged.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(obj, staged)
-        atomic_install(staged, final)
-        record_cache_entry(final, key)
+        install_in_cache(compile_runtime(toolchain, flags, shim_c, work / "runtime.o", work), final, key)
     return final
+
+
+def compile_runtime(toolchain: Toolchain, flags: list[str], shim_c: Path, obj: Path, work: Path) -> Path:
+    """Compiles the translated shim with the runtime's C (one translation unit) into obj."""
+    unity = obj.with_suffix(".c")
+    unity.write_text("".join(f'#include "{p}"\n' for p in [shim_c] + [runtime_dir() / s for s in RUNTIME_SOURCES]))
+    toolchain.run(["-c", str(unity), "-o", str(obj), *flags], "compiling the wasm2pyext runtime", work)
+    return obj
+
+
+def _describe(toolchain: Toolchain) -> dict[str, str]:
+    return {"cc": shlex.join(toolchain.cc + toolchain.cflags),
+            "version": _compiler_version(toolchain.cc).partition("\n")[0]}
+
+
+def prebuild_runtime(target: Path, toolchain: Optional[Toolchain] = None) -> tuple[bool, str]:
+    """At install (setup.py): compiles the runtime for the default toolchain into `target`,
+    the package's prebuilt/ folder: the object for each ABI (full and abi3) and, linked
+    from the first, wasm2pyext's own runtime extension, each with its record, and a
+    manifest saying for what they were made. Where that cannot be done (no C compiler, no
+    Python headers, no Cython), the manifest says why, for the first build to tell, and
+    the install goes on: the front end needs none of it. Returns whether it compiled the
+    runtime, and what it did."""
+    toolchain = toolchain or Toolchain.default()
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    manifest: dict = {"python": sys.version, "sources": digest(*(p.read_bytes() for p in runtime_inputs()))}
+    try:
+        manifest.update(_describe(toolchain))
+        with tempfile.TemporaryDirectory(prefix="wasm2pyext-runtime-") as tmp:
+            work = Path(tmp)
+            shim_c = work / "shim.c"
+            translate_shim(shim_c)
+            variants = {"full": False, "abi3": True}
+
+            def compile_variant(variant: str) -> tuple[str, str]:
+                key, flags = runtime_key(toolchain, variants[variant])
+                obj = compile_runtime(toolchain, flags, shim_c, work / f"runtime_{variant}.o", work)
+                shutil.copyfile(obj, target / _object_name(key))
+                record_cache_entry(target / _object_name(key), key)
+                return variant, key
+
+            with ThreadPoolExecutor(max_workers=len(variants)) as pool:
+                keys = dict(pool.map(compile_variant, variants))
+            obj = target / _object_name(keys["full"])
+            extension = target / _extension_name(obj)
+            link_shared(toolchain, [obj], extension, f"PyInit_{RUNTIME_MODULE}", work)
+            record_cache_entry(extension, obj.stem)
+        manifest["keys"] = keys
+        done = True, f"compiled the runtime with {manifest['cc']} ({manifest['version']})"
+    except (BuildError, ImportError) as e:
+        for stale in target.iterdir():
+            stale.unlink()
+        manifest["skipped"] = str(e).partition("\n")[0][:300]
+        done = False, f"did not compile the runtime, the first build will: {manifest['skipped']}"
+    (target / PREBUILT_MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return done
+
+
+def _prebuilt_mismatch(toolchain: Toolchain, key: str) -> Optional[str]:
+    """Why no runtime compiled at install is the one of this key; None where none was (a
+    source tree) or where the tree of an editable install changed."""
+    try:
+        manifest = json.loads((prebuilt_dir() / PREBUILT_MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    if "skipped" in manifest:
+        return f"the runtime was not compiled when wasm2pyext was installed ({manifest['skipped']})"
+    if manifest.get("sources") != digest(*(p.read_bytes() for p in runtime_inputs())):
+        if not shim_dir().is_relative_to(prebuilt_dir().parent):
+            return None  # an editable install's tree, edited: compiling the runtime is expected
+        return "the runtime's sources changed since wasm2pyext was installed"
+    if manifest.get("python") != sys.version:
+        return "the installed runtime was compiled for another Python"
+    mine = _describe(toolchain)
+    if manifest.get("cc") != mine["cc"] or manifest.get("version") != mine["version"]:
+        return (f"the installed runtime was compiled with {manifest.get('cc')} ({manifest.get('version')}), "
+                f"this build uses {mine['cc']} ({mine['version']})")
+    if key in manifest.get("keys", {}).values():
+        return "the installed runtime is damaged"
+    return "the installed runtime was compiled with other flags"
 
 
 def module_include_flags() -> list[str]:
@@ -332,15 +456,15 @@ def translate_shim(out_c: Path) -> None:
     """shim/runtime.pyx (with what it includes) -> C, as the module _wasm2pyext_rt_<ABI>."""
     from Cython.Compiler import Main, Options
 
-    Options.docstrings = True
+    Options.docstrings = SHIM_OPTIONS["docstrings"]
     options = Main.CompilationOptions(
         Main.default_options,
         output_file=str(out_c),
         include_path=[str(shim_dir())],
-        language_level=3,
-        module_name=RUNTIME_MODULE,
+        language_level=SHIM_OPTIONS["language_level"],
+        module_name=SHIM_OPTIONS["module_name"],
     )
-    result = Main.compile_single(str(shim_dir() / SHIM_MAIN), options, full_module_name=RUNTIME_MODULE)
+    result = Main.compile_single(str(shim_dir() / SHIM_MAIN), options, full_module_name=SHIM_OPTIONS["module_name"])
     if result.num_errors:
         raise BuildError(f"Cython could not translate shim/{SHIM_MAIN}")
 
@@ -368,11 +492,35 @@ def link_shared(toolchain: Toolchain, objects: list[Path], out_path: Path, expor
     atomic_install(tmp_out, out_path)
 
 
+def _extension_name(obj: Path) -> str:
+    return f"{obj.stem}_{RUNTIME_MODULE}{ext_suffix()}"
+
+
+def _installed_extension() -> Optional[Path]:
+    """The runtime extension linked at install, if it is whole and of these sources and
+    this Python. Whatever compiled it serves (modules only need the runtime's ABI), so it
+    loads with no compiler at hand."""
+    try:
+        manifest = json.loads((prebuilt_dir() / PREBUILT_MANIFEST).read_text())
+        key = manifest["keys"]["full"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if manifest.get("python") != sys.version or manifest.get("sources") != digest(
+            *(p.read_bytes() for p in runtime_inputs())):
+        return None
+    path = prebuilt_dir() / _extension_name(Path(_object_name(key)))
+    return path if entry_matches(path, Path(_object_name(key)).stem) else None
+
+
 def runtime_extension(toolchain: Optional[Toolchain] = None) -> Path:
-    """wasm2pyext's own copy of the runtime module, as an extension (built once, cached)."""
+    """wasm2pyext's own copy of the runtime module, as an extension: the one linked at
+    install, or one linked once and cached."""
+    installed = _installed_extension()
+    if installed is not None:
+        return installed
     toolchain = toolchain or Toolchain.default()
     obj = runtime_object(toolchain)
-    path = obj.with_name(f"{obj.stem}_{RUNTIME_MODULE}{ext_suffix()}")
+    path = cache_root() / "runtime" / _extension_name(obj)
     if not cache_entry_ok(path, obj.stem):
         with build_folder("runtime") as work:
             link_shared(toolchain, [obj], path, f"PyInit_{RUNTIME_MODULE}", work)

@@ -395,17 +395,17 @@ static const w2p_type_desc types_desc[] = {
     {">", call_v_v, NULL, PYCALL(pycall_v_v)},
 };
 static const w2p_func_desc funcs_desc[] = {
-    {"log", NULL, 1u, NULL, 0, 3u},
-    {"add", "fn1_add", 0u, (w2p_fnptr)fn1_add, CANNOT_TRAP, 3u},
-    {"sub", "fn2_sub", 0u, (w2p_fnptr)fn2_sub, CANNOT_TRAP, 3u},
-    {"fac", "fn3_fac", 2u, (w2p_fnptr)fn3_fac, 0, 3u},
-    {"sum_to", "fn4_sum_to", 3u, (w2p_fnptr)fn4_sum_to, 0, 6u},
-    {"divmod", "fn5_divmod", 4u, (w2p_fnptr)fn5_divmod, 0, 6u},
-    {"apply", "fn6_apply", 6u, (w2p_fnptr)fn6_apply, 0, 5u},
-    {"classify", "fn7_classify", 3u, (w2p_fnptr)fn7_classify, CANNOT_TRAP, 8u},
-    {"peek", "fn8_peek", 3u, (w2p_fnptr)fn8_peek, 0, 4u},
-    {"bump", "fn9_bump", 7u, (w2p_fnptr)fn9_bump, 0, 4u},
-    {"init", "fn10_init", 8u, (w2p_fnptr)fn10_init, 0, 4u},
+    {"log", NULL, 1u, NULL, 0, 3u, NULL},
+    {"add", "fn1_add", 0u, (w2p_fnptr)fn1_add, CANNOT_TRAP, 3u, NULL},
+    {"sub", "fn2_sub", 0u, (w2p_fnptr)fn2_sub, CANNOT_TRAP, 3u, NULL},
+    {"fac", "fn3_fac", 2u, (w2p_fnptr)fn3_fac, 0, 3u, "n"},
+    {"sum_to", "fn4_sum_to", 3u, (w2p_fnptr)fn4_sum_to, 0, 6u, "n"},
+    {"divmod", "fn5_divmod", 4u, (w2p_fnptr)fn5_divmod, 0, 6u, "a\000b"},
+    {"apply", "fn6_apply", 6u, (w2p_fnptr)fn6_apply, 0, 5u, "op\000a\000b"},
+    {"classify", "fn7_classify", 3u, (w2p_fnptr)fn7_classify, CANNOT_TRAP, 8u, "x"},
+    {"peek", "fn8_peek", 3u, (w2p_fnptr)fn8_peek, 0, 4u, "addr"},
+    {"bump", "fn9_bump", 7u, (w2p_fnptr)fn9_bump, 0, 4u, NULL},
+    {"init", "fn10_init", 8u, (w2p_fnptr)fn10_init, 0, 4u, NULL},
 };
 static const w2p_memory_desc memories_desc[] = {
     {{1u, 2u, 1}, offsetof(Instance, mem0)},

@@ -109,9 +109,9 @@ static const w2p_type_desc types_desc[] = {
     {"VVi>V", call_VVi_V, NULL, NULL},
 };
 static const w2p_func_desc funcs_desc[] = {
-    {"axpy", "fn0_axpy", 0u, (w2p_fnptr)fn0_axpy, 0, 4u},
-    {"lanes", "fn1_lanes", 1u, (w2p_fnptr)fn1_lanes, 0, 5u},
-    {"pick", "fn2_pick", 2u, (w2p_fnptr)fn2_pick, CANNOT_TRAP, 4u},
+    {"axpy", "fn0_axpy", 0u, (w2p_fnptr)fn0_axpy, 0, 4u, "p\000k"},
+    {"lanes", "fn1_lanes", 1u, (w2p_fnptr)fn1_lanes, 0, 5u, "v\000p"},
+    {"pick", "fn2_pick", 2u, (w2p_fnptr)fn2_pick, CANNOT_TRAP, 4u, NULL},
 };
 static const w2p_memory_desc memories_desc[] = {
     {{1u, 0u, 0}, offsetof(Instance, mem0)},

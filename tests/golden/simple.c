@@ -76,7 +76,7 @@ static const w2p_type_desc types_desc[] = {
     {"ii>i", call_ii_i, NULL, PYCALL(pycall_ii_i)},
 };
 static const w2p_func_desc funcs_desc[] = {
-    {"sum", "fn0_sum", 0u, (w2p_fnptr)fn0_sum, CANNOT_TRAP, 3u},
+    {"sum", "fn0_sum", 0u, (w2p_fnptr)fn0_sum, CANNOT_TRAP, 3u, "x\000y"},
 };
 static const w2p_memory_desc memories_desc[] = {
     {{1u, 0u, 0}, offsetof(Instance, mem0)},

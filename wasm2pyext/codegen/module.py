@@ -49,6 +49,15 @@ def _desc_string(text: str | None) -> str:
     return "NULL" if text is None else names.c_string(text)
 
 
+# What the runtime calls a parameter the name section leaves unnamed (shim/functions.pxi).
+PARAM_FALLBACK = "a"
+
+
+def _param_names_string(params: list[str] | None) -> str:
+    """w2p_func_desc.param_names: each name followed by NUL (C adds the last)."""
+    return "NULL" if params is None else names.c_string("\0".join(params))
+
+
 class ModuleWriter:
     def __init__(self, module: ir.Module, name: str, wasm: bytes, bounds_checks: bool = False, fuel: bool = False):
         self.module = module
@@ -264,7 +273,8 @@ class ModuleWriter:
         funcs = table("funcs_desc", "w2p_func_desc", [
             f"{{{_desc_string(m.names.funcs.get(i))}, {_desc_string(self.ctx.func_names[i] or None)}, "
             f"{type_index[ft]}u, {'(w2p_fnptr)' + self.ctx.func_names[i] if self.ctx.func_names[i] else 'NULL'}, "
-            f"{'CANNOT_TRAP' if i in cannot_trap else '0'}, {len((m.names.funcs.get(i) or '').encode('utf-8'))}u}}"
+            f"{'CANNOT_TRAP' if i in cannot_trap else '0'}, {len((m.names.funcs.get(i) or '').encode('utf-8'))}u, "
+            f"{_param_names_string(m.names.param_names(i, len(ft.params), PARAM_FALLBACK))}}}"
             for i, ft in enumerate(m.func_types)])
         mems = table("memories_desc", "w2p_memory_desc", [
             f"{{{limits(mt.limits)}, {slot(names.memory(i))}}}" for i, mt in enumerate(m.mem_types)])
