@@ -116,8 +116,8 @@ def _compile_parallel(units: list[Path], options: BuildOptions, name: str, work:
     from .codegen.module import UNOPTIMISED_PART
 
     common = [*SEMANTIC_FLAGS, *options.toolchain.module_flags(), *STRICT_FLAGS,
-              *([f"-march={options.march}"] if options.march else []), *(["-g"] if options.debug else []),
-              *options.toolchain.cflags]
+              *([f"-march={options.march}"] if options.march else []), *(["-g"] if options.debug else [])]
+    user = list(options.toolchain.cflags)  # last, to have the last word
     done = [0]
     lock = threading.Lock()
     options.report("compiling", 0, len(units))
@@ -126,10 +126,10 @@ def _compile_parallel(units: list[Path], options: BuildOptions, name: str, work:
         opt = "-O0" if UNOPTIMISED_PART in unit.name else options.opt
         what = f"compiling {name} ({unit.name})"
         if _is_function_part(unit, name) and not options.debug:
-            obj = _compile_part(unit, [opt, *common, *module_include_flags()], options, what, work)
+            obj = _compile_part(unit, [opt, *common, *module_include_flags(), *user], options, what, work)
         else:
             obj = unit.with_suffix(".o")
-            options.toolchain.run(["-c", str(unit), "-o", str(obj), opt, *common, *python_cflags(options.abi3)],
+            options.toolchain.run(["-c", str(unit), "-o", str(obj), opt, *common, *python_cflags(options.abi3), *user],
                                   what, work, options.process_limits)
         with lock:
             done[0] += 1
