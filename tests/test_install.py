@@ -175,6 +175,14 @@ def test_a_runtime_installed_for_other_flags_is_not_used(installed, tmp_path):
     check = installed.run(["-c", "import simple; print(simple.Instance().exports.sum(5, 37))"], work,
                           tmp_path / "cache")
     assert check.stdout.strip() == "42", check.stderr
+    # wasm2pyext's own copy of the runtime follows the flags too (a sanitizer build wants
+    # every copy instrumented), and is the installed one under the install's flags.
+    where = ("import sys, wasm2pyext, wasm2pyext.toolchain as t; wasm2pyext.Value.i32(1); "
+             "print(sys.modules[t.RUNTIME_MODULE].__file__)")
+    loaded = installed.run(["-c", where], work, tmp_path / "cache", WASM2PYEXT_CFLAGS="-O0")
+    assert str(tmp_path / "cache" / "runtime") in loaded.stdout, loaded.stderr
+    loaded = installed.run(["-c", where], work, tmp_path / "cache")
+    assert "prebuilt" in loaded.stdout, loaded.stderr
 
 
 @pytest.fixture

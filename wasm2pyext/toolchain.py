@@ -496,6 +496,16 @@ def _extension_name(obj: Path) -> str:
     return f"{obj.stem}_{RUNTIME_MODULE}{ext_suffix()}"
 
 
+def _installed_with(toolchain: Toolchain) -> bool:
+    """Whether the runtime compiled at install was compiled with this compiler command and
+    flags (as they are named: without running the compiler)."""
+    try:
+        manifest = json.loads((prebuilt_dir() / PREBUILT_MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    return manifest.get("cc") == shlex.join(toolchain.cc + toolchain.cflags)
+
+
 def _installed_extension() -> Optional[Path]:
     """The runtime extension linked at install, if it is whole and of these sources and
     this Python. Whatever compiled it serves (modules only need the runtime's ABI), so it
@@ -514,12 +524,19 @@ def _installed_extension() -> Optional[Path]:
 
 def runtime_extension(toolchain: Optional[Toolchain] = None) -> Path:
     """wasm2pyext's own copy of the runtime module, as an extension: the one linked at
-    install, or one linked once and cached."""
-    installed = _installed_extension()
-    if installed is not None:
-        return installed
+    install, unless the toolchain is not the one it was compiled with (another $CC or
+    $WASM2PYEXT_CFLAGS: sanitizers, say, which want every copy of the runtime built alike)
+    and that toolchain can compile one (linked once and cached)."""
     toolchain = toolchain or Toolchain.default()
-    obj = runtime_object(toolchain)
+    installed = _installed_extension()
+    if installed is not None and _installed_with(toolchain):
+        return installed
+    try:
+        obj = runtime_object(toolchain)
+    except BuildError:
+        if installed is None:
+            raise
+        return installed  # no compiler for that toolchain: the installed runtime serves
     path = cache_root() / "runtime" / _extension_name(obj)
     if not cache_entry_ok(path, obj.stem):
         with build_folder("runtime") as work:

@@ -14,7 +14,8 @@ How it works:
 - CPython itself is not instrumented, so the sanitizer runtimes are preloaded (LD_PRELOAD of
   gcc's libasan and libubsan, ASan first) into the processes that load modules: the spec
   runner's per-file children and the diff-fuzz workers (tests/fuzz/diff.py; the wasmtime side
-  and smith run without it). The C compiler must not get them: $CC is `env -u LD_PRELOAD gcc`.
+  and smith run without it). The C compiler must not get them: $CC is `env -u LD_PRELOAD gcc`,
+  and sanitize_site/sitecustomize.py starts the compile limits' shell without them too.
 - ASAN_OPTIONS: handle_segv=0 and allow_user_segv_handler=1, so the runtime's own SIGSEGV
   handler (the guard pages that turn an out-of-bounds Wasm access into a Trap) gets the
   fault and ASan does not call it a crash; detect_leaks=0 (CPython frees little at exit:
@@ -75,7 +76,8 @@ def environments(work: Path, kind: str) -> tuple[dict[str, str], dict[str, str]]
     base.pop("LD_PRELOAD", None)
     if KINDS[kind]:
         base["WASM2PYEXT_SPEC_BOUNDS_CHECKS"] = "1"
-    loading = {**base, "LD_PRELOAD": f"{sanitizer_library('libasan.so')} {sanitizer_library('libubsan.so')}"}
+    loading = {**base, "LD_PRELOAD": f"{sanitizer_library('libasan.so')} {sanitizer_library('libubsan.so')}",
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE / "sanitize_site"), os.environ.get("PYTHONPATH")]))}
     return base, loading
 
 
