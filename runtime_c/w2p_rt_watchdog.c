@@ -46,7 +46,7 @@ int64_t w2p_now(void)
 
 /* Whether the calling thread is the process's main thread (Linux: its id is the pid's),
    where Python runs signal handlers. */
-static int is_main_thread(void)
+int rt_is_main_thread(void)
 {
     return getpid() == (pid_t)syscall(SYS_gettid);
 }
@@ -125,7 +125,7 @@ static void watch_after_fork_child(void)
     if (rt_thread.ready) {
         rt_thread.next_watched = rt_thread.prev_watched = NULL;
         watched = &rt_thread;
-        if (is_main_thread())
+        if (rt_is_main_thread())
             main_thread_state = &rt_thread;
     }
 }
@@ -165,7 +165,7 @@ void rt_watch_this_thread(void)
     if (watched)
         watched->prev_watched = &rt_thread;
     watched = &rt_thread;
-    if (is_main_thread())
+    if (rt_is_main_thread())
         main_thread_state = &rt_thread;
     pthread_mutex_unlock(&watch_lock);
 }
