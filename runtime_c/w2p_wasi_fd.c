@@ -23,30 +23,11 @@ void w2p_wasi_set_py_io(w2p_wasi_py_io_fn fn)
     wasi_py_io = fn;
 }
 
-int wasi_iovs_get(w2p_wasi *w, uint32_t iovs, uint32_t n, struct iovec *out)
-{
-    const uint8_t *p = guest(w, iovs, (uint64_t)n * 8);
-    if (!p)
-        return -1;
-    int count = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t buf = get32(p + 8 * i), len = get32(p + 8 * i + 4);
-        uint8_t *b = guest(w, buf, len);
-        if (!b)
-            return -1;
-        if (len && count < MAX_IOVS) {
-            out[count].iov_base = b;
-            out[count].iov_len = len;
-            count++;
-        }
-    }
-    return count;
-}
-
 /* Reads or writes a Python stream, one call per iovec until a short transfer: the only
    WASI calls that run Python, so they enter it as a host function does (with the GIL and
-   the stack Python needs), and an exception it raised traps. The bytes transferred. */
-static size_t py_transfer(w2p_wasi *w, wasi_fd *f, int op, const struct iovec *iov, int n)
+   the stack Python needs), and an exception it raised traps. The bytes transferred.
+   Out of line: the way to a host fd stays short. */
+static __attribute__((noinline)) size_t py_transfer(w2p_wasi *w, wasi_fd *f, int op, const struct iovec *iov, int n)
 {
     char here;
     int saved = w2p_host_enter(&here);
@@ -70,7 +51,7 @@ static size_t py_transfer(w2p_wasi *w, wasi_fd *f, int op, const struct iovec *i
 
 /* Reads or writes a host fd, at offset (< 0: its own position); one buffer, the usual
    case, through read or write, as native code calls them. */
-static ssize_t host_transfer(int fd, int writing, const struct iovec *iov, int n, int64_t offset)
+WASI_INLINE ssize_t host_transfer(int fd, int writing, const struct iovec *iov, int n, int64_t offset)
 {
     if (n == 0)
         return 0;
@@ -345,8 +326,8 @@ uint32_t w2p_wasi_fd_filestat_set_times(w2p_ctx *ctx, uint32_t fd, uint64_t atim
 
 /* The guest's iovecs moved into iov (room for n of them, at most MAX_IOVS), then read or
    written; the count stored at out. */
-static uint32_t transfer_iovs(w2p_wasi *w, wasi_fd *f, int writing, uint32_t iovs, uint32_t n, int64_t offset,
-                              uint32_t out, struct iovec *iov)
+WASI_INLINE uint32_t transfer_iovs(w2p_wasi *w, wasi_fd *f, int writing, uint32_t iovs, uint32_t n,
+                                   int64_t offset, uint32_t out, struct iovec *iov)
 {
     int count = wasi_iovs_get(w, iovs, n, iov);
     if (count < 0)
@@ -377,8 +358,8 @@ static __attribute__((noinline)) uint32_t transfer_many(w2p_wasi *w, wasi_fd *f,
 #define FEW_IOVS 8
 
 /* fd_read, fd_write, fd_pread and fd_pwrite: offset < 0 for the fd's own position. */
-static uint32_t transfer(w2p_wasi *w, uint32_t fd, int writing, uint32_t iovs, uint32_t n, int64_t offset,
-                         uint32_t out)
+WASI_INLINE uint32_t transfer(w2p_wasi *w, uint32_t fd, int writing, uint32_t iovs, uint32_t n, int64_t offset,
+                              uint32_t out)
 {
     uint32_t err;
     uint64_t rights = (writing ? R_FD_WRITE : R_FD_READ) | (offset >= 0 ? R_FD_SEEK : 0);

@@ -268,6 +268,10 @@ static inline uint64_t ns_of(const struct timespec *t)
 
 /* ---- The frame of every call ---- */
 
+/* What lies on the way of the calls made per buffer (a read, a write, a clock read) is
+   inlined into them: one frame between the Wasm code and libc. */
+#define WASI_INLINE static inline __attribute__((always_inline))
+
 /* Stack a call needs below its caller's frame: as much as a host function must find to
    enter Python (w2p_host_enter), a quarter of the usable stack, at most 256 KiB. */
 static inline uintptr_t wasi_stack_room(const w2p_ctx *ctx)
@@ -300,7 +304,26 @@ static inline void wasi_enter(w2p_ctx *ctx)
 /* A guest iovec array as host iovecs (at most IOV_MAX, the rest ignored as a short
    transfer may): the count, or -1 when out of bounds. */
 #define MAX_IOVS 1024
-int wasi_iovs_get(w2p_wasi *w, uint32_t iovs, uint32_t n, struct iovec *out);
+static inline int wasi_iovs_get(w2p_wasi *w, uint32_t iovs, uint32_t n, struct iovec *out)
+{
+    const uint8_t *p = guest(w, iovs, (uint64_t)n * 8);
+    if (!p)
+        return -1;
+    int count = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t buf = get32(p + 8 * i), len = get32(p + 8 * i + 4);
+        uint8_t *b = guest(w, buf, len);
+        if (!b)
+            return -1;
+        if (len && count < MAX_IOVS) {
+            out[count].iov_base = b;
+            out[count].iov_len = len;
+            count++;
+        }
+    }
+    return count;
+}
+
 /* A filestat (64 bytes; 56 in wasi_unstable, whose nlink is a u32) from a host stat. */
 void wasi_filestat_put(uint8_t *p, const struct stat *st, int unstable);
 /* The two timespecs of utimensat/futimens from WASI's times and fstflags, or -1 when
