@@ -77,7 +77,7 @@ cdef class WasiConfig:
             self.env[k] = v
         self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
         self.preopens = {str(g): _os.fspath(h) for g, h in (preopens or {}).items()}
-        self.readonly = frozenset(str(g) for g in readonly)
+        self.readonly = frozenset([str(g) for g in readonly])  # a generator would cost every import a type
         unknown = self.readonly - set(self.preopens)
         if unknown:
             raise ValueError(f"WasiConfig readonly names paths that are not preopened: {sorted(unknown)}")
