@@ -72,6 +72,8 @@ extern int rt_watchdog_state;
 void rt_watchdog_wake(void);
 /* Puts the calling thread on the watchdog's list (once; off it when the thread ends). */
 void rt_watch_this_thread(void);
+/* Whether the calling thread is the process's main thread. */
+int rt_is_main_thread(void);
 
 /* ---- Guard pages (w2p_rt_guard.c) ---- */
 

@@ -5,9 +5,12 @@
  *
  * It asks a thread that is still in the call it was in at the last look (so has run at
  * least a period) to poll (W2P_POLL_TICK), and one whose deadline has passed to stop
- * (W2P_POLL_DEADLINE). Calls shorter than a period never hear from it. After a second
- * without any call it sleeps until the next call wakes it (one load of rt_watchdog_state
- * a call). It runs no Python and takes no lock a Wasm thread holds while running.
+ * (W2P_POLL_DEADLINE). Calls shorter than a period never hear from it. A few periods
+ * after the last call it sleeps until the next call wakes it (one load of
+ * rt_watchdog_state a call; a wake when calls come further apart than that): calls
+ * made back to back keep it awake, and a process that has finished its Wasm work (a
+ * WASI command's interpreter shutting down) is not woken every period. It runs no
+ * Python and takes no lock a Wasm thread holds while running.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -21,7 +24,7 @@
 #include <unistd.h>
 
 #define WATCHDOG_PERIOD_NS 1000000  /* 1 ms */
-#define WATCHDOG_IDLE_PERIODS 1000  /* idle looks before it sleeps */
+#define WATCHDOG_IDLE_PERIODS 4  /* looks without a call before it sleeps */
 /* Looks between checks that the fault handler is still the process's first: code that
    installs its own SIGSEGV handler (in C, or Python's signal.signal) after instances were
    made would otherwise take the faults of guard pages, and an access out of bounds would
@@ -46,7 +49,7 @@ int64_t w2p_now(void)
 
 /* Whether the calling thread is the process's main thread (Linux: its id is the pid's),
    where Python runs signal handlers. */
-static int is_main_thread(void)
+int rt_is_main_thread(void)
 {
     return getpid() == (pid_t)syscall(SYS_gettid);
 }
@@ -63,13 +66,14 @@ static void *watchdog(void *unused)
         int64_t now = w2p_now(), wake = now + WATCHDOG_PERIOD_NS;
         int busy = 0;
         for (thread_state *t = watched; t; t = t->next_watched) {
-            if (!__atomic_load_n(&t->depth, __ATOMIC_RELAXED))
-                continue;
-            busy = 1;
             uint32_t calls = __atomic_load_n(&t->calls, __ATOMIC_RELAXED);
-            if (calls == t->calls_seen)
+            int running = __atomic_load_n(&t->depth, __ATOMIC_RELAXED) != 0;
+            if (running && calls == t->calls_seen)
                 rt_request(t, W2P_POLL_TICK);
+            busy |= running || calls != t->calls_seen;
             t->calls_seen = calls;
+            if (!running)
+                continue;
             int64_t deadline = __atomic_load_n(&t->deadline, __ATOMIC_RELAXED);
             if (deadline && deadline <= now)
                 rt_request(t, W2P_POLL_DEADLINE);
@@ -125,7 +129,7 @@ static void watch_after_fork_child(void)
     if (rt_thread.ready) {
         rt_thread.next_watched = rt_thread.prev_watched = NULL;
         watched = &rt_thread;
-        if (is_main_thread())
+        if (rt_is_main_thread())
             main_thread_state = &rt_thread;
     }
 }
@@ -165,7 +169,7 @@ void rt_watch_this_thread(void)
     if (watched)
         watched->prev_watched = &rt_thread;
     watched = &rt_thread;
-    if (is_main_thread())
+    if (rt_is_main_thread())
         main_thread_state = &rt_thread;
     pthread_mutex_unlock(&watch_lock);
 }

@@ -23,41 +23,47 @@ void w2p_wasi_set_py_io(w2p_wasi_py_io_fn fn)
     wasi_py_io = fn;
 }
 
-int wasi_iovs_get(w2p_wasi *w, uint32_t iovs, uint32_t n, struct iovec *out)
+/* Reads or writes a Python stream, one call per iovec until a short transfer: the only
+   WASI calls that run Python, so they enter it as a host function does (with the GIL and
+   the stack Python needs), and an exception it raised traps. The bytes transferred.
+   Out of line: the way to a host fd stays short. */
+static __attribute__((noinline)) size_t py_transfer(w2p_wasi *w, wasi_fd *f, int op, const struct iovec *iov, int n)
 {
-    const uint8_t *p = guest(w, iovs, (uint64_t)n * 8);
-    if (!p)
-        return -1;
-    int count = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t buf = get32(p + 8 * i), len = get32(p + 8 * i + 4);
-        uint8_t *b = guest(w, buf, len);
-        if (!b)
-            return -1;
-        if (len && count < MAX_IOVS) {
-            out[count].iov_base = b;
-            out[count].iov_len = len;
-            count++;
-        }
-    }
-    return count;
-}
-
-/* Reads or writes a Python stream, one call per iovec until a short transfer. The only
-   WASI calls that need the GIL: the others run without it once the call let it go. */
-static uint32_t py_transfer(wasi_fd *f, int op, struct iovec *iov, int n, size_t *total)
-{
-    *total = 0;
+    char here;
+    int saved = w2p_host_enter(&here);
+    if (saved < 0)
+        w->ctx.trap(W2P_TRAP_EXHAUSTION, NULL);
     w2p_hold_gil();
+    size_t total = 0;
+    int raised = 0;
     for (int i = 0; i < n; i++) {
         size_t done = 0;
-        if (wasi_py_io(f->stream, op, iov[i].iov_base, iov[i].iov_len, &done) != 0)
-            return E_PYTHON;
-        *total += done;
-        if (done < iov[i].iov_len)
+        raised = wasi_py_io(f->stream, op, iov[i].iov_base, iov[i].iov_len, &done) != 0;
+        total += done;
+        if (raised || done < iov[i].iov_len)
             break;
     }
-    return 0;
+    w2p_host_leave(saved);
+    if (raised)
+        w->ctx.trap(W2P_TRAP_HOST_EXCEPTION, NULL);
+    return total;
+}
+
+/* Reads or writes a host fd, at offset (< 0: its own position); one buffer, the usual
+   case, through read or write, as native code calls them. */
+WASI_INLINE ssize_t host_transfer(int fd, int writing, const struct iovec *iov, int n, int64_t offset)
+{
+    if (n == 0)
+        return 0;
+    w2p_let_gil_go(); /* a pipe, a terminal or a socket may block */
+    if (n == 1 && offset < 0)
+        return writing ? write(fd, iov->iov_base, iov->iov_len) : read(fd, iov->iov_base, iov->iov_len);
+    if (n == 1)
+        return writing ? pwrite(fd, iov->iov_base, iov->iov_len, offset)
+                       : pread(fd, iov->iov_base, iov->iov_len, offset);
+    if (offset >= 0)
+        return writing ? pwritev(fd, iov, n, offset) : preadv(fd, iov, n, offset);
+    return writing ? writev(fd, iov, n) : readv(fd, iov, n);
 }
 
 uint32_t w2p_wasi_fd_advise(w2p_ctx *ctx, uint32_t fd, uint64_t offset, uint64_t len, uint32_t advice)
@@ -66,22 +72,22 @@ uint32_t w2p_wasi_fd_advise(w2p_ctx *ctx, uint32_t fd, uint64_t offset, uint64_t
     uint32_t err;
     wasi_fd *f = fd_get(w, fd, R_FD_ADVISE, &err);
     if (!f)
-        LEAVE(err);
+        return err;
     if (advice > 5)
-        LEAVE(E_INVAL);
+        return E_INVAL;
     if (f->kind != FD_HOST || f->filetype == FT_DIR)
-        LEAVE(f->filetype == FT_DIR ? E_BADF : E_SPIPE);
+        return f->filetype == FT_DIR ? E_BADF : E_SPIPE;
 #if defined(POSIX_FADV_NORMAL)
     static const int advices[] = {POSIX_FADV_NORMAL, POSIX_FADV_SEQUENTIAL, POSIX_FADV_RANDOM,
                                   POSIX_FADV_WILLNEED, POSIX_FADV_DONTNEED, POSIX_FADV_NOREUSE};
     if (offset > INT64_MAX || len > INT64_MAX)
-        LEAVE(E_INVAL);
+        return E_INVAL;
     int r = posix_fadvise(f->host, (off_t)offset, (off_t)len, advices[advice]);
-    LEAVE(wasi_errno_of(r));
+    return wasi_errno_of(r);
 #else
     (void)offset;
     (void)len;
-    LEAVE(0);
+    return 0;
 #endif
 }
 
@@ -91,19 +97,19 @@ uint32_t w2p_wasi_fd_allocate(w2p_ctx *ctx, uint32_t fd, uint64_t offset, uint64
     uint32_t err;
     wasi_fd *f = fd_get(w, fd, R_FD_ALLOCATE, &err);
     if (!f)
-        LEAVE(err);
+        return err;
     if (f->kind != FD_HOST || f->filetype == FT_DIR)
-        LEAVE(E_BADF);
+        return E_BADF;
     if (offset > INT64_MAX || len > INT64_MAX || offset + len > INT64_MAX)
-        LEAVE(E_INVAL);
+        return E_INVAL;
     /* Grows the file to offset + len when shorter (what WASI asks), without
        posix_fallocate's emulation by writes. */
     struct stat st;
     if (fstat(f->host, &st) != 0)
-        LEAVE(fail());
+        return fail();
     if ((uint64_t)st.st_size < offset + len && ftruncate(f->host, (off_t)(offset + len)) != 0)
-        LEAVE(fail());
-    LEAVE(0);
+        return fail();
+    return 0;
 }
 
 uint32_t w2p_wasi_fd_close(w2p_ctx *ctx, uint32_t fd)
@@ -112,9 +118,9 @@ uint32_t w2p_wasi_fd_close(w2p_ctx *ctx, uint32_t fd)
     uint32_t err;
     wasi_fd *f = fd_get(w, fd, 0, &err);
     if (!f)
-        LEAVE(err);
+        return err;
     fd_release(f);
-    LEAVE(0);
+    return 0;
 }
 
 static uint32_t sync_fd(w2p_wasi *w, uint32_t fd, uint64_t right, int data)
@@ -138,13 +144,13 @@ static uint32_t sync_fd(w2p_wasi *w, uint32_t fd, uint64_t right, int data)
 uint32_t w2p_wasi_fd_datasync(w2p_ctx *ctx, uint32_t fd)
 {
     ENTER(w);
-    LEAVE(sync_fd(w, fd, R_FD_DATASYNC, 1));
+    return sync_fd(w, fd, R_FD_DATASYNC, 1);
 }
 
 uint32_t w2p_wasi_fd_sync(w2p_ctx *ctx, uint32_t fd)
 {
     ENTER(w);
-    LEAVE(sync_fd(w, fd, R_FD_SYNC, 0));
+    return sync_fd(w, fd, R_FD_SYNC, 0);
 }
 
 uint32_t w2p_wasi_fd_fdstat_get(w2p_ctx *ctx, uint32_t fd, uint32_t out)
@@ -153,16 +159,16 @@ uint32_t w2p_wasi_fd_fdstat_get(w2p_ctx *ctx, uint32_t fd, uint32_t out)
     uint32_t err;
     wasi_fd *f = fd_get(w, fd, 0, &err);
     if (!f)
-        LEAVE(err);
+        return err;
     uint8_t *p = guest(w, out, 24);
     if (!p)
-        LEAVE(E_FAULT);
+        return E_FAULT;
     memset(p, 0, 24);
     p[0] = f->filetype;
     put16(p + 2, f->flags);
     put64(p + 8, f->base);
     put64(p + 16, f->inheriting);
-    LEAVE(0);
+    return 0;
 }
 
 uint32_t w2p_wasi_fd_fdstat_set_flags(w2p_ctx *ctx, uint32_t fd, uint32_t flags)
@@ -171,23 +177,23 @@ uint32_t w2p_wasi_fd_fdstat_set_flags(w2p_ctx *ctx, uint32_t fd, uint32_t flags)
     uint32_t err;
     wasi_fd *f = fd_get(w, fd, R_FD_FDSTAT_SET_FLAGS, &err);
     if (!f)
-        LEAVE(err);
+        return err;
     if (flags & ~(uint32_t)(FDF_APPEND | FDF_DSYNC | FDF_NONBLOCK | FDF_RSYNC | FDF_SYNC))
-        LEAVE(E_INVAL);
+        return E_INVAL;
     /* Only APPEND and NONBLOCK can change on an open file (as on Linux). */
     if ((flags ^ f->flags) & (FDF_DSYNC | FDF_RSYNC | FDF_SYNC))
-        LEAVE(E_NOTSUP);
+        return E_NOTSUP;
     if (f->kind == FD_HOST) {
         int fl = fcntl(f->host, F_GETFL);
         if (fl < 0)
-            LEAVE(fail());
+            return fail();
         fl = (fl & ~(O_APPEND | O_NONBLOCK)) | (flags & FDF_APPEND ? O_APPEND : 0) |
              (flags & FDF_NONBLOCK ? O_NONBLOCK : 0);
         if (fcntl(f->host, F_SETFL, fl) != 0)
-            LEAVE(fail());
+            return fail();
     }
     f->flags = (uint16_t)flags;
-    LEAVE(0);
+    return 0;
 }
 
 uint32_t w2p_wasi_fd_fdstat_set_rights(w2p_ctx *ctx, uint32_t fd, uint64_t base, uint64_t inheriting)
@@ -196,13 +202,13 @@ uint32_t w2p_wasi_fd_fdstat_set_rights(w2p_ctx *ctx, uint32_t fd, uint64_t base,
     uint32_t err;
     wasi_fd *f = fd_get(w, fd, 0, &err);
     if (!f)
-        LEAVE(err);
+        return err;
     /* Rights can only be dropped. */
     if ((base & ~f->base) || (inheriting & ~f->inheriting))
-        LEAVE(E_NOTCAPABLE);
+        return E_NOTCAPABLE;
     f->base = base;
     f->inheriting = inheriting;
-    LEAVE(0);
+    return 0;
 }
 
 void wasi_filestat_put(uint8_t *p, const struct stat *st, int unstable)
@@ -235,14 +241,14 @@ static uint32_t fd_filestat_get(w2p_ctx *ctx, uint32_t fd, uint32_t out, int uns
     uint32_t err;
     wasi_fd *f = fd_get(w, fd, R_FD_FILESTAT_GET, &err);
     if (!f)
-        LEAVE(err);
+        return err;
     uint8_t *p = guest(w, out, unstable ? 56 : 64);
     if (!p)
-        LEAVE(E_FAULT);
+        return E_FAULT;
     struct stat st;
     if (f->kind == FD_HOST) {
         if (fstat(f->host, &st) != 0)
-            LEAVE(fail());
+            return fail();
     } else {
         memset(&st, 0, sizeof st);
         st.st_mode = S_IFCHR;
@@ -250,7 +256,7 @@ static uint32_t fd_filestat_get(w2p_ctx *ctx, uint32_t fd, uint32_t out, int uns
     wasi_filestat_put(p, &st, unstable);
     if (f->kind == FD_HOST && S_ISSOCK(st.st_mode))
         p[16] = f->filetype;
-    LEAVE(0);
+    return 0;
 }
 
 uint32_t w2p_wasi_fd_filestat_get(w2p_ctx *ctx, uint32_t fd, uint32_t out)
@@ -269,14 +275,14 @@ uint32_t w2p_wasi_fd_filestat_set_size(w2p_ctx *ctx, uint32_t fd, uint64_t size)
     uint32_t err;
     wasi_fd *f = fd_get(w, fd, R_FD_FILESTAT_SET_SIZE, &err);
     if (!f)
-        LEAVE(err);
+        return err;
     if (f->kind != FD_HOST || f->filetype == FT_DIR)
-        LEAVE(E_BADF);
+        return E_BADF;
     if (size > INT64_MAX)
-        LEAVE(E_INVAL);
+        return E_INVAL;
     if (ftruncate(f->host, (off_t)size) != 0)
-        LEAVE(fail());
-    LEAVE(0);
+        return fail();
+    return 0;
 }
 
 int wasi_times_of(uint64_t atim, uint64_t mtim, uint32_t flags, struct timespec ts[2])
@@ -307,53 +313,32 @@ uint32_t w2p_wasi_fd_filestat_set_times(w2p_ctx *ctx, uint32_t fd, uint64_t atim
     uint32_t err;
     wasi_fd *f = fd_get(w, fd, R_FD_FILESTAT_SET_TIMES, &err);
     if (!f)
-        LEAVE(err);
+        return err;
     struct timespec ts[2];
     if (wasi_times_of(atim, mtim, flags, ts) != 0)
-        LEAVE(E_INVAL);
+        return E_INVAL;
     if (f->kind != FD_HOST)
-        LEAVE(E_BADF);
+        return E_BADF;
     if (futimens(f->host, ts) != 0)
-        LEAVE(fail());
-    LEAVE(0);
+        return fail();
+    return 0;
 }
 
-/* fd_read, fd_write, fd_pread and fd_pwrite: offset < 0 for the fd's own position. */
-static uint32_t transfer(w2p_wasi *w, uint32_t fd, int write, uint32_t iovs, uint32_t n, int64_t offset,
-                         uint32_t out)
+/* The guest's iovecs moved into iov (room for n of them, at most MAX_IOVS), then read or
+   written; the count stored at out. */
+WASI_INLINE uint32_t transfer_iovs(w2p_wasi *w, wasi_fd *f, int writing, uint32_t iovs, uint32_t n,
+                                   int64_t offset, uint32_t out, struct iovec *iov)
 {
-    uint32_t err;
-    uint64_t rights = (write ? R_FD_WRITE : R_FD_READ) | (offset >= 0 ? R_FD_SEEK : 0);
-    wasi_fd *f = fd_get(w, fd, 0, &err);
-    if (!f)
-        return err;
-    if (f->filetype == FT_DIR)
-        return offset >= 0 && !write ? E_ISDIR : E_BADF;
-    if ((f->base & rights) != rights)
-        return offset >= 0 && (f->base & R_FD_SEEK) == 0 ? E_SPIPE : E_BADF;
-    if (!guest(w, out, 4))
-        return E_FAULT;
-    struct iovec iov[MAX_IOVS];
     int count = wasi_iovs_get(w, iovs, n, iov);
     if (count < 0)
         return E_FAULT;
-    size_t total = 0;
+    size_t total;
     if (f->kind == FD_PYTHON) {
         if (offset >= 0)
             return E_SPIPE;
-        err = py_transfer(f, write, iov, count, &total);
-        if (err)
-            return err;
+        total = py_transfer(w, f, writing, iov, count);
     } else {
-        ssize_t r;
-        if (count)
-            w2p_let_gil_go(); /* a pipe, a terminal or a socket may block */
-        if (count == 0)
-            r = 0;
-        else if (offset >= 0)
-            r = write ? pwritev(f->host, iov, count, offset) : preadv(f->host, iov, count, offset);
-        else
-            r = write ? writev(f->host, iov, count) : readv(f->host, iov, count);
+        ssize_t r = host_transfer(f->host, writing, iov, count, offset);
         if (r < 0)
             return fail();
         total = (size_t)r;
@@ -361,31 +346,63 @@ static uint32_t transfer(w2p_wasi *w, uint32_t fd, int write, uint32_t iovs, uin
     return store32(w, out, (uint32_t)total);
 }
 
+/* Room for the most iovecs a call may pass (16 KiB), in a frame of its own: the usual
+   call, of one buffer or a few, does not touch that much stack. */
+static __attribute__((noinline)) uint32_t transfer_many(w2p_wasi *w, wasi_fd *f, int writing, uint32_t iovs,
+                                                        uint32_t n, int64_t offset, uint32_t out)
+{
+    struct iovec iov[MAX_IOVS];
+    return transfer_iovs(w, f, writing, iovs, n, offset, out, iov);
+}
+
+#define FEW_IOVS 8
+
+/* fd_read, fd_write, fd_pread and fd_pwrite: offset < 0 for the fd's own position. */
+WASI_INLINE uint32_t transfer(w2p_wasi *w, uint32_t fd, int writing, uint32_t iovs, uint32_t n, int64_t offset,
+                              uint32_t out)
+{
+    uint32_t err;
+    uint64_t rights = (writing ? R_FD_WRITE : R_FD_READ) | (offset >= 0 ? R_FD_SEEK : 0);
+    wasi_fd *f = fd_get(w, fd, 0, &err);
+    if (!f)
+        return err;
+    if (f->filetype == FT_DIR)
+        return offset >= 0 && !writing ? E_ISDIR : E_BADF;
+    if ((f->base & rights) != rights)
+        return offset >= 0 && (f->base & R_FD_SEEK) == 0 ? E_SPIPE : E_BADF;
+    if (!guest(w, out, 4))
+        return E_FAULT;
+    if (n > FEW_IOVS)
+        return transfer_many(w, f, writing, iovs, n, offset, out);
+    struct iovec iov[FEW_IOVS];
+    return transfer_iovs(w, f, writing, iovs, n, offset, out, iov);
+}
+
 uint32_t w2p_wasi_fd_read(w2p_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t n, uint32_t out)
 {
     ENTER(w);
-    LEAVE(transfer(w, fd, 0, iovs, n, -1, out));
+    return transfer(w, fd, 0, iovs, n, -1, out);
 }
 
 uint32_t w2p_wasi_fd_write(w2p_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t n, uint32_t out)
 {
     ENTER(w);
-    LEAVE(transfer(w, fd, 1, iovs, n, -1, out));
+    return transfer(w, fd, 1, iovs, n, -1, out);
 }
 
 uint32_t w2p_wasi_fd_pread(w2p_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t n, uint64_t offset, uint32_t out)
 {
     ENTER(w);
     if (offset > INT64_MAX)
-        LEAVE(E_INVAL);
-    LEAVE(transfer(w, fd, 0, iovs, n, (int64_t)offset, out));
+        return E_INVAL;
+    return transfer(w, fd, 0, iovs, n, (int64_t)offset, out);
 }
 
 uint32_t w2p_wasi_fd_pwrite(w2p_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t n, uint64_t offset, uint32_t out)
 {
     ENTER(w);
     if (offset > INT64_MAX)
-        LEAVE(E_INVAL);
+        return E_INVAL;
     uint32_t err;
     wasi_fd *f = fd_get(w, fd, 0, &err);
     /* pwrite on an O_APPEND file appends on Linux: WASI writes at the offset, so the
@@ -395,10 +412,10 @@ uint32_t w2p_wasi_fd_pwrite(w2p_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t n
         if (fl >= 0 && fcntl(f->host, F_SETFL, fl & ~O_APPEND) == 0) {
             err = transfer(w, fd, 1, iovs, n, (int64_t)offset, out);
             fcntl(f->host, F_SETFL, fl);
-            LEAVE(err);
+            return err;
         }
     }
-    LEAVE(transfer(w, fd, 1, iovs, n, (int64_t)offset, out));
+    return transfer(w, fd, 1, iovs, n, (int64_t)offset, out);
 }
 
 uint32_t w2p_wasi_fd_prestat_get(w2p_ctx *ctx, uint32_t fd, uint32_t out)
@@ -407,15 +424,15 @@ uint32_t w2p_wasi_fd_prestat_get(w2p_ctx *ctx, uint32_t fd, uint32_t out)
     uint32_t err;
     wasi_fd *f = fd_get(w, fd, 0, &err);
     if (!f)
-        LEAVE(err);
+        return err;
     if (!f->preopen)
-        LEAVE(E_BADF);
+        return E_BADF;
     uint8_t *p = guest(w, out, 8);
     if (!p)
-        LEAVE(E_FAULT);
+        return E_FAULT;
     memset(p, 0, 8);
     put32(p + 4, (uint32_t)strlen(f->preopen));
-    LEAVE(0);
+    return 0;
 }
 
 uint32_t w2p_wasi_fd_prestat_dir_name(w2p_ctx *ctx, uint32_t fd, uint32_t out, uint32_t len)
@@ -424,17 +441,17 @@ uint32_t w2p_wasi_fd_prestat_dir_name(w2p_ctx *ctx, uint32_t fd, uint32_t out, u
     uint32_t err;
     wasi_fd *f = fd_get(w, fd, 0, &err);
     if (!f)
-        LEAVE(err);
+        return err;
     if (!f->preopen)
-        LEAVE(E_BADF);
+        return E_BADF;
     size_t n = strlen(f->preopen);
     if (len < n)
-        LEAVE(E_NAMETOOLONG);
+        return E_NAMETOOLONG;
     uint8_t *p = guest(w, out, n);
     if (!p)
-        LEAVE(E_FAULT);
+        return E_FAULT;
     memcpy(p, f->preopen, n);
-    LEAVE(0);
+    return 0;
 }
 
 /* The d_type of a directory entry, asking the filesystem when readdir does not say. */
@@ -465,19 +482,19 @@ uint32_t w2p_wasi_fd_readdir(w2p_ctx *ctx, uint32_t fd, uint32_t buf, uint32_t l
     uint32_t err;
     wasi_fd *f = fd_get(w, fd, R_FD_READDIR, &err);
     if (!f)
-        LEAVE(err);
+        return err;
     if (f->filetype != FT_DIR || f->kind != FD_HOST)
-        LEAVE(E_NOTDIR);
+        return E_NOTDIR;
     uint8_t *p = guest(w, buf, len);
     if (!p || !guest(w, out, 4))
-        LEAVE(E_FAULT);
+        return E_FAULT;
     int dup_fd = openat(f->host, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dup_fd < 0)
-        LEAVE(fail());
+        return fail();
     DIR *d = fdopendir(dup_fd);
     if (!d) {
         close(dup_fd);
-        LEAVE(fail());
+        return fail();
     }
     uint32_t used = 0;
     uint64_t index = 0;
@@ -503,8 +520,8 @@ uint32_t w2p_wasi_fd_readdir(w2p_ctx *ctx, uint32_t fd, uint32_t buf, uint32_t l
     err = errno ? fail() : 0;
     closedir(d);
     if (err)
-        LEAVE(err);
-    LEAVE(store32(w, out, used));
+        return err;
+    return store32(w, out, used);
 }
 
 uint32_t w2p_wasi_fd_renumber(w2p_ctx *ctx, uint32_t from, uint32_t to)
@@ -513,13 +530,13 @@ uint32_t w2p_wasi_fd_renumber(w2p_ctx *ctx, uint32_t from, uint32_t to)
     uint32_t err;
     wasi_fd *f = fd_get(w, from, 0, &err);
     if (!f || !fd_get(w, to, 0, &err))
-        LEAVE(err);
+        return err;
     if (from != to) {
         fd_release(&w->fds[to]);
         w->fds[to] = *f;
         memset(f, 0, sizeof *f);
     }
-    LEAVE(0);
+    return 0;
 }
 
 static uint32_t fd_seek(w2p_ctx *ctx, uint32_t fd, uint64_t offset, uint32_t whence, uint32_t out, int unstable)
@@ -529,22 +546,22 @@ static uint32_t fd_seek(w2p_ctx *ctx, uint32_t fd, uint64_t offset, uint32_t whe
     /* wasi_unstable numbers whence CUR, END, SET. */
     static const int preview1[] = {SEEK_SET, SEEK_CUR, SEEK_END}, old[] = {SEEK_CUR, SEEK_END, SEEK_SET};
     if (whence > 2)
-        LEAVE(E_INVAL);
+        return E_INVAL;
     int how = unstable ? old[whence] : preview1[whence];
     uint64_t rights = how == SEEK_CUR && offset == 0 ? R_FD_TELL : R_FD_SEEK | R_FD_TELL;
     wasi_fd *f = fd_get(w, fd, 0, &err);
     if (!f)
-        LEAVE(err);
+        return err;
     if (f->filetype == FT_DIR)
-        LEAVE(E_BADF);
+        return E_BADF;
     if ((f->base & rights) == 0 || f->kind != FD_HOST)
-        LEAVE(f->kind != FD_HOST || f->filetype != FT_FILE ? E_SPIPE : E_NOTCAPABLE);
+        return f->kind != FD_HOST || f->filetype != FT_FILE ? E_SPIPE : E_NOTCAPABLE;
     if (!guest(w, out, 8))
-        LEAVE(E_FAULT);
+        return E_FAULT;
     off_t r = lseek(f->host, (off_t)(int64_t)offset, how);
     if (r < 0)
-        LEAVE(fail());
-    LEAVE(store64(w, out, (uint64_t)r));
+        return fail();
+    return store64(w, out, (uint64_t)r);
 }
 
 uint32_t w2p_wasi_fd_seek(w2p_ctx *ctx, uint32_t fd, uint64_t offset, uint32_t whence, uint32_t out)

@@ -1,7 +1,7 @@
 /*
  * w2p_wasi_impl.h: what the files of the WASI runtime share, and nothing else includes
  * (the interface is w2p_wasi.h): WASI's constants and rights, the state of an instance
- * and its fd table, guest memory access, the ENTER/LEAVE frame of every call, and the
+ * and its fd table, guest memory access, the ENTER check of every call, and the
  * calls themselves for the table of imports (w2p_wasi.c).
  *
  * Guest memory is read and written as little-endian, through guest(), which checks
@@ -41,9 +41,7 @@ enum {
     E_NOTRECOVERABLE = 56, E_NOTSOCK = 57, E_NOTSUP = 58, E_NOTTY = 59, E_NXIO = 60, E_OVERFLOW = 61,
     E_OWNERDEAD = 62, E_PERM = 63, E_PIPE = 64, E_PROTO = 65, E_PROTONOSUPPORT = 66, E_PROTOTYPE = 67,
     E_RANGE = 68, E_ROFS = 69, E_SPIPE = 70, E_SRCH = 71, E_STALE = 72, E_TIMEDOUT = 73, E_TXTBSY = 74,
-    E_XDEV = 75, E_NOTCAPABLE = 76,
-    /* Not a WASI errno: a Python stream raised, the exception is pending. */
-    E_PYTHON = 0x10000
+    E_XDEV = 75, E_NOTCAPABLE = 76
 };
 
 enum { FT_UNKNOWN, FT_BLOCK, FT_CHAR, FT_DIR, FT_FILE, FT_DGRAM, FT_STREAM, FT_SYMLINK };
@@ -270,31 +268,62 @@ static inline uint64_t ns_of(const struct timespec *t)
 
 /* ---- The frame of every call ---- */
 
-/* Every call starts with ENTER: too little stack left for libc traps. */
-#define ENTER(w)                                                                                \
-    w2p_wasi *w = (w2p_wasi *)ctx;                                                              \
-    char here_;                                                                                 \
-    int saved_ = w2p_host_enter(&here_);                                                        \
-    if (saved_ < 0)                                                                             \
-        ctx->trap(W2P_TRAP_EXHAUSTION, NULL)
+/* What lies on the way of the calls made per buffer (a read, a write, a clock read) is
+   inlined into them: one frame between the Wasm code and libc. */
+#define WASI_INLINE static inline __attribute__((always_inline))
 
-/* ...and returns its result through LEAVE, which traps when a Python stream raised. */
-static inline uint32_t leave(w2p_ctx *ctx, int saved, uint32_t result)
+/* Stack a call needs below its caller's frame: as much as a host function must find to
+   enter Python (w2p_host_enter), a quarter of the usable stack, at most 256 KiB. */
+static inline uintptr_t wasi_stack_room(const w2p_ctx *ctx)
 {
-    w2p_host_leave(saved);
-    if (result == E_PYTHON)
-        ctx->trap(W2P_TRAP_HOST_EXCEPTION, NULL);
-    return result;
+    return ctx->stack_span / 4 < 256u * 1024u ? ctx->stack_span / 4 : 256u * 1024u;
 }
 
-#define LEAVE(result) return leave(ctx, saved_, (result))
+/* Every call starts with ENTER: the Wasm code that calls may have used the stack down to
+   the thread's floor, and too little left for the call and libc traps. Read from the
+   context's bounds as generated code does (no thread-local on the way of a clock read or
+   a write); the slow path refreshes them when they are another thread's, or not found yet.
+   Calls return their result; only Python streams enter Python, as a host function
+   (py_transfer). */
+#define ENTER(w)                                                                                \
+    w2p_wasi *w = (w2p_wasi *)ctx;                                                              \
+    wasi_enter(ctx)
+
+static inline void wasi_enter(w2p_ctx *ctx)
+{
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    if (__builtin_expect(sp - wasi_stack_room(ctx) - ctx->stack_floor > ctx->stack_span, 0)) {
+        w2p_stack_check(ctx, sp, NULL);
+        if (sp - ctx->stack_floor < wasi_stack_room(ctx))
+            ctx->trap(W2P_TRAP_EXHAUSTION, NULL);
+    }
+}
 
 /* ---- Defined with the fd calls (w2p_wasi_fd.c), used by others too ---- */
 
 /* A guest iovec array as host iovecs (at most IOV_MAX, the rest ignored as a short
    transfer may): the count, or -1 when out of bounds. */
 #define MAX_IOVS 1024
-int wasi_iovs_get(w2p_wasi *w, uint32_t iovs, uint32_t n, struct iovec *out);
+static inline int wasi_iovs_get(w2p_wasi *w, uint32_t iovs, uint32_t n, struct iovec *out)
+{
+    const uint8_t *p = guest(w, iovs, (uint64_t)n * 8);
+    if (!p)
+        return -1;
+    int count = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t buf = get32(p + 8 * i), len = get32(p + 8 * i + 4);
+        uint8_t *b = guest(w, buf, len);
+        if (!b)
+            return -1;
+        if (len && count < MAX_IOVS) {
+            out[count].iov_base = b;
+            out[count].iov_len = len;
+            count++;
+        }
+    }
+    return count;
+}
+
 /* A filestat (64 bytes; 56 in wasi_unstable, whose nlink is a u32) from a host stat. */
 void wasi_filestat_put(uint8_t *p, const struct stat *st, int unstable);
 /* The two timespecs of utimensat/futimens from WASI's times and fstflags, or -1 when

@@ -228,10 +228,10 @@ uint32_t w2p_wasi_path_create_directory(w2p_ctx *ctx, uint32_t fd, uint32_t path
     resolved r;
     uint32_t err = path_get(w, fd, R_PATH_CREATE_DIRECTORY, path, len, 0, &r, NULL);
     if (err)
-        LEAVE(err);
+        return err;
     err = mkdirat(r.dir, r.name, 0777) != 0 ? fail() : 0;
     resolved_close(&r);
-    LEAVE(err);
+    return err;
 }
 
 static uint32_t path_filestat_get(w2p_ctx *ctx, uint32_t fd, uint32_t flags, uint32_t path, uint32_t len,
@@ -242,18 +242,18 @@ static uint32_t path_filestat_get(w2p_ctx *ctx, uint32_t fd, uint32_t flags, uin
     uint8_t *p = guest(w, out, unstable ? 56 : 64);
     uint32_t err = path_get(w, fd, R_PATH_FILESTAT_GET, path, len, flags & 1, &r, NULL);
     if (err)
-        LEAVE(err);
+        return err;
     struct stat st;
     err = fstatat(r.dir, r.name, &st, AT_SYMLINK_NOFOLLOW) != 0 ? fail() : 0;
     if (!err && r.trailing && !S_ISDIR(st.st_mode))
         err = E_NOTDIR;
     resolved_close(&r);
     if (err)
-        LEAVE(err);
+        return err;
     if (!p)
-        LEAVE(E_FAULT);
+        return E_FAULT;
     wasi_filestat_put(p, &st, unstable);
-    LEAVE(0);
+    return 0;
 }
 
 uint32_t w2p_wasi_path_filestat_get(w2p_ctx *ctx, uint32_t fd, uint32_t flags, uint32_t path, uint32_t len,
@@ -274,14 +274,14 @@ uint32_t w2p_wasi_path_filestat_set_times(w2p_ctx *ctx, uint32_t fd, uint32_t fl
     ENTER(w);
     struct timespec ts[2];
     if (wasi_times_of(atim, mtim, fst, ts) != 0)
-        LEAVE(E_INVAL);
+        return E_INVAL;
     resolved r;
     uint32_t err = path_get(w, fd, R_PATH_FILESTAT_SET_TIMES, path, len, flags & 1, &r, NULL);
     if (err)
-        LEAVE(err);
+        return err;
     err = utimensat(r.dir, r.name, ts, AT_SYMLINK_NOFOLLOW) != 0 ? fail() : 0;
     resolved_close(&r);
-    LEAVE(err);
+    return err;
 }
 
 uint32_t w2p_wasi_path_link(w2p_ctx *ctx, uint32_t old_fd, uint32_t old_flags, uint32_t old_path, uint32_t old_len,
@@ -291,11 +291,11 @@ uint32_t w2p_wasi_path_link(w2p_ctx *ctx, uint32_t old_fd, uint32_t old_flags, u
     resolved from, to;
     uint32_t err = path_get(w, old_fd, R_PATH_LINK_SOURCE, old_path, old_len, old_flags & 1, &from, NULL);
     if (err)
-        LEAVE(err);
+        return err;
     err = path_get(w, new_fd, R_PATH_LINK_TARGET, new_path, new_len, 0, &to, NULL);
     if (err) {
         resolved_close(&from);
-        LEAVE(err);
+        return err;
     }
     struct stat st;
     if (from.trailing && fstatat(from.dir, from.name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
@@ -306,7 +306,7 @@ uint32_t w2p_wasi_path_link(w2p_ctx *ctx, uint32_t old_fd, uint32_t old_flags, u
         err = fail();
     resolved_close(&from);
     resolved_close(&to);
-    LEAVE(err);
+    return err;
 }
 
 uint32_t w2p_wasi_path_open(w2p_ctx *ctx, uint32_t fd, uint32_t dirflags, uint32_t path, uint32_t len,
@@ -318,16 +318,16 @@ uint32_t w2p_wasi_path_open(w2p_ctx *ctx, uint32_t fd, uint32_t dirflags, uint32
                     (oflags & O_TRUNC_ ? R_PATH_FILESTAT_SET_SIZE : 0);
     resolved r;
     if (!guest(w, out, 4))
-        LEAVE(E_FAULT);
+        return E_FAULT;
     uint32_t err = path_get(w, fd, need, path, len, dirflags & 1, &r, &dir);
     if (err)
-        LEAVE(err);
+        return err;
     int read = (base & (R_FD_READ | R_FD_READDIR)) != 0;
     int write = (base & (R_FD_WRITE | R_FD_DATASYNC | R_FD_ALLOCATE | R_FD_FILESTAT_SET_SIZE)) != 0;
     int flags = O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
     if (dir->readonly && (write || (oflags & (O_CREAT_ | O_TRUNC_)) || fdflags & FDF_APPEND)) {
         resolved_close(&r);
-        LEAVE(E_NOTCAPABLE);
+        return E_NOTCAPABLE;
     }
     /* A directory is opened for reading, its rights masked to a directory's; asking
        for O_DIRECTORY and FD_WRITE is EISDIR. */
@@ -335,7 +335,7 @@ uint32_t w2p_wasi_path_open(w2p_ctx *ctx, uint32_t fd, uint32_t dirflags, uint32
         flags |= O_DIRECTORY;
         if (oflags & O_DIRECTORY_ && base & R_FD_WRITE) {
             resolved_close(&r);
-            LEAVE(E_ISDIR);
+            return E_ISDIR;
         }
         write = 0;
     }
@@ -348,7 +348,7 @@ uint32_t w2p_wasi_path_open(w2p_ctx *ctx, uint32_t fd, uint32_t dirflags, uint32
 #endif
     if ((flags & O_CREAT) && r.trailing) {
         resolved_close(&r);
-        LEAVE(E_ISDIR);
+        return E_ISDIR;
     }
     int host = openat(r.dir, r.name, flags, 0666);
     /* A directory opened for no particular access, without O_DIRECTORY, still opens. */
@@ -357,12 +357,12 @@ uint32_t w2p_wasi_path_open(w2p_ctx *ctx, uint32_t fd, uint32_t dirflags, uint32
     err = host < 0 ? (errno == ELOOP && !(dirflags & 1) && !(flags & O_DIRECTORY) ? E_LOOP : fail()) : 0;
     resolved_close(&r);
     if (err)
-        LEAVE(err);
+        return err;
     struct stat st;
     int slot = fstat(host, &st) == 0 ? wasi_fd_alloc(w) : -1;
     if (slot < 0) {
         close(host);
-        LEAVE(E_NOMEM);
+        return E_NOMEM;
     }
     dir = NULL; /* fd_alloc may have moved the table */
     wasi_fd *src = &w->fds[fd];
@@ -382,7 +382,7 @@ uint32_t w2p_wasi_path_open(w2p_ctx *ctx, uint32_t fd, uint32_t dirflags, uint32
         if (!write)
             f->base &= ~(R_FD_WRITE | R_FD_DATASYNC | R_FD_ALLOCATE | R_FD_FILESTAT_SET_SIZE);
     }
-    LEAVE(store32(w, out, (uint32_t)slot));
+    return store32(w, out, (uint32_t)slot);
 }
 
 uint32_t w2p_wasi_path_readlink(w2p_ctx *ctx, uint32_t fd, uint32_t path, uint32_t len, uint32_t buf,
@@ -392,20 +392,20 @@ uint32_t w2p_wasi_path_readlink(w2p_ctx *ctx, uint32_t fd, uint32_t path, uint32
     resolved r;
     uint8_t *p = guest(w, buf, buf_len);
     if (!p || !guest(w, out, 4))
-        LEAVE(E_FAULT);
+        return E_FAULT;
     uint32_t err = path_get(w, fd, R_PATH_READLINK, path, len, 0, &r, NULL);
     if (err)
-        LEAVE(err);
+        return err;
     char target[PATH_MAX + 1];
     ssize_t n = readlinkat(r.dir, r.name, target, sizeof target);
     err = n < 0 ? fail() : 0;
     resolved_close(&r);
     if (err)
-        LEAVE(err);
+        return err;
     if ((uint64_t)n > buf_len)
         n = buf_len;
     memcpy(p, target, (size_t)n);
-    LEAVE(store32(w, out, (uint32_t)n));
+    return store32(w, out, (uint32_t)n);
 }
 
 uint32_t w2p_wasi_path_remove_directory(w2p_ctx *ctx, uint32_t fd, uint32_t path, uint32_t len)
@@ -414,13 +414,13 @@ uint32_t w2p_wasi_path_remove_directory(w2p_ctx *ctx, uint32_t fd, uint32_t path
     resolved r;
     uint32_t err = path_get(w, fd, R_PATH_REMOVE_DIRECTORY, path, len, 0, &r, NULL);
     if (err)
-        LEAVE(err);
+        return err;
     if (strcmp(r.name, ".") == 0)
         err = E_INVAL;
     else if (unlinkat(r.dir, r.name, AT_REMOVEDIR) != 0)
         err = errno == EEXIST ? E_NOTEMPTY : fail();
     resolved_close(&r);
-    LEAVE(err);
+    return err;
 }
 
 uint32_t w2p_wasi_path_rename(w2p_ctx *ctx, uint32_t fd, uint32_t old_path, uint32_t old_len, uint32_t new_fd,
@@ -430,11 +430,11 @@ uint32_t w2p_wasi_path_rename(w2p_ctx *ctx, uint32_t fd, uint32_t old_path, uint
     resolved from, to;
     uint32_t err = path_get(w, fd, R_PATH_RENAME_SOURCE, old_path, old_len, 0, &from, NULL);
     if (err)
-        LEAVE(err);
+        return err;
     err = path_get(w, new_fd, R_PATH_RENAME_TARGET, new_path, new_len, 0, &to, NULL);
     if (err) {
         resolved_close(&from);
-        LEAVE(err);
+        return err;
     }
     struct stat st;
     if (fstatat(from.dir, from.name, &st, AT_SYMLINK_NOFOLLOW) != 0)
@@ -445,7 +445,7 @@ uint32_t w2p_wasi_path_rename(w2p_ctx *ctx, uint32_t fd, uint32_t old_path, uint
         err = fail();
     resolved_close(&from);
     resolved_close(&to);
-    LEAVE(err);
+    return err;
 }
 
 uint32_t w2p_wasi_path_symlink(w2p_ctx *ctx, uint32_t old_path, uint32_t old_len, uint32_t fd, uint32_t new_path,
@@ -454,15 +454,15 @@ uint32_t w2p_wasi_path_symlink(w2p_ctx *ctx, uint32_t old_path, uint32_t old_len
     ENTER(w);
     const uint8_t *target = guest(w, old_path, old_len);
     if (!target)
-        LEAVE(E_FAULT);
+        return E_FAULT;
     if (old_len == 0 || memchr(target, 0, old_len))
-        LEAVE(old_len == 0 ? E_NOENT : E_ILSEQ);
+        return old_len == 0 ? E_NOENT : E_ILSEQ;
     /* A link to an absolute path would lead out of the sandbox. */
     if (target[0] == '/')
-        LEAVE(E_NOTCAPABLE);
+        return E_NOTCAPABLE;
     char *t = malloc((size_t)old_len + 1);
     if (!t)
-        LEAVE(E_NOMEM);
+        return E_NOMEM;
     memcpy(t, target, old_len);
     t[old_len] = 0;
     resolved r;
@@ -476,7 +476,7 @@ uint32_t w2p_wasi_path_symlink(w2p_ctx *ctx, uint32_t old_path, uint32_t old_len
         resolved_close(&r);
     }
     free(t);
-    LEAVE(err);
+    return err;
 }
 
 uint32_t w2p_wasi_path_unlink_file(w2p_ctx *ctx, uint32_t fd, uint32_t path, uint32_t len)
@@ -485,12 +485,12 @@ uint32_t w2p_wasi_path_unlink_file(w2p_ctx *ctx, uint32_t fd, uint32_t path, uin
     resolved r;
     uint32_t err = path_get(w, fd, R_PATH_UNLINK_FILE, path, len, 0, &r, NULL);
     if (err)
-        LEAVE(err);
+        return err;
     struct stat st;
     if (r.trailing && fstatat(r.dir, r.name, &st, AT_SYMLINK_NOFOLLOW) == 0)
         err = S_ISDIR(st.st_mode) ? E_ISDIR : E_NOTDIR;
     else if (unlinkat(r.dir, r.name, 0) != 0)
         err = fail();
     resolved_close(&r);
-    LEAVE(err);
+    return err;
 }

@@ -30,15 +30,15 @@ static uint32_t poll_oneoff(w2p_ctx *ctx, uint32_t in, uint32_t out, uint32_t n,
     const uint8_t *p = guest(w, in, (uint64_t)n * size);
     uint8_t *events = guest(w, out, (uint64_t)n * 32);
     if (!p || !events || !guest(w, nevents, 4))
-        LEAVE(E_FAULT);
+        return E_FAULT;
     if (n == 0)
-        LEAVE(E_INVAL);
+        return E_INVAL;
     subscription *subs = calloc(n, sizeof *subs);
     struct pollfd *pfds = calloc(n, sizeof *pfds);
     if (!subs || !pfds) {
         free(subs);
         free(pfds);
-        LEAVE(E_NOMEM);
+        return E_NOMEM;
     }
     nfds_t npfds = 0;
     int ready = 0;
@@ -143,8 +143,8 @@ static uint32_t poll_oneoff(w2p_ctx *ctx, uint32_t in, uint32_t out, uint32_t n,
     free(subs);
     free(pfds);
     if (err)
-        LEAVE(err);
-    LEAVE(store32(w, nevents, count));
+        return err;
+    return store32(w, nevents, count);
 }
 
 uint32_t w2p_wasi_poll_oneoff(w2p_ctx *ctx, uint32_t in, uint32_t out, uint32_t n, uint32_t nevents)
@@ -181,22 +181,22 @@ uint32_t w2p_wasi_sock_accept(w2p_ctx *ctx, uint32_t fd, uint32_t flags, uint32_
     uint32_t err;
     wasi_fd *f = socket_get(w, fd, R_SOCK_ACCEPT, &err);
     if (!f)
-        LEAVE(err);
+        return err;
     if (flags & ~(uint32_t)FDF_NONBLOCK)
-        LEAVE(E_INVAL);
+        return E_INVAL;
     if (!guest(w, out, 4))
-        LEAVE(E_FAULT);
+        return E_FAULT;
     w2p_let_gil_go();
     int host = accept(f->host, NULL, NULL);
     if (host < 0)
-        LEAVE(fail());
+        return fail();
     fcntl(host, F_SETFD, FD_CLOEXEC);
     if (flags & FDF_NONBLOCK)
         fcntl(host, F_SETFL, fcntl(host, F_GETFL) | O_NONBLOCK);
     int slot = wasi_fd_alloc(w);
     if (slot < 0) {
         close(host);
-        LEAVE(E_NOMEM);
+        return E_NOMEM;
     }
     f = &w->fds[slot];
     f->kind = FD_HOST;
@@ -205,7 +205,7 @@ uint32_t w2p_wasi_sock_accept(w2p_ctx *ctx, uint32_t fd, uint32_t flags, uint32_
     f->filetype = FT_STREAM;
     f->flags = (uint16_t)flags;
     f->base = R_SOCKET & ~R_SOCK_ACCEPT;
-    LEAVE(store32(w, out, (uint32_t)slot));
+    return store32(w, out, (uint32_t)slot);
 }
 
 uint32_t w2p_wasi_sock_recv(w2p_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t n, uint32_t riflags,
@@ -215,15 +215,15 @@ uint32_t w2p_wasi_sock_recv(w2p_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t n
     uint32_t err;
     wasi_fd *f = socket_get(w, fd, R_FD_READ, &err);
     if (!f)
-        LEAVE(err);
+        return err;
     if (riflags & ~(uint32_t)3)
-        LEAVE(E_INVAL);
+        return E_INVAL;
     if (!guest(w, out_len, 4) || !guest(w, out_flags, 2))
-        LEAVE(E_FAULT);
+        return E_FAULT;
     struct iovec iov[MAX_IOVS];
     int count = wasi_iovs_get(w, iovs, n, iov);
     if (count < 0)
-        LEAVE(E_FAULT);
+        return E_FAULT;
     struct msghdr msg;
     memset(&msg, 0, sizeof msg);
     msg.msg_iov = iov;
@@ -231,9 +231,9 @@ uint32_t w2p_wasi_sock_recv(w2p_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t n
     w2p_let_gil_go();
     ssize_t r = recvmsg(f->host, &msg, (riflags & 1 ? MSG_PEEK : 0) | (riflags & 2 ? MSG_WAITALL : 0));
     if (r < 0)
-        LEAVE(fail());
+        return fail();
     put16(guest(w, out_flags, 2), msg.msg_flags & MSG_TRUNC ? 1 : 0);
-    LEAVE(store32(w, out_len, (uint32_t)r));
+    return store32(w, out_len, (uint32_t)r);
 }
 
 uint32_t w2p_wasi_sock_send(w2p_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t n, uint32_t siflags, uint32_t out)
@@ -242,15 +242,15 @@ uint32_t w2p_wasi_sock_send(w2p_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t n
     uint32_t err;
     wasi_fd *f = socket_get(w, fd, R_FD_WRITE, &err);
     if (!f)
-        LEAVE(err);
+        return err;
     if (siflags != 0)
-        LEAVE(E_INVAL);
+        return E_INVAL;
     if (!guest(w, out, 4))
-        LEAVE(E_FAULT);
+        return E_FAULT;
     struct iovec iov[MAX_IOVS];
     int count = wasi_iovs_get(w, iovs, n, iov);
     if (count < 0)
-        LEAVE(E_FAULT);
+        return E_FAULT;
     struct msghdr msg;
     memset(&msg, 0, sizeof msg);
     msg.msg_iov = iov;
@@ -262,8 +262,8 @@ uint32_t w2p_wasi_sock_send(w2p_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t n
     ssize_t r = sendmsg(f->host, &msg, 0);
 #endif
     if (r < 0)
-        LEAVE(fail());
-    LEAVE(store32(w, out, (uint32_t)r));
+        return fail();
+    return store32(w, out, (uint32_t)r);
 }
 
 uint32_t w2p_wasi_sock_shutdown(w2p_ctx *ctx, uint32_t fd, uint32_t how)
@@ -272,11 +272,11 @@ uint32_t w2p_wasi_sock_shutdown(w2p_ctx *ctx, uint32_t fd, uint32_t how)
     uint32_t err;
     wasi_fd *f = socket_get(w, fd, R_SOCK_SHUTDOWN, &err);
     if (!f)
-        LEAVE(err);
+        return err;
     if (how == 0 || how > 3)
-        LEAVE(E_INVAL);
+        return E_INVAL;
     int h = how == 3 ? SHUT_RDWR : how == 1 ? SHUT_RD : SHUT_WR;
     if (shutdown(f->host, h) != 0)
-        LEAVE(fail());
-    LEAVE(0);
+        return fail();
+    return 0;
 }

@@ -44,25 +44,25 @@ static uint32_t sizes_get(w2p_wasi *w, uint32_t count, size_t len, uint32_t coun
 uint32_t w2p_wasi_args_get(w2p_ctx *ctx, uint32_t argv, uint32_t buf)
 {
     ENTER(w);
-    LEAVE(strings_get(w, w->args, w->args_len, w->argc, argv, buf));
+    return strings_get(w, w->args, w->args_len, w->argc, argv, buf);
 }
 
 uint32_t w2p_wasi_args_sizes_get(w2p_ctx *ctx, uint32_t argc, uint32_t size)
 {
     ENTER(w);
-    LEAVE(sizes_get(w, w->argc, w->args_len, argc, size));
+    return sizes_get(w, w->argc, w->args_len, argc, size);
 }
 
 uint32_t w2p_wasi_environ_get(w2p_ctx *ctx, uint32_t environ, uint32_t buf)
 {
     ENTER(w);
-    LEAVE(strings_get(w, w->env, w->env_len, w->envc, environ, buf));
+    return strings_get(w, w->env, w->env_len, w->envc, environ, buf);
 }
 
 uint32_t w2p_wasi_environ_sizes_get(w2p_ctx *ctx, uint32_t count, uint32_t size)
 {
     ENTER(w);
-    LEAVE(sizes_get(w, w->envc, w->env_len, count, size));
+    return sizes_get(w, w->envc, w->env_len, count, size);
 }
 
 uint32_t w2p_wasi_clock_res_get(w2p_ctx *ctx, uint32_t id, uint32_t out)
@@ -71,10 +71,10 @@ uint32_t w2p_wasi_clock_res_get(w2p_ctx *ctx, uint32_t id, uint32_t out)
     clockid_t c;
     struct timespec t;
     if (host_clock(id, &c) != 0)
-        LEAVE(E_INVAL);
+        return E_INVAL;
     if (clock_getres(c, &t) != 0)
-        LEAVE(fail());
-    LEAVE(store64(w, out, ns_of(&t)));
+        return fail();
+    return store64(w, out, ns_of(&t));
 }
 
 uint32_t w2p_wasi_clock_time_get(w2p_ctx *ctx, uint32_t id, uint64_t precision, uint32_t out)
@@ -84,10 +84,10 @@ uint32_t w2p_wasi_clock_time_get(w2p_ctx *ctx, uint32_t id, uint64_t precision, 
     clockid_t c;
     struct timespec t;
     if (host_clock(id, &c) != 0)
-        LEAVE(E_INVAL);
+        return E_INVAL;
     if (clock_gettime(c, &t) != 0)
-        LEAVE(fail());
-    LEAVE(store64(w, out, ns_of(&t)));
+        return fail();
+    return store64(w, out, ns_of(&t));
 }
 
 uint32_t w2p_wasi_proc_raise(w2p_ctx *ctx, uint32_t sig)
@@ -102,7 +102,7 @@ uint32_t w2p_wasi_sched_yield(w2p_ctx *ctx)
     ENTER(w);
     (void)w;
     sched_yield();
-    LEAVE(0);
+    return 0;
 }
 
 uint32_t w2p_wasi_random_get(w2p_ctx *ctx, uint32_t buf, uint32_t len)
@@ -110,14 +110,14 @@ uint32_t w2p_wasi_random_get(w2p_ctx *ctx, uint32_t buf, uint32_t len)
     ENTER(w);
     uint8_t *p = guest(w, buf, len);
     if (!p)
-        LEAVE(E_FAULT);
+        return E_FAULT;
 #if defined(__linux__)
     while (len) {
         ssize_t n = getrandom(p, len, 0);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            LEAVE(fail());
+            return fail();
         }
         p += n;
         len -= (uint32_t)n;
@@ -125,7 +125,7 @@ uint32_t w2p_wasi_random_get(w2p_ctx *ctx, uint32_t buf, uint32_t len)
 #else
     arc4random_buf(p, len);
 #endif
-    LEAVE(0);
+    return 0;
 }
 
 void w2p_wasi_proc_exit(w2p_ctx *ctx, uint32_t code)

@@ -51,7 +51,7 @@ cdef bytes _wasi_bytes(object s, str what):
     return bytes(s)
 
 
-class WasiConfig:
+cdef class WasiConfig:
     """WasiConfig(args=None, env=None, stdin=None, stdout=None, stderr=None, preopens=None,
     readonly=(), sockets=()): what a WASI instance sees (see API.md, "WASI preview 1").
 
@@ -60,6 +60,9 @@ class WasiConfig:
     time of each read or write, a file object, bytes or str (stdin), or a callable taking
     the bytes written (stdout, stderr); preopens: {guest_path: host_path}; readonly: guest
     paths preopened read-only; sockets: socket objects handed to the guest as fds."""
+    # A cdef class, as the stream wrappers below: a Python class costs every process that
+    # imports a built module the making of a type (60,000 instructions each).
+    cdef public object args, env, stdin, stdout, stderr, preopens, readonly, sockets
 
     def __init__(self, args=None, env=None, stdin=None, stdout=None, stderr=None, preopens=None,
                  readonly=(), sockets=()):
@@ -74,7 +77,7 @@ class WasiConfig:
             self.env[k] = v
         self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
         self.preopens = {str(g): _os.fspath(h) for g, h in (preopens or {}).items()}
-        self.readonly = frozenset(str(g) for g in readonly)
+        self.readonly = frozenset([str(g) for g in readonly])  # a generator would cost every import a type
         unknown = self.readonly - set(self.preopens)
         if unknown:
             raise ValueError(f"WasiConfig readonly names paths that are not preopened: {sorted(unknown)}")
@@ -104,8 +107,10 @@ cdef object _real_fd(object stream):
     return fd
 
 
-class _WasiOutput:
+cdef class _WasiOutput:
     """A guest's stdout or stderr that is a Python object: write(data) takes bytes."""
+    cdef object target, decoder
+    cdef str name
 
     def __init__(self, target, name):
         self.target = target
@@ -134,8 +139,9 @@ class _WasiOutput:
             write(data)
 
 
-class _WasiInput:
+cdef class _WasiInput:
     """A guest's stdin that is a Python object: read(n) returns at most n bytes."""
+    cdef object source, pending
 
     def __init__(self, source):
         if isinstance(source, str):

@@ -417,3 +417,48 @@ def test_stack_exhaustion_with_frames_larger_than_the_reserve_is_a_trap(tmp_path
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                           env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert (done.returncode, done.stdout.strip()) == (0, "['call stack exhausted']"), done.stderr
+
+
+# Counts its depth in a global, then recurses (not as a tail call) until the stack runs out.
+COUNTED_RECURSION = wat("""(module (global $depth (export "depth") (mut i32) (i32.const 0))
+  (func $down (export "down") (result i32)
+    (global.set $depth (i32.add (global.get $depth) (i32.const 1)))
+    (i32.add (call $down) (i32.const 1))))""")
+
+
+def test_the_main_thread_uses_the_stack_its_limit_gives(tmp_path):
+    """The main thread's stack bounds come from RLIMIT_STACK and the top of the stack (not
+    glibc's reading of /proc/self/maps): recursion on it goes as deep as on a thread with a
+    stack of the limit's size (whose bounds glibc knows exactly), and traps before the end."""
+    import resource
+    module = tmp_path / "down.wasm"
+    module.write_bytes(COUNTED_RECURSION)
+    code = textwrap.dedent(f"""
+        import sys, threading, wasm2pyext
+        module = wasm2pyext.Module(open({str(module)!r}, "rb").read())
+        def depth():
+            exports = module.instantiate().exports
+            try:
+                exports.down()
+            except wasm2pyext.Trap as trap:
+                assert trap.kind == "call stack exhausted", trap
+                return exports.depth.value
+        depths = [depth()]
+        threading.stack_size(int(sys.argv[1]))
+        thread = threading.Thread(target=lambda: depths.append(depth()))
+        thread.start()
+        thread.join()
+        print(*depths)
+    """)
+    hard = resource.getrlimit(resource.RLIMIT_STACK)[1]
+    for mib in (4, 64):
+        limit = mib << 20
+        if hard != resource.RLIM_INFINITY and limit > hard:
+            pytest.skip(f"the hard stack limit is below {mib} MiB")
+        done = subprocess.run([sys.executable, "-c", code, str(limit)], capture_output=True, text=True,
+                              timeout=300, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                              preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_STACK, (limit, hard)))
+        assert done.returncode == 0, done.stderr
+        main, thread = map(int, done.stdout.split())
+        # the main thread's stack also holds Python's frames and the program's arguments
+        assert 0.97 * thread < main <= thread, (mib, main, thread)

@@ -457,3 +457,30 @@ def test_the_readme_section_runs_as_written():
             program.append(code.rstrip())
     assert checked == 3
     assert "ran" in run_fresh("\n".join(program) + "\nprint('ran')")
+
+
+def test_the_watchdog_sleeps_soon_after_the_last_call_and_wakes_for_the_next():
+    """It does not wake every period once calls have stopped (a WASI command's interpreter
+    shutting down, a program between requests); the next long call has it back."""
+    out = fresh("""
+        inst = make()
+        print("sum", inst.exports.sum(1, 2))
+        (watchdog,) = [t for t in os.listdir("/proc/self/task") if int(t) != os.getpid()]
+        def wakes():
+            with open(f"/proc/self/task/{watchdog}/status") as f:
+                return int(next(l for l in f if l.startswith("voluntary_ctxt_switches")).split()[1])
+        time.sleep(0.1)
+        before = wakes()
+        time.sleep(0.3)
+        print("asleep", wakes() - before < 10)
+        def ticker():  # runs only while the watchdog has the spinning call let the GIL go
+            for _ in range(50):
+                time.sleep(0.001)
+            inst.interrupt()
+        threading.Thread(target=ticker).start()
+        try:
+            inst.exports.spin()
+        except wasm2pyext.Trap as e:
+            print("stopped", e.kind)
+    """, timeout=60)
+    assert "sum 3" in out and "asleep True" in out and "stopped interrupted" in out, out

@@ -397,18 +397,46 @@ def test_a_reactor_is_initialised_at_instantiation() -> None:
 DEEP = """
 (module
   (import "wasi_snapshot_preview1" "clock_time_get" (func $time (param i32 i64 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)
+  (data (i32.const 16) "\\18\\00\\00\\00\\01\\00\\00\\00.")
   (func $deep (export "deep") (param i32) (result i32)
     (drop (call $time (i32.const 1) (i64.const 1) (i32.const 0)))
-    (i32.add (call $deep (i32.add (local.get 0) (i32.const 1))) (i32.const 1))))
+    (i32.add (call $deep (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
+  (func $deep_write (export "deep_write") (param i32) (result i32)
+    (drop (call $write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 8)))
+    (i32.add (call $deep_write (i32.add (local.get 0) (i32.const 1))) (i32.const 1))))
 """
 
 
-def test_wasi_calls_near_stack_exhaustion_trap_cleanly() -> None:
-    instance = wasm2pyext.Instance(wat(DEEP))
-    with pytest.raises(Trap) as info:
-        instance.exports.deep(0)
-    assert info.value.kind == "call stack exhausted"
+@pytest.mark.parametrize("stack", [None, 256 * 1024], ids=["main thread", "256 KiB thread"])
+@pytest.mark.parametrize("call, stdout", [("deep", None), ("deep_write", "file"), ("deep_write", "python")])
+def test_wasi_calls_near_stack_exhaustion_trap_cleanly(call: str, stdout: str | None, stack: int | None) -> None:
+    """A clock read, a write to a host fd and one to a Python stream, each at every depth
+    down to the end of the stack: a trap, never a crash."""
+    with open(os.devnull, "w") as devnull:
+        out = {"file": devnull, "python": io.StringIO(), None: None}[stdout]
+        instance = wasm2pyext.Instance(wat(DEEP), wasi=WasiConfig(stdout=out))
+        outcome = []
+
+        def body() -> None:
+            try:
+                getattr(instance.exports, call)(0)
+            except Trap as trap:
+                outcome.append(trap.kind)
+        if stack is None:
+            body()
+        else:
+            previous = threading.stack_size(stack)
+            try:
+                thread = threading.Thread(target=body)
+                thread.start()
+            finally:
+                threading.stack_size(previous)
+            thread.join()
+    assert outcome == ["call stack exhausted"]
+    if stdout == "python":
+        assert set(out.getvalue()) == {"."}
 
 
 def test_the_module_level_api(probe: bytes) -> None:
