@@ -52,16 +52,18 @@ static void pthread_stack(uintptr_t *low, uintptr_t *size)
    of /proc/self/maps for it (150 us in a Python process, most of a first call's cost).
    Linux puts the name of the program it ran (AT_EXECFN) at the very top of the stack,
    8 bytes below its mapping's end, and lets the stack grow to RLIMIT_STACK below that
-   end; with a finite limit nothing else is mapped there (mmap's base is kept the limit
-   and a gap below). 0 if this is not the main thread on that stack, or the limit is
-   unbounded. */
+   end; nothing else is mapped there while the limit is what it was at exec (mmap's base
+   is kept that limit and a gap below), and at least 128 MiB are kept free whatever the
+   limit was: a limit raised since (setrlimit, to recurse deeper) may reach mappings
+   below. So past 128 MiB glibc, which stops at the mapping below, is asked. 0 if this is
+   not the main thread on that stack, or the limit is past 128 MiB. */
 static int main_thread_stack(uintptr_t *low, uintptr_t *size)
 {
 #if defined(__linux__)
     struct rlimit limit;
     const char *execfn = (const char *)getauxval(AT_EXECFN);
     if (!execfn || !rt_is_main_thread() || getrlimit(RLIMIT_STACK, &limit) != 0 ||
-        limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > ((rlim_t)1 << 32))
+        limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > ((rlim_t)128 << 20))
         return 0;
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     uintptr_t top = ((uintptr_t)execfn + strlen(execfn) + 1 + sizeof(void *) + page - 1) & ~(page - 1);

@@ -462,3 +462,34 @@ def test_the_main_thread_uses_the_stack_its_limit_gives(tmp_path):
         main, thread = map(int, done.stdout.split())
         # the main thread's stack also holds Python's frames and the program's arguments
         assert 0.97 * thread < main <= thread, (mib, main, thread)
+
+
+def test_a_stack_limit_raised_after_start_still_traps_around_runtime_calls(tmp_path):
+    """A limit raised while the process runs (setrlimit, to recurse deeper) may reach the
+    mappings below the main thread's stack, which are kept only the limit at exec (and at
+    least 128 MiB) away: past 128 MiB the bounds come from glibc, which stops at them.
+    Recursion that calls Python at every level must still trap."""
+    import resource
+    hard = resource.getrlimit(resource.RLIMIT_STACK)[1]
+    if hard != resource.RLIM_INFINITY and hard < (1 << 30):
+        pytest.skip("the hard stack limit is below 1 GiB")
+    module = tmp_path / "grow.wasm"
+    module.write_bytes(wat("""(module (import "host" "f" (func $f (param i32) (result i32)))
+      (func $down (export "down") (param i32) (result i32)
+        (drop (call $f (local.get 0)))
+        (i32.add (call $down (i32.add (local.get 0) (i32.const 1))) (i32.const 1))))"""))
+    code = textwrap.dedent(f"""
+        import resource, wasm2pyext
+        resource.setrlimit(resource.RLIMIT_STACK, (1 << 30, resource.getrlimit(resource.RLIMIT_STACK)[1]))
+        module = wasm2pyext.Module(open({str(module)!r}, "rb").read())
+        exports = module.instantiate({{"host": {{"f": lambda x: x + 1}}}}).exports
+        for _ in range(2):
+            try:
+                exports.down(0)
+            except wasm2pyext.Trap as trap:
+                print(trap.kind)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_STACK, (8 << 20, hard)))
+    assert (done.returncode, done.stdout.split("\n")[:2]) == (0, ["call stack exhausted"] * 2), done.stderr
