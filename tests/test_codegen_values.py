@@ -88,8 +88,23 @@ def test_a_local_set_from_an_operator_is_one_statement():
         (local.set $y (f64.add (local.get $x) (f64.const 1))) (local.get $y)))"""), "m")
     body = c[c.index("/* func 0"):]
     body = body[:body.index("\n}\n")]
-    assert "v1_y = v0_x + 1.0;" in body
-    assert body.count(" = ") == 3, body  # the local's zero, the set, the result's copy
+    assert "v1_y = v0_x + 1.0;" in body and "return v1_y;" in body
+    assert body.count(" = ") == 2, body  # the local's zero, the set
+
+
+def test_results_returned_as_they_are():
+    """The function's results go straight into its return, a multi-value one too."""
+    wasm = wat("""(module
+      (func (export "sum") (param $x i32) (param $y i32) (result i32) (i32.add (local.get $x) (local.get $y)))
+      (func (export "pair") (param $x i32) (result i32 i32) (local.get $x) (i32.div_u (i32.const 7) (local.get $x)))
+      (func (export "early") (param $x i32) (result i32)
+        (if (local.get $x) (then (return (i32.mul (local.get $x) (i32.const 3))))) (i32.const 5)))""")
+    c = compile_to_c(wasm, "m")
+    assert "return v0_x + v1_y;" in c and "return v0_x * 3u;" in c
+    e = wasm2pyext.Module(wasm).instantiate().exports
+    assert (e.sum(5, 37), e.pair(2), e.early(4), e.early(0)) == (42, (2, 3), 12, 5)
+    with pytest.raises(wasm2pyext.Trap, match="divide by zero"):
+        e.pair(0)
 
 
 def test_conditions_written_into_ifs_nested_past_the_braces():

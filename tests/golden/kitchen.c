@@ -57,17 +57,13 @@ static W2P_CODE void fn10_init(Instance *inst);
 /* func 1 'add' */
 static W2P_CODE uint32_t fn1_add(Instance *inst, uint32_t v0, uint32_t v1)
 {
-    uint32_t i0;
-    i0 = v0 + v1;
-    return i0;
+    return v0 + v1;
 }
 
 /* func 2 'sub' */
 static W2P_CODE uint32_t fn2_sub(Instance *inst, uint32_t v0, uint32_t v1)
 {
-    uint32_t i0;
-    i0 = v0 - v1;
-    return i0;
+    return v0 - v1;
 }
 
 /* func 3 'fac' */
@@ -90,7 +86,6 @@ static W2P_CODE uint64_t fn3_fac(Instance *inst, uint64_t v0_n)
 static W2P_CODE uint32_t fn4_sum_to(Instance *inst, uint32_t v0_n)
 {
     uint32_t v1_acc = 0;
-    uint32_t i0;
 L3:;
     POLL();
     if (v0_n == 0) {
@@ -100,8 +95,7 @@ L3:;
     v0_n = v0_n - 1u;
     goto L3;
 L2:;
-    i0 = v1_acc;
-    return i0;
+    return v1_acc;
 }
 
 /* func 5 'divmod' */
@@ -140,11 +134,9 @@ static W2P_CODE uint32_t fn7_classify(Instance *inst, uint32_t v0_x)
         goto L2;
     }
 L4:;
-    i0 = 100u;
-    return i0;
+    return 100u;
 L3:;
-    i0 = 101u;
-    return i0;
+    return 101u;
 L2:;
     i0 = 1u;
     i1 = 0xffffffffu;

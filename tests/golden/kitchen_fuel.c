@@ -57,19 +57,15 @@ static W2P_CODE void fn10_init(Instance *inst);
 /* func 1 'add' */
 static W2P_CODE uint32_t fn1_add(Instance *inst, uint32_t v0, uint32_t v1)
 {
-    uint32_t i0;
     FUEL(3);
-    i0 = v0 + v1;
-    return i0;
+    return v0 + v1;
 }
 
 /* func 2 'sub' */
 static W2P_CODE uint32_t fn2_sub(Instance *inst, uint32_t v0, uint32_t v1)
 {
-    uint32_t i0;
     FUEL(3);
-    i0 = v0 - v1;
-    return i0;
+    return v0 - v1;
 }
 
 /* func 3 'fac' */
@@ -96,7 +92,6 @@ static W2P_CODE uint64_t fn3_fac(Instance *inst, uint64_t v0_n)
 static W2P_CODE uint32_t fn4_sum_to(Instance *inst, uint32_t v0_n)
 {
     uint32_t v1_acc = 0;
-    uint32_t i0;
 L3:;
     POLL();
     FUEL(3);
@@ -109,8 +104,7 @@ L3:;
     goto L3;
 L2:;
     FUEL(1);
-    i0 = v1_acc;
-    return i0;
+    return v1_acc;
 }
 
 /* func 5 'divmod' */
@@ -153,12 +147,10 @@ static W2P_CODE uint32_t fn7_classify(Instance *inst, uint32_t v0_x)
     }
 L4:;
     FUEL(2);
-    i0 = 100u;
-    return i0;
+    return 100u;
 L3:;
     FUEL(2);
-    i0 = 101u;
-    return i0;
+    return 101u;
 L2:;
     FUEL(6);
     i0 = 1u;

@@ -45,8 +45,7 @@ static W2P_CODE w2p_v128 fn0_axpy(Instance *inst, uint32_t v0_p, float v1_k)
     q2 = inst->g0;
     q1 = w2p_f32x4_add(q1, q2);
     STORE(w2p_v128,mem0,i0,q1);
-    q0 = v2_acc;
-    return q0;
+    return v2_acc;
 }
 
 /* func 1 'lanes' */

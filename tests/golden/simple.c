@@ -30,9 +30,7 @@ static W2P_CODE uint32_t fn0_sum(Instance *inst, uint32_t v0_x, uint32_t v1_y);
 /* func 0 'sum' */
 static W2P_CODE uint32_t fn0_sum(Instance *inst, uint32_t v0_x, uint32_t v1_y)
 {
-    uint32_t i0;
-    i0 = v0_x + v1_y;
-    return i0;
+    return v0_x + v1_y;
 }
 /* ---- Instantiation: globals, element and data segments, start (may trap) ---- */
 

@@ -80,7 +80,7 @@ class ControlOps:
 
     def return_(self, height: int) -> None:
         results = self.type.results
-        vals = [self.slot(t, height - len(results) + k) for k, t in enumerate(results)]
+        vals = [self.take(t, height - len(results) + k) for k, t in enumerate(results)]
         if not results:
             self.emit("return;")
         elif len(results) == 1:

@@ -290,20 +290,30 @@ class FunctionWriter(ControlOps, ValueOps, SimdOps):
         deferred = self.deferred.pop(height, None)
         return deferred.expr if deferred is not None else self.slot(valtype, height)
 
+    def taken_by(self, instr: ir.Instr) -> range:
+        """The heights of the values an instruction takes by FunctionWriter.take: the top
+        one (_TAKES_TOP), or the function's results (a return, the function's end)."""
+        name, h = instr.op.name, instr.height
+        if name in _TAKES_TOP:
+            return range(h - 1, h)
+        if name == "return" or (name == "end" and len(self.frames) == 1):
+            return range(h - len(self.type.results), h)
+        return range(0)
+
     def settle(self, instr: ir.Instr) -> None:
         """Before an instruction: assigns the deferred values it may not leave waiting."""
         if not self.deferred:
             return
         name = instr.op.name
-        top = instr.height - 1 if name in _TAKES_TOP else None
+        taken = self.taken_by(instr)
         if name in _KEEPS_DEFERRED or instr.op.c is not None:
             # Results wait for nothing but the instruction that takes them; a local's
             # value no longer than the local keeps it.
             sets = name in ("local.set", "local.tee")
             waiting = [h for h, d in self.deferred.items()
-                       if h != top and (d.result or (sets and d.local == instr.imm))]
+                       if h not in taken and (d.result or (sets and d.local == instr.imm))]
         else:
-            waiting = [h for h in self.deferred if h != top]
+            waiting = [h for h in self.deferred if h not in taken]
         for h in sorted(waiting):
             self.slot(self.deferred[h].valtype, h)
 
