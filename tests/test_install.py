@@ -191,9 +191,9 @@ def prebuilt(tmp_path, monkeypatch):
     folder = tmp_path / "prebuilt"
     folder.mkdir()
     monkeypatch.setattr(tc, "prebuilt_dir", lambda: folder)
-    runtime_object.cache_clear()
+    tc.find_runtime_object.cache_clear()
     yield folder
-    runtime_object.cache_clear()
+    tc.find_runtime_object.cache_clear()
 
 
 def test_an_installed_runtime_is_used_only_whole_and_for_its_key(prebuilt):
@@ -203,20 +203,27 @@ def test_an_installed_runtime_is_used_only_whole_and_for_its_key(prebuilt):
     installed = prebuilt / cached.name
     shutil.copyfile(cached, installed)
     record_cache_entry(installed, key)
-    runtime_object.cache_clear()
+    tc.find_runtime_object.cache_clear()
     assert runtime_object(toolchain) == installed
 
     # Damaged: not used, and left in place (an installed package is not the cache's to clean).
     data = bytearray(installed.read_bytes())
     data[len(data) // 2] ^= 0xFF
     installed.write_bytes(bytes(data))
-    runtime_object.cache_clear()
+    tc.find_runtime_object.cache_clear()
     assert runtime_object(toolchain) == cached and installed.exists()
 
     # Whole, but recorded as made for another key.
     shutil.copyfile(cached, installed)
     record_cache_entry(installed, "0" * 64)
-    runtime_object.cache_clear()
+    tc.find_runtime_object.cache_clear()
+    assert runtime_object(toolchain) == cached
+
+    # Gone since the process found it (wasm2pyext reinstalled): found again, not linked as gone.
+    record_cache_entry(installed, key)
+    tc.find_runtime_object.cache_clear()
+    assert runtime_object(toolchain) == installed
+    installed.unlink()
     assert runtime_object(toolchain) == cached
 
 

@@ -315,12 +315,23 @@ def _object_name(key: str) -> str:
     return f"{key[:24]}.o"
 
 
-@lru_cache(maxsize=None)
 def runtime_object(toolchain: Toolchain, abi3: bool = False) -> Path:
     """The compiled shim + runtime + glue, as one object file, with abi3 against the stable
     ABI (the limited API of CPython 3.11): the one compiled at install if it was compiled
     for this toolchain, else one compiled on first use and cached (saying why on stderr
-    where an installed one does not match)."""
+    where an installed one does not match). Found once a process, and again if it has gone
+    since (wasm2pyext reinstalled, the cache cleared: a long-running process's builds
+    would all fail to link)."""
+    path = find_runtime_object(toolchain, abi3)
+    if not path.exists():
+        find_runtime_object.cache_clear()
+        path = find_runtime_object(toolchain, abi3)
+    return path
+
+
+@lru_cache(maxsize=None)
+def find_runtime_object(toolchain: Toolchain, abi3: bool = False) -> Path:
+    """runtime_object, remembered."""
     key, flags = runtime_key(toolchain, abi3)
     installed = prebuilt_dir() / _object_name(key)
     if entry_matches(installed, key):
