@@ -14,6 +14,7 @@ import pytest
 import wasm2pyext
 from wasm2pyext import Trap
 
+from threads import run_in_thread
 from wat import wat
 
 HOST = wat(r"""
@@ -361,47 +362,18 @@ def test_unbounded_wasm_python_recursion_with_a_high_recursion_limit_does_not_cr
 
 @pytest.mark.parametrize("stack_size", [256 * 1024, 512 * 1024])
 def test_unbounded_wasm_python_recursion_on_a_small_thread_stack_does_not_crash(stack_size):
-    outcome = {}
 
     def back(instance, n):
         return instance.exports.down(n + 1)
 
     instance = reenter_instance(back)
-
-    def body():
-        try:
-            instance.exports.down(1)
-        except BaseException as e:  # noqa: BLE001 - checked below
-            outcome["error"] = e
-
-    previous = threading.stack_size(stack_size)
-    try:
-        thread = threading.Thread(target=body)
-        thread.start()
-    finally:
-        threading.stack_size(previous)
-    thread.join()
-    assert isinstance(outcome.get("error"), (RecursionError, Trap))
+    _, error = run_in_thread(lambda: instance.exports.down(1), stack_size)
+    assert isinstance(error, (RecursionError, Trap))
 
 
 def test_host_call_works_on_a_thread_with_a_256k_stack():
-    outcome = {}
     instance = host_instance(add=lambda a, b: a + b)
-
-    def body():
-        try:
-            outcome["result"] = instance.exports.call_add(1, 2)
-        except BaseException as e:  # noqa: BLE001 - checked below
-            outcome["error"] = e
-
-    previous = threading.stack_size(256 * 1024)
-    try:
-        thread = threading.Thread(target=body)
-        thread.start()
-    finally:
-        threading.stack_size(previous)
-    thread.join()
-    assert outcome == {"result": 3}
+    assert run_in_thread(lambda: instance.exports.call_add(1, 2), 256 * 1024) == (3, None)
 
 
 def test_instance_used_by_another_thread_during_a_host_call_keeps_working():

@@ -10,7 +10,6 @@ import pickle
 import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from wasm2pyext import Trap
 from wasm2pyext.build import BuildOptions
 from wasm2pyext.toolchain import Toolchain
 
+from threads import run_in_thread
 from wat import wat
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -310,26 +310,6 @@ def test_instance_usable_after_stack_exhaustion(ex):
 
 def test_deep_but_bounded_recursion_succeeds(ex):
     assert ex.depth(20000) == 20000
-
-
-def run_in_thread(function, stack_size: int):
-    """function() on a fresh thread with the given stack size: (result, exception)."""
-    outcome: dict = {}
-
-    def body():
-        try:
-            outcome["result"] = function()
-        except BaseException as e:  # noqa: BLE001 - reported to the test
-            outcome["error"] = e
-
-    previous = threading.stack_size(stack_size)
-    try:
-        thread = threading.Thread(target=body)
-        thread.start()
-    finally:
-        threading.stack_size(previous)
-    thread.join()
-    return outcome.get("result"), outcome.get("error")
 
 
 def test_stack_exhaustion_on_a_small_thread_stack_is_a_trap(ex):

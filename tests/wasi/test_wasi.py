@@ -10,7 +10,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ import pytest
 import wasm2pyext
 from wasm2pyext import LinkError, Trap, WasiConfig, WasiExit
 
+from threads import run_in_thread
 from wat import wat
 
 HERE = Path(__file__).parent
@@ -417,24 +417,14 @@ def test_wasi_calls_near_stack_exhaustion_trap_cleanly(call: str, stdout: str | 
     with open(os.devnull, "w") as devnull:
         out = {"file": devnull, "python": io.StringIO(), None: None}[stdout]
         instance = wasm2pyext.Instance(wat(DEEP), wasi=WasiConfig(stdout=out))
-        outcome = []
-
-        def body() -> None:
-            try:
-                getattr(instance.exports, call)(0)
-            except Trap as trap:
-                outcome.append(trap.kind)
+        function = getattr(instance.exports, call)
         if stack is None:
-            body()
+            with pytest.raises(Trap) as trap:
+                function(0)
+            error = trap.value
         else:
-            previous = threading.stack_size(stack)
-            try:
-                thread = threading.Thread(target=body)
-                thread.start()
-            finally:
-                threading.stack_size(previous)
-            thread.join()
-    assert outcome == ["call stack exhausted"]
+            _, error = run_in_thread(lambda: function(0), stack)
+    assert isinstance(error, Trap) and error.kind == "call stack exhausted", error
     if stdout == "python":
         assert set(out.getvalue()) == {"."}
 
