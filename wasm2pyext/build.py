@@ -113,7 +113,7 @@ def _compile_parallel(units: list[Path], options: BuildOptions, name: str, work:
     """Compiles each translation unit to an object, options.jobs at a time; the parts of
     functions too big for the optimiser (limits.py) at -O0. The parts of functions come
     from the cache of objects when compiled before (see _compile_part)."""
-    from .codegen.module import UNOPTIMISED_PART
+    from .codegen.module import UNOPTIMISED_PART, is_function_part
 
     common = [*SEMANTIC_FLAGS, *options.toolchain.module_flags(), *STRICT_FLAGS,
               *([f"-march={options.march}"] if options.march else []), *(["-g"] if options.debug else [])]
@@ -125,7 +125,7 @@ def _compile_parallel(units: list[Path], options: BuildOptions, name: str, work:
     def compile_one(unit: Path) -> Path:
         opt = "-O0" if UNOPTIMISED_PART in unit.name else options.opt
         what = f"compiling {name} ({unit.name})"
-        if _is_function_part(unit, name) and not options.debug:
+        if is_function_part(unit.name, name) and not options.debug:
             obj = _compile_part(unit, [opt, *common, *module_include_flags(), *user], options, what, work)
         else:
             obj = unit.with_suffix(".o")
@@ -140,11 +140,6 @@ def _compile_parallel(units: list[Path], options: BuildOptions, name: str, work:
         return [compile_one(units[0])]
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
         return list(pool.map(compile_one, units))
-
-
-def _is_function_part(unit: Path, name: str) -> bool:
-    """A part holding only functions (NAME_K.c, NAME_O0_K.c): C without Python.h."""
-    return unit.name.startswith(f"{name}_")
 
 
 def _compile_part(unit: Path, flags: list[str], options: BuildOptions, what: str, work: Path) -> Path:

@@ -358,8 +358,26 @@ def compile_runtime(toolchain: Toolchain, flags: list[str], shim_c: Path, obj: P
     return obj
 
 
+def _command(toolchain: Toolchain) -> str:
+    """The compiler command and flags, as the manifest names them."""
+    return shlex.join(toolchain.cc + toolchain.cflags)
+
+
+def _sources_digest() -> str:
+    return digest(*(p.read_bytes() for p in runtime_inputs()))
+
+
+def _installed_manifest() -> dict:
+    """What the install recorded in prebuilt/ (prebuild_runtime); {} where it recorded nothing."""
+    try:
+        manifest = json.loads((prebuilt_dir() / PREBUILT_MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
 def _describe(toolchain: Toolchain) -> dict[str, str]:
-    return {"cc": shlex.join(toolchain.cc + toolchain.cflags),
+    return {"cc": _command(toolchain),
             "version": _compiler_version(toolchain.cc).partition("\n")[0]}
 
 
@@ -374,7 +392,7 @@ def prebuild_runtime(target: Path, toolchain: Optional[Toolchain] = None) -> tup
     toolchain = toolchain or Toolchain.default()
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    manifest: dict = {"python": sys.version, "sources": digest(*(p.read_bytes() for p in runtime_inputs()))}
+    manifest: dict = {"python": sys.version, "sources": _sources_digest()}
     try:
         manifest.update(_describe(toolchain))
         with tempfile.TemporaryDirectory(prefix="wasm2pyext-runtime-") as tmp:
@@ -410,13 +428,12 @@ def prebuild_runtime(target: Path, toolchain: Optional[Toolchain] = None) -> tup
 def _prebuilt_mismatch(toolchain: Toolchain, key: str) -> Optional[str]:
     """Why no runtime compiled at install is the one of this key; None where none was (a
     source tree) or where the tree of an editable install changed."""
-    try:
-        manifest = json.loads((prebuilt_dir() / PREBUILT_MANIFEST).read_text())
-    except (OSError, ValueError):
+    manifest = _installed_manifest()
+    if not manifest:
         return None
     if "skipped" in manifest:
         return f"the runtime was not compiled when wasm2pyext was installed ({manifest['skipped']})"
-    if manifest.get("sources") != digest(*(p.read_bytes() for p in runtime_inputs())):
+    if manifest.get("sources") != _sources_digest():
         if not shim_dir().is_relative_to(prebuilt_dir().parent):
             return None  # an editable install's tree, edited: compiling the runtime is expected
         return "the runtime's sources changed since wasm2pyext was installed"
@@ -507,27 +524,15 @@ def _extension_name(obj: Path) -> str:
     return f"{obj.stem}_{RUNTIME_MODULE}{ext_suffix()}"
 
 
-def _installed_with(toolchain: Toolchain) -> bool:
-    """Whether the runtime compiled at install was compiled with this compiler command and
-    flags (as they are named: without running the compiler)."""
+def _installed_extension(manifest: dict) -> Optional[Path]:
+    """The runtime extension linked at install (as `manifest` records it), if it is whole
+    and of these sources and this Python. Whatever compiled it serves (modules only need
+    the runtime's ABI), so it loads with no compiler at hand."""
     try:
-        manifest = json.loads((prebuilt_dir() / PREBUILT_MANIFEST).read_text())
-    except (OSError, ValueError):
-        return False
-    return manifest.get("cc") == shlex.join(toolchain.cc + toolchain.cflags)
-
-
-def _installed_extension() -> Optional[Path]:
-    """The runtime extension linked at install, if it is whole and of these sources and
-    this Python. Whatever compiled it serves (modules only need the runtime's ABI), so it
-    loads with no compiler at hand."""
-    try:
-        manifest = json.loads((prebuilt_dir() / PREBUILT_MANIFEST).read_text())
         key = manifest["keys"]["full"]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):
         return None
-    if manifest.get("python") != sys.version or manifest.get("sources") != digest(
-            *(p.read_bytes() for p in runtime_inputs())):
+    if manifest.get("python") != sys.version or manifest.get("sources") != _sources_digest():
         return None
     path = prebuilt_dir() / _extension_name(Path(_object_name(key)))
     return path if entry_matches(path, Path(_object_name(key)).stem) else None
@@ -539,8 +544,9 @@ def runtime_extension(toolchain: Optional[Toolchain] = None) -> Path:
     $WASM2PYEXT_CFLAGS: sanitizers, say, which want every copy of the runtime built alike)
     and that toolchain can compile one (linked once and cached)."""
     toolchain = toolchain or Toolchain.default()
-    installed = _installed_extension()
-    if installed is not None and _installed_with(toolchain):
+    manifest = _installed_manifest()
+    installed = _installed_extension(manifest)
+    if installed is not None and manifest.get("cc") == _command(toolchain):
         return installed
     try:
         obj = runtime_object(toolchain)

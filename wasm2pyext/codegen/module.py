@@ -384,6 +384,11 @@ class ModuleWriter:
 UNOPTIMISED_PART = "_O0_"
 
 
+def is_function_part(file_name: str, name: str) -> bool:
+    """Whether render's file holds functions only (NAME_K.c, NAME_O0_K.c): C without Python.h."""
+    return file_name.startswith(f"{name}_")
+
+
 def _chunks(bodies: list[tuple[int, str]], part_size: Optional[int]) -> list[list[tuple[int, str]]]:
     """Consecutive runs of (index, C) of about part_size characters each (all in one without)."""
     chunks: list[list[tuple[int, str]]] = []
