@@ -1,4 +1,5 @@
-# Groups of linked instances, interruption and deadlines (runtime_c/w2p_control.h).
+# Groups of linked instances and interruption (runtime_c/w2p_control.h); deadline is C
+# (runtime_c/w2p_py_control.c).
 # Part of the runtime module: included by shim/runtime.pyx.
 
 cdef extern from "w2p_control.h":
@@ -28,28 +29,10 @@ cdef int join_groups(w2p_monitor *a, w2p_monitor *b) except -1:
     return 0
 
 
-cdef class deadline:
-    """with wasm2pyext.deadline(seconds): Wasm code that this thread runs in the block
-    traps with kind "interrupted" once `seconds` have passed (within a millisecond or
-    two: the runtime's watchdog looks every millisecond). Blocks nest: the earlier
-    deadline holds."""
-    cdef int64_t seconds_ns
-    cdef int64_t before
+cdef extern from "w2p_py_control.h":
+    int w2p_py_control_init(object globals) except -1
 
-    def __init__(self, seconds):
-        if not isinstance(seconds, (int, float)) or not seconds >= 0:
-            raise ValueError(f"a deadline is a number of seconds >= 0, not {seconds!r}")
-        self.seconds_ns = <int64_t>min(float(seconds) * 1e9, 1e17)
 
-    def __enter__(self):
-        self.before = w2p_deadline()
-        cdef int64_t at = w2p_now() + self.seconds_ns
-        w2p_set_deadline(at if self.before == 0 or at < self.before else self.before)
-        return self
-
-    def __exit__(self, *exc):
-        w2p_set_deadline(self.before)
-        return False
-
+w2p_py_control_init(globals())  # deadline
 
 w2p_control_init()

@@ -75,7 +75,7 @@ w2p_exports_as_member(Instance, _exports_offset())
 cdef void _untrack_classes():
     # Every cdef class above (the exception classes are heap types, left to the collector).
     for cls in (FuncType, Value, Function, HostFunction, Memory, MemoryView, Global, Table, ModuleInfo,
-                InstanceState, Instance, Exports, WasiConfig, _WasiOutput, _WasiInput, WasiState, deadline):
+                InstanceState, Instance, Exports, WasiConfig, _WasiOutput, _WasiInput, WasiState):
         w2p_untrack_static_type(cls)
 
 
