@@ -30,7 +30,7 @@ cdef int join_groups(w2p_monitor *a, w2p_monitor *b) except -1:
 
 
 cdef extern from "w2p_py_control.h":
-    int w2p_py_control_init(object globals) except -1
+    int w2p_py_control_init(object namespace) except -1
 
 
 w2p_py_control_init(globals())  # deadline

@@ -1,4 +1,5 @@
-# InstanceState (what an instance is made of), Instance and Exports.
+# InstanceState (what an instance is made of) and Instance; Exports is C
+# (runtime_c/w2p_py_exports.c).
 # Part of the runtime module: included by shim/runtime.pyx.
 
 cdef class InstanceState:
@@ -255,14 +256,14 @@ _FUEL_MAX = 2**63 - 1
 cdef class Instance:
     """An instance of a WebAssembly module: its own memory, globals and tables."""
     cdef InstanceState state
-    cdef Exports _exports
+    cdef object _exports  # an Exports (runtime_c/w2p_py_exports.c)
     cdef object __weakref__
 
     def __init__(self, imports=None, wasi=None):
         cdef InstanceState state = InstanceState.__new__(InstanceState)
         state._instantiate(type(self)._module_info, imports, wasi)
         self.state = state
-        self._exports = make_exports(state)
+        self._exports = w2p_py_exports_new(state, state.info.export_index)
 
     @property
     def exports(self):
@@ -313,68 +314,14 @@ cdef class Instance:
         return f"<wasm instance of {self.state.info.desc.name.decode()}>"
 
 
-cdef Exports make_exports(InstanceState state):
-    cdef Exports exports = Exports.__new__(Exports)
-    exports._state = state
-    exports._index = state.info.export_index
-    exports._objects = {}
-    return exports
+cdef extern from "w2p_py_exports.h":
+    int w2p_py_exports_init(object namespace) except -1
+    object w2p_py_exports_new(object state, object index)
 
 
-cdef class Exports:
-    """A read-only mapping of export names to Function, Memory, Table and Global objects,
-    each made when first asked for and then kept. An export wins over a method of the
-    same name (a module may export "keys"); dunder names are left to the methods and
-    reached by exports[name] alone."""
-    cdef InstanceState _state
-    cdef dict _index  # name -> (kind, index): the module's ModuleInfo.export_index
-    cdef dict _objects  # name -> the export's object, once made
+w2p_py_exports_init(globals())  # Exports
 
-    cdef object _fetch(self, str name):
-        """The export `name`, which exists, made on first use and kept (but under a dunder
-        name, which attribute lookup must not find)."""
-        kind, index = self._index[name]
-        obj = self._state.export_object(kind, index)
-        if not _is_dunder(name):
-            self._objects[name] = obj
-        return obj
 
-    def __getitem__(self, name):
-        cdef PyObject *kept = PyDict_GetItemWithError(self._objects, name)
-        if kept != NULL:
-            return <object>kept
-        if name not in self._index:
-            raise KeyError(name)
-        return self._fetch(name)
-
-    def __getattribute__(self, str name):
-        cdef PyObject *kept = PyDict_GetItemWithError(self._objects, name)
-        if kept != NULL:
-            return <object>kept
-        if name in self._index and not _is_dunder(name):
-            return self._fetch(name)
-        return PyObject_GenericGetAttr(self, name)
-
-    def __getattr__(self, name):
-        raise AttributeError(f"no export named {name!r}")
-
-    def __contains__(self, name):
-        return name in self._index
-
-    def __iter__(self):
-        return iter(self._index)
-
-    def __len__(self):
-        return len(self._index)
-
-    def keys(self):
-        return self._index.keys()
-
-    def items(self):
-        return [(name, self[name]) for name in self._index]
-
-    def __dir__(self):
-        return list(self._index)
-
-    def __repr__(self):
-        return f"<exports {list(self._index)}>"
+cdef public object w2p_cy_export_object(object state, int kind, uint32_t index):
+    """For Exports (runtime_c/w2p_py_exports.c)."""
+    return (<InstanceState>state).export_object(kind, index)

@@ -60,7 +60,7 @@ cdef Py_ssize_t _exports_offset() except -1:
     """Where Instance keeps its Exports. Cython gives no address of an object attribute:
     the word that holds a marker put there is the one."""
     cdef Instance probe = Instance.__new__(Instance)
-    cdef Exports marker = Exports.__new__(Exports)
+    marker = object()
     cdef PyObject **words = <PyObject **><PyObject *>probe
     probe._exports = marker
     for i in range(Instance.__basicsize__ // sizeof(PyObject *)):
@@ -75,7 +75,7 @@ w2p_exports_as_member(Instance, _exports_offset())
 cdef void _untrack_classes():
     # Every cdef class above (the exception classes are heap types, left to the collector).
     for cls in (FuncType, Value, Function, HostFunction, Memory, MemoryView, Global, Table, ModuleInfo,
-                InstanceState, Instance, Exports, WasiConfig, _WasiOutput, _WasiInput, WasiState):
+                InstanceState, Instance, WasiConfig, _WasiOutput, _WasiInput, WasiState):
         w2p_untrack_static_type(cls)
 
 
