@@ -30,3 +30,8 @@ PyObject *w2p_py_add_type(PyObject *globals, PyType_Spec *spec, PyObject *base)
     }
     return type;
 }
+
+PyObject *w2p_py_type_name(PyObject *obj)
+{
+    return PyType_GetName(Py_TYPE(obj));
+}

@@ -31,4 +31,8 @@ void w2p_py_set_errors(PyObject *error, PyObject *link_error, PyObject *trap);
    an exception set. */
 PyObject *w2p_py_add_type(PyObject *globals, PyType_Spec *spec, PyObject *base);
 
+/* type(obj).__name__, for messages (the limited API has no tp_name): a new reference,
+   or NULL with an exception set. */
+PyObject *w2p_py_type_name(PyObject *obj);
+
 #endif /* W2P_PY_H */

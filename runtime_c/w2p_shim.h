@@ -30,33 +30,6 @@ static PyObject *w2p_subclass(PyObject *base, const char *qualified_name, const 
     return PyType_FromSpecWithBases(&spec, base);
 }
 
-/* instance.exports as a member descriptor in place of the property Cython makes:
-   CPython 3.11 specialises attribute loads of member descriptors, not of properties
-   (27 ns as a property). Under the limited API the property stays. */
-#if !CYTHON_COMPILING_IN_LIMITED_API
-#include "structmember.h"
-static PyMemberDef w2p_exports_member = {"exports", T_OBJECT_EX, 0, READONLY,
-                                         "The exports, by name: exports.sum, exports['any name']."};
-#endif
-static int w2p_exports_as_member(PyObject *type, Py_ssize_t offset)
-{
-#if !CYTHON_COMPILING_IN_LIMITED_API
-    PyTypeObject *t = (PyTypeObject *)type;
-    w2p_exports_member.offset = offset;
-    PyObject *descr = PyDescr_NewMember(t, &w2p_exports_member);
-    if (descr == NULL)
-        return -1;
-    int r = PyDict_SetItemString(t->tp_dict, "exports", descr);
-    Py_DECREF(descr);
-    PyType_Modified(t);
-    return r;
-#else
-    (void)type;
-    (void)offset;
-    return 0;
-#endif
-}
-
 /* PEP 590's vectorcallfunc, which the 3.11 limited API does not declare. */
 typedef PyObject *(*w2p_vectorcallfunc)(PyObject *, PyObject *const *, size_t, PyObject *);
 

@@ -8,7 +8,6 @@ cdef enum:
 cdef extern from "w2p_shim.h":
     ctypedef object (*w2p_vectorcallfunc)(object callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
     void w2p_enable_vectorcall(object type, Py_ssize_t offset)
-    int w2p_exports_as_member(object type, Py_ssize_t offset) except -1
     object w2p_subclass(object base, const char *qualified_name, const char *doc)
     bint PyLong_CheckExact(object x)
     bint PyFloat_CheckExact(object x)

@@ -1,5 +1,5 @@
-# InstanceState (what an instance is made of) and Instance; Exports is C
-# (runtime_c/w2p_py_exports.c).
+# InstanceState, what an instance is made of; Instance and Exports are C
+# (runtime_c/w2p_py_instance.c, w2p_py_exports.c).
 # Part of the runtime module: included by shim/runtime.pyx.
 
 cdef class InstanceState:
@@ -253,65 +253,32 @@ cdef class InstanceState:
 _FUEL_MAX = 2**63 - 1
 
 
-cdef class Instance:
-    """An instance of a WebAssembly module: its own memory, globals and tables."""
-    cdef InstanceState state
-    cdef object _exports  # an Exports (runtime_c/w2p_py_exports.c)
-    cdef object __weakref__
+cdef extern from "w2p_py_instance.h":
+    object w2p_py_instance_init(object namespace)
 
-    def __init__(self, imports=None, wasi=None):
-        cdef InstanceState state = InstanceState.__new__(InstanceState)
-        state._instantiate(type(self)._module_info, imports, wasi)
-        self.state = state
-        self._exports = w2p_py_exports_new(state, state.info.export_index)
 
-    @property
-    def exports(self):
-        """The exports, by name: exports.sum, exports["any name"]."""
-        return self._exports
+Instance = w2p_py_instance_init(globals())
 
-    @property
-    def memory(self):
-        """The first memory (exported or not), or None."""
-        if self.state is None:  # made by __new__ alone: no instance at all
-            return None
-        return self.state.memories[0] if self.state.memories else None
 
-    def interrupt(self):
-        """Stops the call running in this instance (or in one linked with it) on another
-        thread, or on this one from a host function or a signal handler: it traps with
-        kind "interrupted" at its next poll, within microseconds. Safe from any thread;
-        returns whether a call was running (none: nothing happens)."""
-        if self.state is None:
-            return False
-        return bool(w2p_monitor_interrupt(self.state.inst.monitor))
+# What Instance (runtime_c/w2p_py_instance.c) asks of its InstanceState.
 
-    @property
-    def fuel(self):
-        """The fuel left, in a module built with fuel (--fuel): each Wasm instruction run
-        in this instance takes one unit, and a call that runs out traps "out of fuel"
-        (instructions of other instances it calls take theirs). 2**63 - 1, unlimited, until
-        set; None for a module built without fuel. Set it (an int from 0 to 2**63 - 1)
-        between calls, or from a host function of this instance's."""
-        if self.state is None or not self.state.info.desc.flags & W2P_MODULE_FUEL:
-            return None
-        return self.state.inst.fuel
+cdef public object w2p_cy_instantiate(object info, object imports, object wasi):
+    cdef InstanceState state = InstanceState.__new__(InstanceState)
+    state._instantiate(info, imports, wasi)
+    return (state, w2p_py_exports_new(state, state.info.export_index))
 
-    @fuel.setter
-    def fuel(self, value):
-        if self.state is None or not self.state.info.desc.flags & W2P_MODULE_FUEL:
-            raise Error("this module was built without fuel: build it with --fuel "
-                        "(BuildOptions(fuel=True)) to meter it")
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise TypeError(f"fuel must be an int, not {type(value).__name__}")
-        if not 0 <= value <= _FUEL_MAX:
-            raise ValueError(f"fuel must be from 0 to 2**63 - 1, not {value}")
-        self.state.inst.fuel = value
 
-    def __repr__(self):
-        if self.state is None:
-            return "<wasm instance (none)>"
-        return f"<wasm instance of {self.state.info.desc.name.decode()}>"
+cdef public object w2p_cy_state_memory(object state):
+    memories = (<InstanceState>state).memories
+    return memories[0] if memories else None
+
+
+cdef public w2p_ctx *w2p_cy_state_ctx(object state):
+    return (<InstanceState>state).inst
+
+
+cdef public const w2p_module *w2p_cy_state_module(object state):
+    return (<InstanceState>state).info.desc
 
 
 cdef extern from "w2p_py_exports.h":

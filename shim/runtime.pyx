@@ -56,26 +56,10 @@ cdef Py_ssize_t _f_offset(Function probe):
 w2p_enable_vectorcall(Function, _vectorcall_offset(Function.__new__(Function)))
 
 
-cdef Py_ssize_t _exports_offset() except -1:
-    """Where Instance keeps its Exports. Cython gives no address of an object attribute:
-    the word that holds a marker put there is the one."""
-    cdef Instance probe = Instance.__new__(Instance)
-    marker = object()
-    cdef PyObject **words = <PyObject **><PyObject *>probe
-    probe._exports = marker
-    for i in range(Instance.__basicsize__ // sizeof(PyObject *)):
-        if words[i] == <PyObject *>marker:
-            return i * sizeof(PyObject *)
-    raise SystemError("Instance._exports not found")
-
-
-w2p_exports_as_member(Instance, _exports_offset())
-
-
 cdef void _untrack_classes():
     # Every cdef class above (the exception classes are heap types, left to the collector).
     for cls in (FuncType, Value, Function, HostFunction, Memory, MemoryView, Global, Table, ModuleInfo,
-                InstanceState, Instance, WasiConfig, _WasiOutput, _WasiInput, WasiState):
+                InstanceState, WasiConfig, _WasiOutput, _WasiInput, WasiState):
         w2p_untrack_static_type(cls)
 
 

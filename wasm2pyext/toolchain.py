@@ -36,11 +36,11 @@ RUNTIME_MODULE = "_wasm2pyext_rt_6"  # "_wasm2pyext_rt_" + W2P_ABI_VERSION (runt
 RUNTIME_SOURCES = ("w2p_rt.c", "w2p_rt_memory.c", "w2p_rt_guard.c", "w2p_rt_watchdog.c", "w2p_glue.c", "w2p_wasi.c",
                    "w2p_wasi_proc.c", "w2p_wasi_fd.c", "w2p_wasi_path.c", "w2p_wasi_poll.c", "w2p_control.c",
                    "w2p_py.c", "w2p_py_control.c",
-                   "w2p_py_exports.c")
+                   "w2p_py_exports.c", "w2p_py_instance.c")
 RUNTIME_HEADERS = ("w2p_rt.h", "w2p_module.h", "w2p_pyconv.h", "w2p_pycall.h", "w2p_errors.h", "w2p_simd.h",
                    "w2p_simd_arith.h", "w2p_shim.h", "w2p_wasi.h", "w2p_control.h", "w2p_rt_impl.h", "w2p_wasi_impl.h",
                    "w2p_py.h", "w2p_py_control.h",
-                   "w2p_py_exports.h")
+                   "w2p_py_exports.h", "w2p_py_instance.h")
 SHIM_MAIN = "runtime.pyx"  # in shim/, which holds the runtime module's Cython: it and what it includes
 SHIM_FILES = ("*.pyx", "*.pxd", "*.pxi")  # what of shim/ is the shim (and is installed: pyproject.toml)
 # How Cython translates the shim (translate_shim): part of the runtime's key.
