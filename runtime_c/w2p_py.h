@@ -35,4 +35,12 @@ PyObject *w2p_py_add_type(PyObject *globals, PyType_Spec *spec, PyObject *base);
    or NULL with an exception set. */
 PyObject *w2p_py_type_name(PyObject *obj);
 
+/* A class attribute computed when first read, by make(*args), and then kept: a built
+   module's Instance.__doc__, which help() alone reads, costs its import nothing. A new
+   reference, or NULL with an exception set. */
+PyObject *w2p_py_lazy_attribute(PyObject *make, PyObject *args);
+
+/* Makes the class of w2p_py_lazy_attribute (private: _LazyAttribute). */
+int w2p_py_lazy_init(PyObject *globals);
+
 #endif /* W2P_PY_H */

@@ -8,7 +8,7 @@ cdef enum:
 cdef extern from "w2p_shim.h":
     ctypedef object (*w2p_vectorcallfunc)(object callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
     void w2p_enable_vectorcall(object type, Py_ssize_t offset)
-    object w2p_subclass(object base, const char *qualified_name, const char *doc)
+    object w2p_subclass(object base, const char *qualified_name, const char *doc)  # doc may be NULL
     bint PyLong_CheckExact(object x)
     bint PyFloat_CheckExact(object x)
     long long PyLong_AsLongLongAndOverflow(object x, int *overflow) except? -1

